@@ -1,0 +1,91 @@
+/**
+ * The error hierarchy of defender-alerts.
+ *
+ * Every failure a user can cause or meet is an {@link AppError}: a stable machine `code`,
+ * the documented process `exitCode`, a one-line `message` for a person (what failed and
+ * what to do), and the underlying `cause`. Only `src/main.ts` turns these into stderr lines
+ * and exit codes; anything that is not an AppError is a bug (exit 1, stack printed).
+ *
+ * Exit codes are part of the interface (README "Exit codes", ../shared/DESIGN.md).
+ */
+
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  auth: 3,
+  forbidden: 4,
+  service: 5,
+  network: 6,
+  data: 65,
+  locked: 75,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** A second line of advice, printed after the message (e.g. how to fix an AADSTS error). */
+  hint?: string | undefined;
+}
+
+export abstract class AppError extends Error {
+  abstract readonly exitCode: ExitCode;
+  readonly code: string;
+  readonly hint: string | undefined;
+
+  constructor(code: string, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flag, missing or invalid configuration, unreadable input file. Exit 2. */
+export class UsageError extends AppError {
+  readonly exitCode = ExitCode.usage;
+  constructor(message: string, options?: AppErrorOptions) {
+    super('USAGE', message, options);
+  }
+}
+
+/** Entra ID rejected the credentials, or the API answered 401. Exit 3. */
+export class AuthError extends AppError {
+  readonly exitCode = ExitCode.auth;
+}
+
+/** The API answered 403 (permissions, tenant state). Exit 4. */
+export class ForbiddenError extends AppError {
+  readonly exitCode = ExitCode.forbidden;
+}
+
+/** The service failed: 5xx or 429 after all retries, or an answer we cannot use (redirect, 404). Exit 5. */
+export class ServiceError extends AppError {
+  readonly exitCode = ExitCode.service;
+}
+
+/** Network failure or timeout: DNS, connect, TLS, proxy, stalled response. Exit 6. */
+export class NetworkError extends AppError {
+  readonly exitCode = ExitCode.network;
+}
+
+/** The answer is not the documented JSON, or alerts failed validation. Exit 65. */
+export class DataError extends AppError {
+  readonly exitCode = ExitCode.data;
+}
+
+/** Temporary: another run holds the state lock. Exit 75. */
+export class LockedError extends AppError {
+  readonly exitCode = ExitCode.locked;
+}
+
+/**
+ * The reader of our output went away (`| head`). Not a failure: the run ends quietly with
+ * exit 0, as `yes | head` does.
+ */
+export class OutputClosedError extends AppError {
+  readonly exitCode = ExitCode.ok;
+  constructor(options?: AppErrorOptions) {
+    super('OUTPUT_CLOSED', 'the reader closed the output', options);
+  }
+}
