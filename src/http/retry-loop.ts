@@ -1,0 +1,122 @@
+/**
+ * The one loop that applies {@link decideRetry}: sleep, re-open, log, give up.
+ */
+import type { Logger } from 'pino';
+import { firstHeader, HttpStatusError, TransportError } from './errors.js';
+import { DataError } from '../errors.js';
+import { decideRetry, type Failure, type RetryPolicy } from './retry.js';
+
+export interface RetryLoopOptions {
+  policy: RetryPolicy;
+  log: Logger;
+  /** What is being attempted, for log lines and the final error ("alerts request"). */
+  what: string;
+  /** Aborts the current sleep (and is checked before each attempt). */
+  signal?: AbortSignal | undefined;
+  /** Injected for tests; must reject with the signal's reason when it aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+/**
+ * Iterate `open(attempt)`, re-opening it when it throws a retryable HttpStatusError or
+ * TransportError, or a broken answer (DataError from the splitter) — before its first item or mid-stream. `attempt` is 1 for the first try and
+ * grows by one per retry; on a re-open the caller must skip what it already emitted.
+ *
+ * Non-retryable errors, unknown errors and aborts are thrown at once. When retries are used
+ * up, the last error is thrown with " (after N attempts)" appended to its message.
+ */
+export async function* withRetries<T>(
+  open: (attempt: number) => AsyncIterable<T>,
+  opts: RetryLoopOptions,
+): AsyncGenerator<T> {
+  for (let attempt = 1; ; attempt++) {
+    opts.signal?.throwIfAborted();
+    try {
+      yield* open(attempt);
+      return;
+    } catch (err) {
+      await pauseOrThrow(err, attempt, opts);
+    }
+  }
+}
+
+/** {@link withRetries} for one promise (a token request): the same decisions, logs and final error. */
+export async function retrying<T>(fn: (attempt: number) => Promise<T>, opts: RetryLoopOptions): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    opts.signal?.throwIfAborted();
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      await pauseOrThrow(err, attempt, opts);
+    }
+  }
+}
+
+/** Sleep before the next attempt, or throw `err` (annotated) if there is none. */
+async function pauseOrThrow(err: unknown, attempt: number, opts: RetryLoopOptions): Promise<void> {
+  const failure = opts.signal?.aborted ? undefined : toFailure(err);
+  if (failure === undefined) throw err;
+
+  const now = opts.now ?? Date.now;
+  const decision = decideRetry(failure, attempt, opts.policy, now(), opts.random ?? Math.random);
+  if (!decision.retry) {
+    if (attempt > 1 && err instanceof Error) err.message += ` (after ${attempt} attempts)`;
+    throw err;
+  }
+
+  opts.log.warn(
+    {
+      what: opts.what,
+      ...(failure.kind === 'status' ? { status: failure.status } : { code: failure.code }),
+      attempt,
+      nextAttempt: attempt + 1,
+      delayMs: decision.delayMs,
+      reason: decision.reason,
+    },
+    `${opts.what} failed (${err instanceof Error ? err.message : String(err)}); attempt ${attempt + 1} in ${formatDelay(decision.delayMs)}`,
+  );
+  await (opts.sleep ?? abortableSleep)(decision.delayMs, opts.signal);
+}
+
+/** DataError codes of the streaming splitter (json/array-splitter.ts) that describe a broken answer. */
+const BROKEN_ANSWER_CODES: ReadonlySet<string> = new Set(['NOT_AN_ARRAY', 'TRUNCATED', 'MALFORMED', 'TRAILING_DATA']);
+
+function toFailure(err: unknown): Failure | undefined {
+  if (err instanceof HttpStatusError) {
+    return { kind: 'status', status: err.status, retryAfter: firstHeader(err.headers, 'retry-after') };
+  }
+  if (err instanceof TransportError) {
+    return { kind: 'transport', code: err.transportCode };
+  }
+  // Only a broken *document* is retried; an alert that fails validation is the API's data, and
+  // asking again would not change it.
+  if (err instanceof DataError && BROKEN_ANSWER_CODES.has(err.code)) {
+    return { kind: 'answer', code: err.code };
+  }
+  return undefined;
+}
+
+function formatDelay(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** setTimeout as a promise that rejects with the signal's own reason (not a wrapper) on abort. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

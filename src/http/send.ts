@@ -1,0 +1,98 @@
+/**
+ * One HTTP attempt — the only file of the HTTP layer that does I/O.
+ */
+import { request, type Dispatcher } from 'undici';
+import { ERROR_BODY_LIMIT_BYTES, HttpStatusError, toTransportError, type ResponseHeaders } from './errors.js';
+
+/** What to send. */
+export interface SendSpec {
+  method: 'GET' | 'POST';
+  url: URL;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** How to send it. */
+export interface SendContext {
+  dispatcher: Dispatcher;
+  signal?: AbortSignal | undefined;
+  /** The dispatcher's headers/body timeout, only to say "no response within N s" in errors. */
+  timeoutMs?: number | undefined;
+}
+
+/** A 2xx answer whose body has not been read yet. */
+export interface Sent {
+  status: number;
+  headers: ResponseHeaders;
+  /** The body, chunk by chunk; a cut-off or stalled body throws a TransportError. Read it or break out of it. */
+  body: AsyncIterable<Buffer>;
+}
+
+/**
+ * Send one request. Redirects are never followed (a 3xx is an HttpStatusError), so the bearer
+ * token cannot be handed to another host.
+ *
+ * @throws HttpStatusError for any non-2xx answer (with the first 64 KiB of its body).
+ * @throws TransportError when no usable answer arrived (DNS, connect, TLS, proxy, timeout).
+ * @throws the signal's reason, untouched, when aborted.
+ */
+export async function send(spec: SendSpec, ctx: SendContext): Promise<Sent> {
+  const { url } = spec;
+  const failed = (err: unknown): unknown =>
+    ctx.signal?.aborted ? err : (toTransportError(err, url, { timeoutMs: ctx.timeoutMs }) ?? err);
+
+  let res: Dispatcher.ResponseData;
+  try {
+    // undici.request follows no redirects unless a redirect interceptor is composed in.
+    res = await request(url, {
+      method: spec.method,
+      dispatcher: ctx.dispatcher,
+      ...(spec.headers === undefined ? {} : { headers: spec.headers }),
+      ...(spec.body === undefined ? {} : { body: spec.body }),
+      ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    });
+  } catch (err) {
+    throw failed(err);
+  }
+
+  const headers = res.headers as ResponseHeaders;
+  if (res.statusCode >= 200 && res.statusCode < 300) {
+    return { status: res.statusCode, headers, body: chunks(res.body, failed) };
+  }
+
+  const bodyText = await readErrorBody(res.body);
+  throw new HttpStatusError({ method: spec.method, url, status: res.statusCode, headers, bodyText });
+}
+
+async function* chunks(body: Dispatcher.ResponseData['body'], failed: (err: unknown) => unknown): AsyncGenerator<Buffer> {
+  try {
+    // Breaking out of this loop destroys the body stream, which releases the connection.
+    for await (const chunk of body) {
+      yield chunk as Buffer;
+    }
+  } catch (err) {
+    throw failed(err);
+  }
+}
+
+/**
+ * The start of an error answer. Stops reading at the limit (the rest is destroyed, not
+ * downloaded), and keeps what arrived if the body breaks: the status is what matters.
+ */
+async function readErrorBody(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      const buf = chunk as Buffer;
+      parts.push(buf);
+      size += buf.length;
+      if (size >= ERROR_BODY_LIMIT_BYTES) break;
+    }
+  } catch {
+    // Partial error body: the status line already tells the story.
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
+  return new TextDecoder().decode(Buffer.concat(parts).subarray(0, ERROR_BODY_LIMIT_BYTES));
+}
