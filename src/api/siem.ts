@@ -1,0 +1,134 @@
+/**
+ * The SIEM alert-export API (API-NOTES §1): `GET {base}/api/alerts?sinceTimeUtc&untilTimeUtc&…`
+ * answering one bare JSON array of flat detections. Retired by Microsoft (deprecated 2023-12-31);
+ * when it is gone we say so and point to the successor APIs.
+ */
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import { SiemAlertSchema, type SiemAlert } from '../alert/siem-schema.js';
+import { validateAlert } from '../alert/validate.js';
+import type { AlertQuery } from '../config/resolve.js';
+import { AuthError, ForbiddenError, NetworkError, ServiceError } from '../errors.js';
+import { HttpStatusError, TransportError } from '../http/errors.js';
+import { withRetries } from '../http/retry-loop.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { send } from '../http/send.js';
+import { JsonArraySplitter } from '../json/array-splitter.js';
+import { formatUtc } from '../time.js';
+import type { CachedCredential } from '../auth/token-cache.js';
+import type { AlertRecord, AlertSource, InvalidAlert } from './source.js';
+
+const RETIREMENT =
+  'Microsoft retired the SIEM API (deprecated 31 Dec 2023); if your tenant no longer has it, move to the Defender for Endpoint alerts API or Microsoft Graph security/alerts_v2';
+
+/** Builds the request URL with only the parameters the user gave, times in ISO-8601 UTC. */
+export function buildSiemUrl(base: URL, query: AlertQuery): URL {
+  const url = new URL(`${base.href.replace(/\/+$/, '')}/api/alerts`);
+  const p = url.searchParams;
+  if (query.since) p.set('sinceTimeUtc', formatUtc(query.since));
+  if (query.until) p.set('untilTimeUtc', formatUtc(query.until));
+  if (query.ago !== undefined) p.set('ago', query.ago);
+  if (query.limit !== undefined) p.set('limit', String(query.limit));
+  for (const group of query.machineGroups) p.append('machinegroups', group);
+  if (query.deviceTag !== undefined) p.set('DeviceCreatedMachineTags', query.deviceTag);
+  if (query.cloudTag !== undefined) p.set('CloudCreatedMachineTags', query.cloudTag);
+  return url;
+}
+
+/** The identity of one version of one detection: FullId tells detections of one AlertId apart. */
+export function siemKey(alert: SiemAlert): string {
+  return `${alert.FullId || alert.AlertId}|${alert.LastProcessedTimeUtc}`;
+}
+
+export interface SiemSourceOptions {
+  baseUrl: URL;
+  credential: CachedCredential;
+  dispatcher: Dispatcher;
+  retry: RetryPolicy;
+  /** Only for messages: the dispatcher enforces it. */
+  timeoutMs: number;
+  log: Logger;
+  onInvalid: (invalid: InvalidAlert) => void;
+}
+
+/** Maps what the exporter answered to the error a user can act on. */
+export function siemError(err: unknown, url: URL): unknown {
+  if (err instanceof HttpStatusError) {
+    const where = `${url.origin}${url.pathname}`;
+    switch (err.status) {
+      case 401:
+        return new AuthError('API_401', `the alert API ${where} rejected the access token (HTTP 401)`, {
+          hint: 'check --resource (https://WDATPAlertExport.Seville.onmicrosoft.com, or https://graph.windows.net for SIEM-wizard apps) and the app\'s API permission with admin consent',
+        });
+      case 403:
+        return new ForbiddenError('API_403', `the alert API ${where} refused access (HTTP 403)`, {
+          hint: 'the app lacks permission to read alerts, or the tenant is not managed by this app\'s administrator',
+        });
+      case 404:
+      case 410:
+        return new ServiceError(`API_${err.status}`, `the alert API ${where} answered HTTP ${err.status}: the SIEM API is not available here`, {
+          hint: RETIREMENT,
+        });
+      default:
+        return err;
+    }
+  }
+  if (err instanceof TransportError && err.transportCode === 'ENOTFOUND') {
+    return new NetworkError('ENOTFOUND', err.message, { cause: err, hint: `${RETIREMENT}; otherwise check --region or --base-url` });
+  }
+  return err;
+}
+
+/** The SIEM alert-export API as an {@link AlertSource}. */
+export class SiemSource implements AlertSource {
+  readonly api = 'siem';
+  readonly #options: SiemSourceOptions;
+
+  constructor(options: SiemSourceOptions) {
+    this.#options = options;
+  }
+
+  async *fetch(query: AlertQuery, signal?: AbortSignal): AsyncGenerator<AlertRecord> {
+    const { baseUrl, credential, dispatcher, retry, log, onInvalid, timeoutMs } = this.#options;
+    const url = buildSiemUrl(baseUrl, query);
+    // Keys already yielded by this call: a retry after a cut-off body re-reads the answer from its
+    // start, and must not emit any alert twice (issue #2, HTTP).
+    const emitted = new Set<string>();
+    const reported = new Set<string>();
+    const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {
+      const { token } = await credential.getToken(signal);
+      log.debug({ url: url.href, attempt }, 'requesting alerts');
+      const res = await send(
+        { method: 'GET', url, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
+        { dispatcher, signal, timeoutMs },
+      );
+      const splitter = new JsonArraySplitter();
+      let index = 0;
+      for await (const chunk of res.body) {
+        for (const raw of splitter.push(chunk)) {
+          const result = validateAlert(SiemAlertSchema, raw);
+          const at = index++;
+          if (!result.ok) {
+            const id = `${at}|${result.alertId ?? ''}|${result.problems.join(';')}`;
+            if (!reported.has(id)) {
+              reported.add(id);
+              onInvalid({ index: at, alertId: result.alertId, problems: result.problems });
+            }
+            continue;
+          }
+          const key = siemKey(result.value);
+          if (emitted.has(key)) continue;
+          emitted.add(key);
+          yield { raw, id: result.value.AlertId, updatedAt: result.value.LastProcessedTimeUtc, key };
+        }
+      }
+      splitter.end();
+      log.debug({ alerts: index, attempt }, 'alerts answer complete');
+    };
+    try {
+      yield* withRetries(open, { policy: retry, log, what: 'alerts request', signal });
+    } catch (err) {
+      throw siemError(err, url);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * OAuth 2.0 client-credentials flow with a client secret against the Entra ID v1 token endpoint
+ * (`{authority}/{tenant}/oauth2/token`, form field `resource=`), as the SIEM API documents it.
+ */
+import { z } from 'zod';
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import { HttpStatusError } from '../http/errors.js';
+import { retrying } from '../http/retry-loop.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { send } from '../http/send.js';
+import { AuthError } from '../errors.js';
+import { entraError } from './entra-errors.js';
+import type { AccessToken, TokenCredential } from './token.js';
+
+// v1 sends numbers as strings ("3599"), v2 and later docs as numbers: accept both.
+const seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
+
+const TokenResponse = z.looseObject({
+  token_type: z.string().default('Bearer'),
+  access_token: z.string().min(1),
+  expires_in: seconds.optional(),
+  expires_on: seconds.optional(),
+});
+
+export interface ClientSecretOptions {
+  authorityHost: URL;
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  resource: string;
+  dispatcher: Dispatcher;
+  retry: RetryPolicy;
+  /** Only for messages: the dispatcher enforces it. */
+  timeoutMs: number;
+  log: Logger;
+  now?: () => number;
+}
+
+/** The v1 token URL; the tenant was validated (GUID or domain) before it gets here. */
+export function tokenUrl(authorityHost: URL, tenant: string): URL {
+  return new URL(`${authorityHost.href.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}/oauth2/token`);
+}
+
+/** Parses a token endpoint's 200 answer; `nowMs` anchors a relative `expires_in`. */
+export function parseTokenResponse(bodyText: string, nowMs: number, url: string): AccessToken {
+  let json: unknown;
+  try {
+    json = JSON.parse(bodyText);
+  } catch {
+    json = undefined;
+  }
+  const parsed = TokenResponse.safeParse(json);
+  if (!parsed.success) {
+    throw new AuthError('TOKEN_MALFORMED', `the token endpoint ${url} answered 200 without an access_token`, {
+      hint: 'check --authority-host: it must be the Entra ID host (https://login.microsoftonline.com) or the simulator',
+    });
+  }
+  const t = parsed.data;
+  // expires_in is relative and immune to clock skew between us and Entra ID; prefer it.
+  const expiresOnMs =
+    t.expires_in !== undefined ? nowMs + t.expires_in * 1000 : t.expires_on !== undefined ? t.expires_on * 1000 : nowMs + 3_600_000;
+  return { token: t.access_token, tokenType: t.token_type, expiresOnMs };
+}
+
+/** A credential that signs in with the app's client secret. */
+export class ClientSecretCredential implements TokenCredential {
+  readonly #options: ClientSecretOptions;
+  readonly url: URL;
+
+  constructor(options: ClientSecretOptions) {
+    this.#options = options;
+    this.url = tokenUrl(options.authorityHost, options.tenant);
+  }
+
+  async getToken(signal?: AbortSignal): Promise<AccessToken> {
+    const { clientId, clientSecret, resource, dispatcher, retry, log } = this.#options;
+    const now = this.#options.now ?? Date.now;
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, resource });
+    log.debug({ url: this.url.href, clientId, resource }, 'requesting access token');
+    try {
+      return await retrying(
+        async () => {
+          const res = await send(
+            {
+              method: 'POST',
+              url: this.url,
+              headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+              body: form.toString(),
+            },
+            { dispatcher, signal, timeoutMs: this.#options.timeoutMs },
+          );
+          let text = '';
+          for await (const chunk of res.body) text += chunk.toString('utf8');
+          return parseTokenResponse(text, now(), this.url.href);
+        },
+        { policy: retry, log, what: 'token request', signal },
+      );
+    } catch (err) {
+      // 400/401 carry Entra's error JSON; 5xx and 429 were retried and stay service errors.
+      if (err instanceof HttpStatusError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
+        throw entraError(err.status, err.bodyText, this.url.href);
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The files configuration comes from: `--env-file` and `--client-secret-file`. Each failure is a
+ * UsageError naming the file and the fix; nothing here prints the secret.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
+import { UsageError } from '../errors.js';
+
+// A secret or env file is a few hundred bytes; a huge one is a wrong path (a log, a disk image).
+const MAX_CONFIG_FILE_BYTES = 1024 * 1024; // 1 MiB
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return code ?? String(err);
+  }
+}
+
+async function readSmallFile(path: string, what: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    if (info.size > MAX_CONFIG_FILE_BYTES) {
+      throw new UsageError(`cannot use ${what} "${path}": it is ${info.size} bytes; expected a small text file`);
+    }
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read ${what} "${path}": ${describeFsError(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Reads a dotenv file into a plain object with Node's own parser (`util.parseEnv`, the parser behind
+ * `process.loadEnvFile`), without touching `process.env`: the caller layers the real environment on
+ * top, so a variable set in the environment wins over the file.
+ */
+export async function readEnvFile(path: string): Promise<Record<string, string>> {
+  const text = await readSmallFile(path, '--env-file');
+  return parseEnv(text) as Record<string, string>;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > MAX_CONFIG_FILE_BYTES) throw new UsageError('the client secret on stdin is larger than 1 MiB');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export interface SecretFile {
+  secret: string;
+  /** Set when the file is readable by group or others: the caller logs it as a warning. */
+  warning?: string;
+}
+
+/** Reads `--client-secret-file` (`-` = stdin); one trailing newline (LF or CRLF) is trimmed. */
+export async function readSecretFile(path: string, stdin: NodeJS.ReadableStream): Promise<SecretFile> {
+  const text = path === '-' ? await readAll(stdin) : await readSmallFile(path, '--client-secret-file');
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret.length === 0) {
+    throw new UsageError(`--client-secret-file ${path === '-' ? '(stdin)' : `"${path}"`} is empty; put the secret's value in it`);
+  }
+  const result: SecretFile = { secret };
+  if (path !== '-' && process.platform !== 'win32') {
+    const { mode } = await stat(path);
+    if ((mode & 0o077) !== 0) {
+      result.warning = `the secret file "${path}" is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 "${path}"`;
+    }
+  }
+  return result;
+}

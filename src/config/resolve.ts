@@ -1,0 +1,268 @@
+/**
+ * Turns parsed flags and the environment into one validated configuration, or a UsageError that
+ * lists every problem at once (`--tenant (or AZURE_TENANT_ID): required`), as changesets' config
+ * parser does. Pure: files (secret, --env-file) are read by the caller and passed in.
+ */
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { parseIsoDuration, parseTimeOption, TimeParseError } from '../time.js';
+import { AUTH_SETTINGS, PULL_SETTINGS, optionKey, settingLabel, type SettingSpec } from './spec.js';
+
+export type Flags = Readonly<Record<string, unknown>>;
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const REGIONS = ['eu', 'us', 'uk'] as const;
+export type Region = (typeof REGIONS)[number];
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The SIEM exporter host of a region, as documented (API-NOTES §1). */
+export function regionBaseUrl(region: Region): string {
+  return `https://wdatp-alertexporter-${region}.windows.com`;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A verified domain: DNS labels, at least two. The tenant goes into the token URL's path, so
+// nothing else (no '/', '?', '%', '..') may pass.
+const DOMAIN = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * An origin we may send credentials to: https anywhere, plain http only on loopback (the simulator,
+ * a local TLS-terminating proxy) — a bearer token over plain http on a network is a leak.
+ */
+function origin(what: string) {
+  return z.string().transform((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL; expected e.g. https://host.example` });
+      return z.NEVER;
+    }
+    const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      ctx.addIssue({ code: 'custom', message: `${what} must use https:// (plain http only on loopback), got "${text}"` });
+      return z.NEVER;
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: `${what} must not carry a query, fragment or credentials: "${text}"` });
+      return z.NEVER;
+    }
+    // Keep a path prefix (a reverse proxy may mount the API below one) without a trailing slash.
+    return new URL(url.href.replace(/\/+$/, ''));
+  });
+}
+
+function timeOption(now: Date) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return parseTimeOption(text, now);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof TimeParseError ? err.message : String(err) });
+      return z.NEVER;
+    }
+  });
+}
+
+function wholeNumber(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
+
+const required = (schema: z.ZodString) => z.string({ error: 'required' }).min(1, 'required').pipe(schema);
+
+function authShape() {
+  return {
+    tenant: required(
+      z.string().refine((t) => GUID.test(t) || DOMAIN.test(t), {
+        message: 'expected the tenant GUID or a verified domain such as contoso.onmicrosoft.com',
+      }),
+    ),
+    clientId: required(z.string().regex(GUID, 'expected the application (client) id, a GUID')),
+    clientSecret: z.string({ error: 'required' }).min(1, 'is empty'),
+    resource: z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com'),
+    authorityHost: origin('the authority host'),
+    region: z.enum(REGIONS, { error: 'expected eu, us or uk' }).optional(),
+    baseUrl: origin('the base URL').optional(),
+    timeout: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'expected seconds, e.g. 30')
+      .transform(Number)
+      .pipe(z.number().positive('must be more than 0').max(3600, 'must be at most 3600')),
+    maxRetries: wholeNumber(0, 20),
+    logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
+  };
+}
+
+export interface AuthConfig {
+  tenant: string;
+  clientId: string;
+  clientSecret: string;
+  resource: string;
+  authorityHost: URL;
+  /** Exporter origin (from --base-url, else --region); absent only for `token`, which needs none. */
+  baseUrl: URL | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  logLevel: LogLevel;
+}
+
+export interface PullConfig extends AuthConfig {
+  baseUrl: URL;
+  query: AlertQuery;
+  format: 'json' | 'ndjson';
+  output: string | undefined;
+}
+
+/** The SIEM API's query parameters, only those the user gave (API-NOTES §1). */
+export interface AlertQuery {
+  since?: Date;
+  until?: Date;
+  ago?: string;
+  limit?: number;
+  machineGroups: string[];
+  deviceTag?: string;
+  cloudTag?: string;
+}
+
+/** What the caller read for the secret: the file's (or stdin's) content, if a file was named. */
+export interface ResolveInput {
+  flags: Flags;
+  env: Env;
+  /** Content of --client-secret-file, already read and trimmed of its trailing newline. */
+  secretFromFile?: string | undefined;
+  now: Date;
+}
+
+/** Gathers each setting by precedence: flag > environment (which already includes --env-file) > default. */
+function gather(specs: readonly SettingSpec[], flags: Flags, env: Env): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const key = optionKey(spec.flag);
+    const flag = flags[key];
+    const fromEnv = spec.env ? env[spec.env] : undefined;
+    raw[key] = flag ?? (fromEnv === '' ? undefined : fromEnv) ?? spec.default;
+  }
+  return raw;
+}
+
+const SPEC_BY_KEY = new Map<string, SettingSpec>(
+  [...AUTH_SETTINGS, ...PULL_SETTINGS].map((s) => [optionKey(s.flag), s] as const),
+);
+
+function label(key: string): string {
+  if (key === 'clientSecret') return '--client-secret-file (or AZURE_CLIENT_SECRET)';
+  const spec = SPEC_BY_KEY.get(key);
+  return spec ? settingLabel(spec) : key;
+}
+
+function fail(problems: string[]): never {
+  const [first, ...rest] = problems;
+  const message =
+    rest.length === 0 ? `invalid configuration: ${first}` : `invalid configuration (${problems.length} problems): ${problems.join('; ')}`;
+  throw new UsageError(message, { hint: 'run with --help for every option and its environment variable' });
+}
+
+function collect(result: z.ZodSafeParseResult<unknown>, problems: string[]): void {
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    problems.push(`${label(String(issue.path[0] ?? ''))}: ${issue.message}`);
+  }
+}
+
+function pickSecret(input: ResolveInput, problems: string[]): string | undefined {
+  const { flags, env, secretFromFile } = input;
+  const flagSecret = typeof flags['clientSecret'] === 'string' ? flags['clientSecret'] : undefined;
+  if (flagSecret !== undefined && flags['clientSecretFile'] !== undefined) {
+    problems.push('--client-secret and --client-secret-file: give only one of them');
+  }
+  return secretFromFile ?? flagSecret ?? (env['AZURE_CLIENT_SECRET'] || undefined);
+}
+
+/** Resolves and validates what `token` needs. */
+export function resolveAuthConfig(input: ResolveInput, problems: string[] = []): AuthConfig {
+  const raw = gather(AUTH_SETTINGS, input.flags, input.env);
+  raw['clientSecret'] = pickSecret(input, problems);
+  const parsed = z.object(authShape()).safeParse(raw);
+  collect(parsed, problems);
+  if (!parsed.success || problems.length > 0) fail(problems);
+  const c = parsed.data;
+  return {
+    tenant: c.tenant,
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    resource: c.resource,
+    authorityHost: c.authorityHost,
+    baseUrl: c.baseUrl ?? (c.region ? new URL(regionBaseUrl(c.region)) : undefined),
+    timeoutMs: Math.round(c.timeout * 1000),
+    maxRetries: c.maxRetries,
+    logLevel: c.logLevel,
+  };
+}
+
+/** Resolves and validates what `pull` needs; every problem of both halves is reported together. */
+export function resolvePullConfig(input: ResolveInput): PullConfig {
+  const problems: string[] = [];
+  const raw = gather(PULL_SETTINGS, input.flags, input.env);
+  const pullShape = z
+    .object({
+      since: timeOption(input.now).optional(),
+      until: timeOption(input.now).optional(),
+      ago: z
+        .string()
+        .refine(
+          (t) => {
+            try {
+              return parseIsoDuration(t) > 0;
+            } catch {
+              return false;
+            }
+          },
+          { message: 'expected an ISO-8601 duration such as PT10M, PT2H or P1D' },
+        )
+        .optional(),
+      limit: wholeNumber(1, 1_000_000_000).optional(),
+      machineGroup: z.array(z.string().min(1, 'is empty')).optional(),
+      deviceTag: z.string().min(1, 'is empty').optional(),
+      cloudTag: z.string().min(1, 'is empty').optional(),
+      format: z.enum(['json', 'ndjson'], { error: 'expected json or ndjson' }),
+      output: z.string().min(1, 'is empty').optional(),
+    })
+    .safeParse(raw);
+  collect(pullShape, problems);
+
+  let auth: AuthConfig | undefined;
+  try {
+    auth = resolveAuthConfig(input, problems);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+  }
+  if (pullShape.success) {
+    const p = pullShape.data;
+    if (p.ago !== undefined && p.since !== undefined) problems.push('--ago and --since: give only one of them');
+    if (p.since && p.until && p.since.getTime() >= p.until.getTime()) {
+      problems.push(`--until: must be later than --since (${p.since.toISOString()})`);
+    }
+    if (p.since && p.since.getTime() > input.now.getTime()) problems.push('--since: is in the future');
+  }
+  const where = gather(AUTH_SETTINGS, input.flags, input.env);
+  if (where['region'] === undefined && where['baseUrl'] === undefined) {
+    problems.push('--region (or DEFENDER_REGION): required unless --base-url (or DEFENDER_BASE_URL) is given; one of eu, us, uk');
+  }
+  if (problems.length > 0 || !auth || !auth.baseUrl || !pullShape.success) fail(problems);
+
+  const p = pullShape.data;
+  const query: AlertQuery = { machineGroups: p.machineGroup ?? [] };
+  if (p.since) query.since = p.since;
+  if (p.until) query.until = p.until;
+  if (p.ago !== undefined) query.ago = p.ago.trim();
+  if (p.limit !== undefined) query.limit = p.limit;
+  if (p.deviceTag !== undefined) query.deviceTag = p.deviceTag;
+  if (p.cloudTag !== undefined) query.cloudTag = p.cloudTag;
+  return { ...auth, baseUrl: auth.baseUrl, query, format: p.format, output: p.output };
+}

@@ -1,0 +1,81 @@
+/**
+ * Logging: pino to stderr (stdout carries alerts only). JSON lines when stderr is a file or pipe
+ * (for journald, cron mail, a log shipper); a short human line when it is a terminal.
+ *
+ * Secrets are kept out twice: the code never puts the secret or a token into a log call, and
+ * `redact` censors every path where one could appear should that ever change.
+ */
+import { pino, type Logger, type DestinationStream } from 'pino';
+import type { LogLevel } from './config/resolve.js';
+
+export type { Logger };
+
+/** Every place a secret or token could sit in a logged object (pino/fast-redact path syntax). */
+export const REDACT_PATHS = [
+  'clientSecret',
+  'client_secret',
+  'secret',
+  'password',
+  'accessToken',
+  'access_token',
+  'refresh_token',
+  'token',
+  'authorization',
+  'Authorization',
+  'headers.authorization',
+  'headers.Authorization',
+  '*.clientSecret',
+  '*.client_secret',
+  '*.secret',
+  '*.password',
+  '*.accessToken',
+  '*.access_token',
+  '*.refresh_token',
+  '*.token',
+  '*.authorization',
+  '*.Authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+];
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/** Formats one pino JSON line for a person: `12:00:01 WARN  retrying alerts request status=503`. */
+export function prettyLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const { level, time, msg, pid: _pid, hostname: _host, ...rest } = entry;
+  const clock = typeof time === 'number' ? new Date(time).toISOString().slice(11, 19) : '';
+  const name = (LEVEL_NAMES[Number(level)] ?? String(level)).padEnd(5);
+  const fields = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${clock} ${name} ${String(msg ?? '')}${fields ? ` ${fields}` : ''}\n`;
+}
+
+function prettyStderr(): DestinationStream {
+  return {
+    write(line: string) {
+      process.stderr.write(prettyLine(line));
+    },
+  };
+}
+
+/** The process logger. `pretty` defaults to whether stderr is a terminal. */
+export function createLogger(level: LogLevel, options: { pretty?: boolean; destination?: DestinationStream } = {}): Logger {
+  const pretty = options.pretty ?? process.stderr.isTTY === true;
+  const destination = options.destination ?? (pretty ? prettyStderr() : pino.destination({ fd: 2, sync: true }));
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.epochTime,
+    },
+    destination,
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * Parsing of the time options `--since`, `--until` (absolute or relative) and `--ago`
+ * (ISO-8601 duration). Pure: `now` is passed in.
+ */
+
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+// `90s`, `15m`, `2h`, `7d` — a whole number and one unit, as the issue and `journalctl --since` users expect.
+const RELATIVE = /^(\d{1,9})\s*([smhd])$/;
+
+// ISO-8601 date-time as the SIEM API documents it (`2016-09-12T00:00:00.000`) and as people type it:
+// a date, optionally a time with up to 7 fractional digits (Defender's own precision), optionally a
+// zone. A date-time without a zone is taken as UTC, which is what the API's `*TimeUtc` parameters mean.
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** A time option that could not be understood; `reason` completes "… <reason>". */
+export class TimeParseError extends Error {}
+
+/**
+ * Parses `--since`/`--until`: a relative duration before `now` (`90s`, `15m`, `2h`, `7d`) or an
+ * ISO-8601 date-time (no zone = UTC). Returns the instant.
+ */
+export function parseTimeOption(input: string, now: Date): Date {
+  const text = input.trim();
+  const rel = RELATIVE.exec(text);
+  if (rel) {
+    const amount = Number(rel[1]);
+    const unit = rel[2] as keyof typeof UNIT_MS;
+    return new Date(now.getTime() - amount * UNIT_MS[unit]);
+  }
+  const iso = ISO.exec(text);
+  if (!iso) {
+    throw new TimeParseError(
+      `"${input}" is neither a relative time (90s, 15m, 2h, 7d) nor an ISO-8601 time (2024-05-01T12:00:00Z)`,
+    );
+  }
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = iso;
+  const ms = Number((frac + '000').slice(0, 3));
+  const offset = zone.toUpperCase() === 'Z' ? '+00:00' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${String(ms).padStart(3, '0')}${offset}`);
+  // Date accepts 2024-02-31 by rolling over; a user who typed that made a mistake we should show.
+  const roundTrip = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (
+    Number.isNaN(date.getTime()) ||
+    roundTrip.getUTCMonth() !== Number(mo) - 1 ||
+    roundTrip.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  ) {
+    throw new TimeParseError(`"${input}" is not a valid date and time`);
+  }
+  return date;
+}
+
+// ISO-8601 duration as the SIEM API's `ago` parameter takes it (`PT10M`, `P1DT2H`). Weeks, months
+// and years are left out: their length is ambiguous and the API's examples never use them.
+const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+
+/** Validates an ISO-8601 duration for `--ago` and returns its length in ms (it is sent as typed). */
+export function parseIsoDuration(input: string): number {
+  const text = input.trim();
+  const m = DURATION.exec(text);
+  if (!m || text.toUpperCase() === 'P' || text.toUpperCase().endsWith('T')) {
+    throw new TimeParseError(`"${input}" is not an ISO-8601 duration such as PT10M, PT2H or P1D`);
+  }
+  const [, d = '0', h = '0', mi = '0', s = '0'] = m;
+  const ms = Number(d) * UNIT_MS.d + Number(h) * UNIT_MS.h + Number(mi) * UNIT_MS.m + Number(s) * UNIT_MS.s;
+  if (ms <= 0) throw new TimeParseError(`"${input}" is an empty duration`);
+  return ms;
+}
+
+/** The form we send in `sinceTimeUtc`/`untilTimeUtc`: ISO-8601 UTC with milliseconds. */
+export function formatUtc(date: Date): string {
+  return date.toISOString();
+}
