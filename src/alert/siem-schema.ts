@@ -1,0 +1,112 @@
+/**
+ * The shape of one alert (detection) from the SIEM alert-export API, `GET {base}/api/alerts`.
+ *
+ * Field list and types: the 50 fields of the 2020 response example in Microsoft's "Pull Microsoft
+ * Defender for Endpoint alerts using SIEM REST API" page (../../../shared/API-NOTES.md §1).
+ * Real answers drift, so the schema is deliberately tolerant: an absent value may be `null`
+ * (2017 example), `""` (2020 example) or a missing key (2018 real answer); the 2017 example
+ * spells `IoaDefinitiondId`; unknown fields are kept. Only the identity fields we page and
+ * deduplicate on are required. Validation never changes what we output: the alert's own bytes
+ * are passed through, so this schema only decides whether an alert is usable.
+ */
+import { z } from 'zod';
+
+/** A string field that may be absent: missing, `null` or `""`. */
+const text = z.string().nullable().optional();
+
+/** An integer field that may be absent. Not `z.int()`: that rejects integers beyond 2^53. */
+const integer = z
+  .union([z.number().refine(Number.isInteger, { error: 'expected an integer' }), z.literal(''), z.null()], {
+    error: (issue) => `expected an integer, "" or null, got ${describe(issue.input)}`,
+  })
+  .optional();
+
+/** A boolean field that may be absent (`null` in both documented examples). */
+const flag = z
+  .union([z.boolean(), z.literal(''), z.null()], {
+    error: (issue) => `expected true, false, "" or null, got ${describe(issue.input)}`,
+  })
+  .optional();
+
+/** A required string: says "required" rather than "expected string, received undefined". */
+const required = () => z.string({ error: (issue) => (issue.input === undefined ? 'required' : undefined) });
+
+const identity = required().min(1, { error: 'must not be empty' });
+
+/**
+ * ISO-8601 UTC timestamp as the API writes it: `2017-01-23T07:32:54.1861171Z` (0-7 fraction
+ * digits; .NET's DateTime ticks give 7). Kept as a string: JavaScript's Date would drop digits 4-7.
+ */
+const UTC_TIMESTAMP = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,7})?Z$/;
+
+const utcTimestamp = required().regex(UTC_TIMESTAMP, {
+  error: 'expected an ISO-8601 UTC timestamp like 2020-09-30T14:11:44.0779765Z',
+});
+
+/** One SIEM API alert. Unknown fields pass through untouched (`z.looseObject`). */
+export const SiemAlertSchema = z.looseObject({
+  // Identity: what checkpointing and deduplication rely on.
+  AlertId: identity,
+  LastProcessedTimeUtc: utcTimestamp,
+  /** `AlertId:IocUniqueId`; several detections of one alert share an AlertId. Absent in older answers. */
+  FullId: text,
+
+  AlertTime: text,
+  ComputerDnsName: text,
+  AlertTitle: text,
+  Category: text,
+  Severity: text,
+  Actor: text,
+  LinkToWDATP: text,
+  IocName: text,
+  IocValue: text,
+  CreatorIocName: text,
+  CreatorIocValue: text,
+  Sha1: text,
+  FileName: text,
+  FilePath: text,
+  IpAddress: text,
+  Url: text,
+  IoaDefinitionId: text,
+  /** The 2017 documentation example's spelling of IoaDefinitionId. */
+  IoaDefinitiondId: text,
+  UserName: text,
+  AlertPart: integer,
+  ThreatCategory: text,
+  ThreatFamily: text,
+  ThreatName: text,
+  RemediationAction: text,
+  RemediationIsSuccess: flag,
+  Source: text,
+  Md5: text,
+  Sha256: text,
+  WasExecutingWhileDetected: flag,
+  UserDomain: text,
+  LogOnUsers: text,
+  MachineDomain: text,
+  MachineName: text,
+  InternalIPv4List: text,
+  InternalIPv6List: text,
+  FileHash: text,
+  DeviceID: text,
+  MachineGroup: text,
+  Description: text,
+  DeviceCreatedMachineTags: text,
+  CloudCreatedMachineTags: text,
+  CommandLine: text,
+  IncidentLinkToWDATP: text,
+  ReportID: integer,
+  LinkToMTP: text,
+  IncidentLinkToMTP: text,
+  ExternalId: text,
+  IocUniqueId: text,
+});
+
+/** One SIEM API alert as validated; index with care, most fields may be absent. */
+export type SiemAlert = z.infer<typeof SiemAlertSchema>;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : typeof value;
+}

@@ -1,0 +1,377 @@
+/**
+ * Streaming alert writers: stdout or a file, `json` or `ndjson`.
+ *
+ * Alerts are batched so that one network chunk's alerts leave in one syscall, yet the first alert
+ * reaches the reader before the answer ends: a batch is written when it passes {@link BATCH_BYTES},
+ * or on the next turn of the event loop (`setImmediate`) after its first byte arrived. Backpressure
+ * is honoured, so memory stays flat however slow the reader. A reader that went away (`| head`)
+ * becomes an {@link OutputClosedError}, which ends the run quietly. A file is written to a temp file
+ * beside it and renamed into place only on success, so the target is never half-written.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+import { OutputClosedError, UsageError } from '../errors.js';
+import { outputFormat, type OutputFormat, type OutputFormatName } from './formats.js';
+
+/** Where validated alerts go. Not safe for concurrent `write()` calls: await each one. */
+export interface AlertSink {
+  /** Queue one alert (raw compact JSON bytes). Resolves at once unless the destination is backpressured. */
+  write(raw: Buffer): Promise<void>;
+  /** Write everything queued and wait until the destination accepted it (stdout drained / file fsynced). */
+  flush(): Promise<void>;
+  /** Finish the document (close the JSON array), flush, and for files: fsync + rename into place. */
+  close(): Promise<void>;
+  /** Give up: for files remove the temp file (the destination is never half-written). */
+  abort(): Promise<void>;
+  readonly count: number;
+}
+
+/** Options of {@link openSink}. */
+export interface OpenSinkOptions {
+  format: OutputFormatName;
+  /** File path; undefined = stdout. */
+  output?: string | undefined;
+  /** Injectable for tests; defaults to `process.stdout`. */
+  stdout?: NodeJS.WritableStream;
+}
+
+/** A batch is written once it holds this much (64 KiB, the default pipe buffer on Linux). */
+export const BATCH_BYTES = 64 * 1024;
+
+/**
+ * Opens the output: the file is created (as a temp file) now, so a bad `--output` path fails
+ * before any request is made. Throws {@link UsageError} when the file cannot be created.
+ */
+export async function openSink(opts: OpenSinkOptions): Promise<AlertSink> {
+  const format = outputFormat(opts.format);
+  const destination =
+    opts.output === undefined
+      ? streamDestination(opts.stdout ?? process.stdout)
+      : await fileDestination(opts.output);
+  return new BatchingSink(format, destination);
+}
+
+/** The I/O behind a sink; the sink guarantees one `write` at a time, in order. */
+interface Destination {
+  /** Hands bytes over; resolves when the destination can take more. */
+  write(data: Buffer): Promise<void>;
+  /** Resolves when everything handed over was accepted (stream callbacks fired / file fsynced). */
+  flush(): Promise<void>;
+  /** After the final flush: make the output visible. */
+  commit(): Promise<void>;
+  /**
+   * Gives up. `pending` holds alerts queued but not yet handed over; `previous` settles when the
+   * writes already under way have finished (or failed).
+   */
+  abort(pending: Buffer, previous: Promise<void>): Promise<void>;
+}
+
+class BatchingSink implements AlertSink {
+  private written = 0;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private scheduled: NodeJS.Immediate | undefined;
+  /** Destination writes, chained so that they happen one at a time and in order. Never rejects. */
+  private writing: Promise<void> = Promise.resolve();
+  /** Destination writes handed over or waiting in `writing`. */
+  private writesInFlight = 0;
+  private failure: { error: unknown } | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly format: OutputFormat,
+    private readonly destination: Destination,
+  ) {}
+
+  get count(): number {
+    return this.written;
+  }
+
+  write(raw: Buffer): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure.error);
+    if (this.ended) return Promise.reject(new Error('AlertSink.write() after close() or abort()'));
+    this.enqueue(this.format.before(this.written));
+    this.enqueue(raw);
+    this.enqueue(this.format.after);
+    this.written++;
+    if (this.batchBytes >= BATCH_BYTES) return this.writeBatch();
+    this.scheduleWrite();
+    return Promise.resolve();
+  }
+
+  /**
+   * Alerts split from one network chunk arrive in one turn of the event loop: write them together
+   * on the next turn. While the destination is still busy the batch keeps growing instead, so a
+   * slow reader makes write() wait (at BATCH_BYTES) rather than piling up small writes in memory;
+   * the batch is scheduled again when the destination is free.
+   */
+  private scheduleWrite(): void {
+    this.scheduled ??= setImmediate(() => {
+      this.scheduled = undefined;
+      // A failure is recorded by writeBatch and reported by the next write/flush/close.
+      if (this.writesInFlight === 0) this.writeBatch().catch(() => {});
+    });
+  }
+
+  async flush(): Promise<void> {
+    await this.writeBatch();
+    await this.destination.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.ended) throw new Error('AlertSink.close() after close() or abort()');
+    this.ended = true;
+    try {
+      if (this.failure !== undefined) throw this.failure.error;
+      this.enqueue(this.format.end(this.written));
+      await this.flush();
+      await this.destination.commit();
+    } catch (error) {
+      await this.destination.abort(Buffer.alloc(0), this.writing).catch(() => {});
+      throw error;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    const pending = this.takeBatch();
+    await this.destination.abort(pending, this.writing);
+  }
+
+  private enqueue(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.batch.push(bytes);
+    this.batchBytes += bytes.length;
+  }
+
+  private takeBatch(): Buffer {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    const data = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
+    this.batch = [];
+    this.batchBytes = 0;
+    return data;
+  }
+
+  /** Hands the batch to the destination after the writes before it; rejects if any of them failed. */
+  private writeBatch(): Promise<void> {
+    const data = this.takeBatch();
+    if (data.length > 0) this.writesInFlight++;
+    const done = this.writing.then(() => {
+      if (this.failure !== undefined) throw this.failure.error;
+      return data.length === 0 ? undefined : this.destination.write(data);
+    });
+    this.writing = done.then(
+      () => {
+        if (data.length > 0 && --this.writesInFlight === 0 && this.batchBytes > 0 && !this.ended) {
+          this.scheduleWrite();
+        }
+      },
+      (error: unknown) => {
+        if (data.length > 0) this.writesInFlight--;
+        this.failure ??= { error };
+      },
+    );
+    return done;
+  }
+}
+
+// --- stdout (or any Writable) ---------------------------------------------------------------
+
+/** Errors that mean the reader went away: not a failure of ours. */
+const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
+
+function streamDestination(stream: NodeJS.WritableStream): Destination {
+  let failure: Error | undefined;
+  let lastWrite: Promise<void> = Promise.resolve();
+  const waiting = new Set<(error: Error) => void>();
+
+  const fail = (error: unknown): void => {
+    failure ??= readerGone(error) ? new OutputClosedError({ cause: error }) : toError(error);
+    for (const reject of waiting) reject(failure);
+    waiting.clear();
+  };
+  // Stays attached for the life of the stream: an EPIPE with no 'error' listener would crash the
+  // process, and Node reports it asynchronously, possibly after close() returned.
+  stream.on('error', fail);
+  stream.on('close', () => fail(new OutputClosedError()));
+
+  return {
+    write(data) {
+      if (failure !== undefined) return Promise.reject(failure);
+      let accepted = true;
+      lastWrite = new Promise<void>((settled) => {
+        try {
+          accepted = stream.write(data, (error) => {
+            if (error) fail(error);
+            settled();
+          });
+        } catch (error) {
+          fail(error);
+          settled();
+        }
+      });
+      if (failure !== undefined) return Promise.reject(failure);
+      if (accepted) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const onDrain = (): void => {
+          waiting.delete(onFailure);
+          resolve();
+        };
+        const onFailure = (error: Error): void => {
+          stream.removeListener('drain', onDrain);
+          reject(error);
+        };
+        stream.once('drain', onDrain);
+        waiting.add(onFailure);
+      });
+    },
+    async flush() {
+      await lastWrite;
+      if (failure !== undefined) throw failure;
+    },
+    async commit() {
+      // stdout belongs to the process: leave it open for whoever writes after us.
+    },
+    async abort(pending, previous) {
+      // Alerts accepted by write() still go out, after the writes under way (batching stays
+      // invisible); but a stuck reader must not keep a failing run alive, so nothing here waits.
+      if (pending.length === 0) return;
+      void previous.then(() => {
+        if (failure === undefined) stream.write(pending, () => {});
+      });
+    },
+  };
+}
+
+function readerGone(error: unknown): boolean {
+  if (error instanceof OutputClosedError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && READER_GONE.has(code);
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+// --- file -------------------------------------------------------------------------------------
+
+/** Mode of a new output file: alerts name users, hosts and command lines. */
+const NEW_FILE_MODE = 0o600;
+
+async function fileDestination(path: string): Promise<Destination> {
+  const target = await resolveTarget(path);
+  const directory = dirname(target);
+  const mode = await modeToKeep(path, target);
+  const tempPath = join(directory, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+
+  let handle: FileHandle;
+  try {
+    handle = await open(tempPath, 'wx', mode);
+    // open() applies the umask; an existing target's mode is kept exactly.
+    await handle.chmod(mode);
+  } catch (error) {
+    throw cannotCreate(path, error);
+  }
+
+  let closed = false;
+  const closeHandle = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+
+  return {
+    async write(data) {
+      let offset = 0;
+      while (offset < data.length) {
+        const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+        offset += bytesWritten;
+      }
+    },
+    async flush() {
+      await handle.sync();
+    },
+    async commit() {
+      await closeHandle();
+      await rename(tempPath, target);
+      await syncDirectory(directory);
+    },
+    async abort(_pending, previous) {
+      // File writes always finish; closing the handle under one would make it fail noisily.
+      await previous;
+      await closeHandle().catch(() => {});
+      await unlink(tempPath).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      });
+    },
+  };
+}
+
+/** Follows a symlinked target, so the link keeps pointing at the new file. */
+async function resolveTarget(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return path;
+    throw cannotCreate(path, error);
+  }
+}
+
+async function modeToKeep(path: string, target: string): Promise<number> {
+  try {
+    const existing = await stat(target);
+    if (existing.isDirectory()) {
+      throw new UsageError(`cannot write the output to ${path}: it is a directory`, {
+        hint: 'give --output a file name',
+      });
+    }
+    return existing.mode & 0o7777;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return NEW_FILE_MODE;
+    throw cannotCreate(path, error);
+  }
+}
+
+/** Errors that mean the path is wrong for us (user's to fix), not an I/O failure. */
+const CANNOT_CREATE: Record<string, string> = {
+  ENOENT: 'its directory does not exist',
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  EISDIR: 'it is a directory',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+};
+
+function cannotCreate(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const reason = code === undefined ? undefined : CANNOT_CREATE[code];
+  if (reason === undefined) return error;
+  return new UsageError(`cannot create the output file ${path}: ${reason} (${code})`, {
+    cause: error,
+    hint: 'check the --output path: its directory must exist and be writable',
+  });
+}
+
+/** Makes the rename durable (POSIX: a rename is only on disk once its directory is synced). */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch (error) {
+    // Some platforms and file systems cannot open or fsync a directory (Windows, some FUSE).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF'].includes(code ?? '')) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
