@@ -102,6 +102,7 @@ export class SiemSource implements AlertSource {
         { method: 'GET', url, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
         { dispatcher, signal, timeoutMs },
       );
+      log.trace({ status: res.status, headers: res.headers }, 'alerts response started');
       const splitter = new JsonArraySplitter();
       let index = 0;
       for await (const chunk of res.body) {

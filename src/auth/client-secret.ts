@@ -92,7 +92,9 @@ export class ClientSecretCredential implements TokenCredential {
           );
           let text = '';
           for await (const chunk of res.body) text += chunk.toString('utf8');
-          return parseTokenResponse(text, now(), this.url.href);
+          const token = parseTokenResponse(text, now(), this.url.href);
+          log.trace({ tokenType: token.tokenType, expiresOn: new Date(token.expiresOnMs).toISOString() }, 'access token received');
+          return token;
         },
         { policy: retry, log, what: 'token request', signal },
       );

@@ -70,7 +70,12 @@ export const AUTH_SETTINGS = [
     description: 'trace, debug, info, warn, error, fatal or silent',
     default: 'info',
   },
-  { flag: 'env-file', arg: '<path>', description: 'load variables from a dotenv file (the environment wins over it)' },
+  {
+    flag: 'env-file',
+    arg: '<path>',
+    env: 'DEFENDER_ENV_FILE',
+    description: 'load variables from a dotenv file (the environment wins over it)',
+  },
 ] as const satisfies readonly SettingSpec[];
 
 /** Settings of `pull` only: what to fetch and where to write it. */

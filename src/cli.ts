@@ -1,0 +1,170 @@
+/**
+ * The command-line shell: declares commands and flags (from the option table in config/spec.ts),
+ * calls the command functions, and is the one place that turns errors into a stderr line and an
+ * exit code. Command modules are imported lazily so `--help`/`--version` load neither undici,
+ * pino nor zod.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { AUTH_SETTINGS, PULL_SETTINGS, type SettingSpec } from './config/spec.js';
+import { AppError, ExitCode } from './errors.js';
+import type { CommandIo } from './commands/context.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   success (also when the reader closes the pipe early, e.g. | head)
+  1   internal error (a bug: please report it with the printed stack)
+  2   usage or configuration error (bad flag, missing tenant, unreadable secret file)
+  3   authentication failed (Entra ID rejected the credentials, or the API answered 401)
+  4   forbidden (the API answered 403: permissions, tenant state)
+  5   the service failed (5xx or 429 after all retries; SIEM API retired or moved)
+  6   network failure or timeout (DNS, connect, TLS, proxy, stalled response)
+  65  data error (the answer is not the documented JSON, or alerts failed validation)
+  75  temporary: another run holds the state lock`;
+
+const PULL_EXAMPLES = `
+Examples:
+  # High-severity alerts of the last two hours
+  defender-alerts pull --region eu --since 2h | jq '.[] | select(.Severity == "High")'
+
+  # One alert per line, into a file written atomically
+  defender-alerts pull --region us --since 15m --format ndjson --output alerts.ndjson
+
+  # cron, every 5 minutes, credentials from a private env file
+  */5 * * * * defender-alerts pull --env-file /etc/defender-alerts.env --since 10m --format ndjson >> /var/log/defender/alerts.ndjson
+
+  # Try it without a tenant: start the simulator, then point pull at the URL it prints
+  defender-alerts simulate --http --port 8443
+`;
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function addSettings(command: Command, specs: readonly SettingSpec[]): Command {
+  for (const spec of specs) {
+    const extras = [spec.env ? `env: ${spec.env}` : '', spec.default !== undefined ? `default: ${spec.default}` : '']
+      .filter(Boolean)
+      .join(', ');
+    const option = new Option(`--${spec.flag}${spec.arg ? ` ${spec.arg}` : ''}`, `${spec.description}${extras ? ` (${extras})` : ''}`);
+    // Values and defaults are resolved in config/resolve.ts (flag > env > --env-file > default),
+    // so commander only records what was typed.
+    if (spec.repeatable) option.argParser(collect);
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** Defaults for the real process; tests pass their own. */
+export function processIo(signal: AbortSignal): CommandIo {
+  return { stdout: process.stdout, stdin: process.stdin, env: process.env, signal, now: () => new Date() };
+}
+
+/** Prints an error the way users see every failure: one line, then exit with its code. */
+export function reportError(err: unknown, stderr: NodeJS.WritableStream): number {
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (err instanceof AppError) {
+    if (err.exitCode !== ExitCode.ok) {
+      stderr.write(`defender-alerts: ${err.message}${err.hint ? ` — ${err.hint}` : ''}\n`);
+    }
+    return err.exitCode;
+  }
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  stderr.write(`defender-alerts: internal error (a bug — please report it with this output):\n${stack}\n`);
+  return ExitCode.internal;
+}
+
+/** Builds the program; actions store their promise so `run` can await and map its outcome. */
+export function buildProgram(io: CommandIo): Command {
+  const program = new Command('defender-alerts')
+    .description('Pull security alerts from Microsoft Defender for Endpoint and write validated alert JSON to stdout.')
+    .version(readVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  addSettings(
+    program.command('pull').description('fetch alerts (SIEM alert-export API) and write them to stdout or --output'),
+    [...AUTH_SETTINGS, ...PULL_SETTINGS],
+  )
+    .addHelpText('after', `${PULL_EXAMPLES}${EXIT_CODES_HELP}`)
+    .action(async (opts: Record<string, unknown>) => {
+      const { pullCommand } = await import('./commands/pull.js');
+      await pullCommand(opts, io);
+    });
+
+  addSettings(
+    program.command('token').description('print an access token as JSON, for debugging with curl (the only place a token is ever printed)'),
+    AUTH_SETTINGS,
+  )
+    .addHelpText(
+      'after',
+      `
+Example:
+  TOKEN=$(defender-alerts token --env-file ./defender.env | jq -r .access_token)
+  curl -H "Authorization: Bearer $TOKEN" "https://wdatp-alertexporter-eu.windows.com/api/alerts?limit=1"
+${EXIT_CODES_HELP}`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { tokenCommand } = await import('./commands/token.js');
+      await tokenCommand(opts, io);
+    });
+
+  program
+    .command('simulate')
+    .description('run a local stand-in for the Entra ID token endpoint and the SIEM alert API (test credentials, no tenant needed)')
+    .option('--port <n>', 'port to listen on (0 = a free one)', '0')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--http', 'serve plain HTTP instead of HTTPS with a self-signed certificate')
+    .option('--cert-dir <dir>', 'where to write the self-signed CA certificate (default: a new temp dir)')
+    .option('--alerts <n>', 'alerts present at start, spread over the last 3 hours', '50')
+    .option('--rate <n>', 'new alerts per minute', '0')
+    .option('--fail-rate <fraction>', 'fraction of alert requests answered 500 (0..1)', '0')
+    .option('--throttle <n>', 'answer every nth alert request 429 with Retry-After: 1 (0 = never)', '0')
+    .option('--latency <ms>', 'delay before each answer', '0')
+    .option('--seed <n>', 'seed of the alert generator (same seed, same alerts)', '1')
+    .addHelpText(
+      'after',
+      `
+It prints one JSON line with its URL and test credentials, then serves until Ctrl-C:
+  {"url":"https://127.0.0.1:PORT","authorityHost":"…","tenantId":"…","clientId":"…","clientSecret":"…","caCertPath":"…"}
+
+Example (HTTPS, trusting its certificate):
+  defender-alerts simulate --port 8443 &
+  NODE_EXTRA_CA_CERTS=<caCertPath> AZURE_TENANT_ID=<tenantId> AZURE_CLIENT_ID=<clientId> \\
+    AZURE_CLIENT_SECRET=<clientSecret> defender-alerts pull --base-url https://127.0.0.1:8443 \\
+    --authority-host https://127.0.0.1:8443
+`,
+    )
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      const { simulateCommand } = await import('./commands/simulate.js');
+      await simulateCommand(opts, io);
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function run(argv: string[], io: CommandIo, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp({ error: true });
+      return ExitCode.usage;
+    }
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (err) {
+    // Stopped by Ctrl-C/SIGTERM: whatever broke after that is the stop itself, not a bug.
+    if (io.signal.aborted) return ExitCode.internal;
+    return reportError(err, stderr);
+  }
+}
+

@@ -1,0 +1,75 @@
+/**
+ * What every signed-in command needs, built once from flags and environment: the validated
+ * configuration, the logger, the HTTP dispatcher and the credential.
+ */
+import type { Dispatcher } from 'undici';
+import { ClientSecretCredential } from '../auth/client-secret.js';
+import { CachedCredential } from '../auth/token-cache.js';
+import { readEnvFile, readSecretFile } from '../config/files.js';
+import type { AuthConfig, Env, Flags, ResolveInput } from '../config/resolve.js';
+import { createDispatcher } from '../http/dispatcher.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { createLogger, type Logger } from '../log.js';
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: Env;
+  signal: AbortSignal;
+  now: () => Date;
+}
+
+export interface CommandContext<C extends AuthConfig> {
+  config: C;
+  log: Logger;
+  dispatcher: Dispatcher;
+  retry: RetryPolicy;
+  credential: CachedCredential;
+}
+
+/** Backoff shape (the count comes from --max-retries): 0.5 s doubling to 30 s; a server's Retry-After is honoured up to 2 min. */
+export function retryPolicy(maxRetries: number): RetryPolicy {
+  return { maxRetries, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
+}
+
+/**
+ * Reads --env-file and the secret file, resolves the configuration with `resolve`, and builds the
+ * logger, dispatcher and credential from it.
+ */
+export async function buildContext<C extends AuthConfig>(
+  flags: Flags,
+  io: CommandIo,
+  resolve: (input: ResolveInput) => C,
+): Promise<CommandContext<C>> {
+  // DEFENDER_ENV_FILE names the file without a flag: Node.js itself inspects a `--env-file`
+  // argument before our code runs and exits 9 when that file is missing (nodejs/node#54232).
+  const envFilePath = typeof flags['envFile'] === 'string' ? flags['envFile'] : io.env['DEFENDER_ENV_FILE'] || undefined;
+  const envFile = envFilePath !== undefined ? await readEnvFile(envFilePath) : {};
+  // Precedence: flag > environment > --env-file > default; the environment is layered over the file.
+  const env: Env = { ...envFile, ...io.env };
+  const secretPath = flags['clientSecretFile'];
+  const secretFile = typeof secretPath === 'string' ? await readSecretFile(secretPath, io.stdin) : undefined;
+  const config = resolve({ flags, env, secretFromFile: secretFile?.secret, now: io.now() });
+
+  const log = createLogger(config.logLevel);
+  if (secretFile?.warning) log.warn(secretFile.warning);
+  if (typeof flags['clientSecret'] === 'string') {
+    log.warn('--client-secret puts the secret on the command line, where other local users can see it; prefer AZURE_CLIENT_SECRET or --client-secret-file');
+  }
+  const dispatcher = createDispatcher({ timeoutMs: config.timeoutMs });
+  const retry = retryPolicy(config.maxRetries);
+  const credential = new CachedCredential(
+    new ClientSecretCredential({
+      authorityHost: config.authorityHost,
+      tenant: config.tenant,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      resource: config.resource,
+      dispatcher,
+      retry,
+      timeoutMs: config.timeoutMs,
+      log,
+    }),
+  );
+  return { config, log, dispatcher, retry, credential };
+}

@@ -1,0 +1,23 @@
+/**
+ * Process entry point: wires signals, runs the CLI, sets the exit code. The only module that
+ * touches process-wide state.
+ */
+import { processIo, run } from './cli.js';
+
+const controller = new AbortController();
+// Ctrl-C / SIGTERM: stop the current request and end the output cleanly; a second signal ends
+// the process at once. Exit codes follow the shell convention 128 + signal number.
+let signalled: number | undefined;
+function onSignal(signal: NodeJS.Signals, code: number): void {
+  if (signalled !== undefined) process.exit(code);
+  signalled = code;
+  process.stderr.write(`defender-alerts: ${signal} received, stopping\n`);
+  controller.abort(new Error(signal));
+}
+process.on('SIGINT', () => onSignal('SIGINT', 130));
+process.on('SIGTERM', () => onSignal('SIGTERM', 143));
+
+const code = await run(process.argv, processIo(controller.signal));
+process.exitCode = signalled ?? code;
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');

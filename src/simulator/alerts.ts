@@ -1,0 +1,266 @@
+/**
+ * Deterministic generation of realistic SIEM alert-export records.
+ *
+ * An alert is a pure function of (seed, group, part, LastProcessedTimeUtc): the store keeps only
+ * those numbers and the answer is generated while it streams, so a million alerts cost a few
+ * megabytes, not gigabytes. A *group* is one Defender alert (one AlertId); its *parts* are the
+ * raw detections the SIEM API returns separately (same AlertId, different IocUniqueId/FullId).
+ *
+ * Generated alerts show the drift of real answers (../shared/API-NOTES.md §1): absent values as
+ * `""`, as `null`, or as missing keys; the 2017 `IoaDefinitiondId` spelling; 7-digit
+ * `LastProcessedTimeUtc` and .NET-trimmed `AlertTime`.
+ */
+import {
+  CLOUD_TAGS,
+  DETECTION_TEMPLATES,
+  DEVICE_TAGS,
+  DOMAINS,
+  IOC_IPS,
+  IOC_URLS,
+  MACHINE_GROUPS,
+  MACHINE_PREFIXES,
+  USERS,
+  type DetectionTemplate,
+} from './alert-catalog.js';
+import { SIEM_ALERT_FIELDS, type SiemAlert, type SiemAlertField, type SiemAlertValue } from './alert-types.js';
+import { createRng, hashSeed, type Rng } from './prng.js';
+import {
+  DOTNET_EPOCH_OFFSET_TICKS,
+  TICKS_PER_SECOND,
+  formatTicks,
+  formatTicksTrimmed,
+  type Ticks,
+} from './ticks.js';
+
+/** How an alert spells an absent value: `""` (2020 docs), `null` (2017 docs) or no key (2018 answer). */
+export type AbsentStyle = 'empty' | 'null' | 'omit';
+
+/** Stream tags, so the group-, part- and machine-level streams of one seed never coincide. */
+const STREAM = { group: 1, part: 2, machine: 3 } as const;
+const MACHINE_POOL_SIZE = 250;
+const BOOLEAN_FIELDS = new Set<string>(['RemediationIsSuccess', 'WasExecutingWhileDetected']);
+const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+interface Machine {
+  name: string;
+  dnsName: string;
+  domain: (typeof DOMAINS)[number];
+  deviceId: string;
+  group: string;
+  deviceTags: string;
+  cloudTags: string;
+  ipv4: string;
+  ipv6: string;
+}
+
+interface Group {
+  template: DetectionTemplate;
+  machine: Machine;
+  style: AbsentStyle;
+  typo: boolean;
+  parts: number;
+  user: string | undefined;
+  alertDelayTicks: bigint;
+  idDelayTicks: bigint;
+  idSuffix: number;
+  reportId: number;
+  remediation: { action: string; success: boolean; executing: boolean } | undefined;
+  iocIndex: number;
+}
+
+/** Deterministic source of generated SIEM alerts for one seed. */
+export class AlertGenerator {
+  readonly #seed: number;
+  readonly #machines = new Map<number, Machine>();
+  // Detections of one group are generated one after another: keep the last group.
+  #lastGroup: { index: number; value: Group } | undefined;
+
+  constructor(seed: number) {
+    this.#seed = seed >>> 0;
+  }
+
+  /** How many detections (records sharing one AlertId) group `group` has: mostly 1, up to 4. */
+  detectionsIn(group: number): number {
+    return this.#groupRng(group).u32() % 10 < 8 ? 1 : 2 + (this.#groupRng(group, 1).u32() % 3);
+  }
+
+  /** The AlertId of group `group` when its detections were processed at `lastProcessed`. */
+  alertId(group: number, lastProcessed: Ticks): string {
+    return this.#alertId(this.#group(group), lastProcessed);
+  }
+
+  /** Detection `part` (0-based) of group `group`, processed at `lastProcessed`. */
+  generate(group: number, part: number, lastProcessed: Ticks): SiemAlert {
+    const g = this.#group(group);
+    const rng = createRng(hashSeed(this.#seed, STREAM.part, group, part));
+    const file = g.template.files[part % g.template.files.length] ?? { name: '', path: '' };
+    const alertId = this.#alertId(g, lastProcessed);
+    // One buffer of random bytes for every hash-like value: much faster than digit by digit.
+    const bytes = randomBytes(rng, RANDOM_BYTES);
+    const iocUniqueId = bytes.toString('base64', 0, 32);
+    const sha1 = bytes.toString('hex', 32, 52);
+    const sha256 = rng.chance(0.6) ? bytes.toString('hex', 52, 84) : undefined;
+    const md5 = bytes.toString('hex', 84, 100);
+    const externalId = bytes.toString('hex', 100, 120).toUpperCase();
+    const { template: t, machine: m } = g;
+    const iocUrl = t.ioc === 'Url' ? IOC_URLS[g.iocIndex % IOC_URLS.length] : undefined;
+    const iocIp = t.ioc === 'IpAddress' ? IOC_IPS[g.iocIndex % IOC_IPS.length] : undefined;
+
+    const values: Record<SiemAlertField, SiemAlertValue | undefined> = {
+      AlertTime: formatTicksTrimmed(lastProcessed - g.alertDelayTicks),
+      ComputerDnsName: m.dnsName,
+      AlertTitle: t.title,
+      Category: t.category,
+      Severity: t.severity,
+      AlertId: alertId,
+      Actor: t.actor,
+      LinkToWDATP: `https://securitycenter.windows.com/alert/${alertId}`,
+      IocName: t.ioc,
+      IocValue: iocUrl ?? iocIp,
+      CreatorIocName: undefined,
+      CreatorIocValue: undefined,
+      Sha1: sha1,
+      FileName: file.name,
+      FilePath: file.path,
+      IpAddress: iocIp,
+      Url: iocUrl,
+      IoaDefinitionId: t.ioaDefinitionId,
+      UserName: g.user,
+      AlertPart: part,
+      FullId: `${alertId}:${iocUniqueId}`,
+      LastProcessedTimeUtc: formatTicks(lastProcessed),
+      ThreatCategory: t.threat?.category,
+      ThreatFamily: t.threat?.family,
+      ThreatName: t.threat?.name,
+      RemediationAction: g.remediation?.action,
+      RemediationIsSuccess: g.remediation?.success ?? null,
+      Source: t.source,
+      Md5: md5,
+      Sha256: sha256,
+      WasExecutingWhileDetected: g.remediation?.executing ?? null,
+      UserDomain: g.user === undefined ? undefined : m.domain.netbios,
+      LogOnUsers: g.user === undefined ? undefined : `${m.domain.netbios}\\${g.user}`,
+      MachineDomain: m.domain.dns,
+      MachineName: m.name,
+      InternalIPv4List: m.ipv4,
+      InternalIPv6List: m.ipv6,
+      FileHash: sha1,
+      DeviceID: m.deviceId,
+      MachineGroup: m.group,
+      Description: t.description,
+      DeviceCreatedMachineTags: m.deviceTags,
+      CloudCreatedMachineTags: m.cloudTags,
+      CommandLine: file.commandLine,
+      IncidentLinkToWDATP: `https://securitycenter.windows.com/incidents/byalert?alertId=${alertId}&source=SIEM`,
+      ReportID: g.reportId,
+      LinkToMTP: `https://security.microsoft.com/alert/${alertId}`,
+      IncidentLinkToMTP: `https://security.microsoft.com/incidents/byalert?alertId=${alertId}&source=SIEM`,
+      ExternalId: externalId,
+      IocUniqueId: iocUniqueId,
+    };
+
+    const alert: SiemAlert = {};
+    for (const field of SIEM_ALERT_FIELDS) {
+      let value = values[field];
+      if (value === undefined || value === '' || value === null) {
+        if (g.style === 'omit') continue;
+        value = BOOLEAN_FIELDS.has(field) || g.style === 'null' ? null : '';
+      }
+      alert[g.typo && field === 'IoaDefinitionId' ? 'IoaDefinitiondId' : field] = value;
+    }
+    return alert;
+  }
+
+  #groupRng(group: number, stream = 0): Rng {
+    return createRng(hashSeed(this.#seed, STREAM.group, group, stream));
+  }
+
+  #alertId(g: Group, lastProcessed: Ticks): string {
+    // Defender AlertIds are "da" + the .NET ticks of the alert's creation + "_" + a 32-bit int.
+    const created = lastProcessed - g.alertDelayTicks - g.idDelayTicks + DOTNET_EPOCH_OFFSET_TICKS;
+    return `da${created}_${g.idSuffix}`;
+  }
+
+  #group(group: number): Group {
+    if (this.#lastGroup?.index === group) return this.#lastGroup.value;
+    const value = this.#makeGroup(group);
+    this.#lastGroup = { index: group, value };
+    return value;
+  }
+
+  #makeGroup(group: number): Group {
+    const rng = this.#groupRng(group, 2);
+    const template = rng.pick(DETECTION_TEMPLATES);
+    const styleRoll = rng.next();
+    const remediationRoll = rng.next();
+    return {
+      template,
+      machine: this.#machine(rng.int(MACHINE_POOL_SIZE)),
+      style: styleRoll < 0.6 ? 'empty' : styleRoll < 0.85 ? 'null' : 'omit',
+      typo: rng.chance(0.1),
+      parts: this.detectionsIn(group),
+      user: rng.chance(0.7) ? rng.pick(USERS) : undefined,
+      // Detection → backend: seconds to ~15 minutes, with sub-second precision.
+      alertDelayTicks: BigInt(5 + rng.int(900)) * TICKS_PER_SECOND + BigInt(rng.int(10_000_000)),
+      idDelayTicks: BigInt(rng.int(300)) * TICKS_PER_SECOND + BigInt(rng.int(10_000_000)),
+      idSuffix: rng.chance(0.2) ? -(1 + rng.int(0x7fff_ffff)) : rng.int(0x7fff_ffff),
+      reportId: 1 + rng.int(0x7fff_fffe),
+      remediation:
+        template.remediation === undefined
+          ? undefined
+          : {
+              action: template.remediation[Math.floor(remediationRoll * template.remediation.length)] ?? 'quarantine',
+              success: rng.chance(0.9),
+              executing: rng.chance(0.2),
+            },
+      iocIndex: rng.int(1000),
+    };
+  }
+
+  #machine(index: number): Machine {
+    const cached = this.#machines.get(index);
+    if (cached) return cached;
+    const rng = createRng(hashSeed(this.#seed, STREAM.machine, index));
+    const prefix = rng.pick(MACHINE_PREFIXES);
+    const name = prefix + Array.from({ length: 7 }, () => rng.pick([...ALNUM])).join('');
+    const domain = rng.pick(DOMAINS);
+    const machine: Machine = {
+      name,
+      // Older records carry the bare host name, newer ones the FQDN.
+      dnsName: rng.chance(0.85) ? `${name}.${domain.dns}` : name,
+      domain,
+      deviceId: hex(rng, 40),
+      group: rng.pick(MACHINE_GROUPS),
+      deviceTags: rng.pick(DEVICE_TAGS),
+      cloudTags: rng.pick(CLOUD_TAGS),
+      ipv4: `10.${rng.int(256)}.${rng.int(256)}.${1 + rng.int(254)}`,
+      ipv6: rng.chance(0.5) ? `fe80::${hex(rng, 4)}:${hex(rng, 4)}:${hex(rng, 4)}:${hex(rng, 4)}` : '',
+    };
+    this.#machines.set(index, machine);
+    return machine;
+  }
+}
+
+function hex(rng: Rng, length: number): string {
+  return randomBytes(rng, Math.ceil(length / 2)).toString('hex').slice(0, length);
+}
+
+/** IocUniqueId (32) + Sha1 (20) + Sha256 (32) + Md5 (16) + ExternalId (20). */
+const RANDOM_BYTES = 120;
+
+function randomBytes(rng: Rng, length: number): Buffer {
+  const words = new Uint32Array(Math.ceil(length / 4));
+  for (let i = 0; i < words.length; i++) words[i] = rng.u32();
+  return Buffer.from(words.buffer, 0, length);
+}
+
+/**
+ * A copy of a published example alert with `LastProcessedTimeUtc` moved to the second of `at`,
+ * keeping the example's own 7-digit fraction (`.0760449Z`), so the rebased value still reads as
+ * Microsoft's.
+ */
+export function rebaseExample(example: Readonly<SiemAlert>, at: Ticks): SiemAlert {
+  const original = String(example.LastProcessedTimeUtc ?? '');
+  const fraction = /\.\d{7}Z$/.exec(original)?.[0] ?? '.0000000Z';
+  return { ...example, LastProcessedTimeUtc: formatTicks(at).slice(0, 19) + fraction };
+}

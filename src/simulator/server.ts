@@ -1,0 +1,480 @@
+/**
+ * The local simulator: Microsoft Entra ID's token endpoint and the Defender SIEM alert-export
+ * API on one loopback server, over HTTPS (a fresh self-signed certificate) or HTTP.
+ *
+ * Routes:
+ *   POST /{tenant}/oauth2/token        v1 client credentials (`resource=`)
+ *   POST /{tenant}/oauth2/v2.0/token   v2 client credentials (`scope=<resource>/.default`)
+ *   GET  /api/alerts                   the SIEM API (`sinceTimeUtc`, `untilTimeUtc`, `ago`, `limit`, …)
+ *   GET  /_sim/stats                   what the simulator saw (simulator only)
+ *   POST /_sim/faults, DELETE /_sim/faults   script failures (simulator only)
+ *   POST /_sim/alerts                  add alerts (JSON array) (simulator only)
+ *   POST /_sim/update                  `{"alertId"}`: re-process an alert now (simulator only)
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { hostname, tmpdir } from 'node:os';
+import { isIP, type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UsageError } from '../errors.js';
+import { streamAlertArray } from './alert-stream.js';
+import type { SiemAlert } from './alert-types.js';
+import { generateSelfSignedCert } from './cert.js';
+import { DEFAULT_SIMULATOR_RESOURCE, SIMULATOR_CREDENTIALS } from './credentials.js';
+import {
+  POST_ONLY,
+  checkTokenRequest,
+  entraErrorBody,
+  tokenResponseBody,
+  type EntraError,
+  type TokenEndpointVersion,
+} from './entra.js';
+import { FaultQueue, parseFaults, type Fault, type FaultRoute } from './faults.js';
+import { createRng, hashSeed } from './prng.js';
+import { SimulatorStats, type RecordedRequest, type SimulatorRoute } from './stats.js';
+import { AlertStore, InvalidQueryError } from './store.js';
+import { TokenRegistry } from './tokens.js';
+
+export interface SimulatorOptions {
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 0: a free one). */
+  port?: number;
+  /** Serve HTTPS with a fresh self-signed certificate (default true). */
+  https?: boolean;
+  /** Where `ca.pem` is written (default: a fresh directory under the OS temp dir, removed on close). */
+  certDir?: string;
+  /** Initial number of alert records (default 50). */
+  alerts?: number;
+  /** Hours the initial alerts are spread over, ending now (default 3). */
+  windowHours?: number;
+  /** New alerts per minute, arriving as the clock advances (default 0). */
+  rate?: number;
+  /** Seed for alert content and random failures (default 1). */
+  seed?: number;
+  /** Fraction (0..1) of alert requests answered 500 (default 0). */
+  failRate?: number;
+  /** Every Nth alert request is answered 429 with `Retry-After: 1` (default 0: never). */
+  throttle?: number;
+  /** Delay before answering each token or alert request, in ms (default 0). */
+  latencyMs?: number;
+  /** Lifetime of issued tokens, in seconds (default 3599, as Entra ID). */
+  tokenLifetimeSeconds?: number;
+  /** Serve Microsoft's published example alerts among the initial ones (default true). */
+  includeExamples?: boolean;
+  /** Clock (default: the system clock). */
+  now?: () => Date;
+}
+
+export interface SimulatorConnection {
+  tenantId: string;
+  tenantDomain: string;
+  clientId: string;
+  clientSecret: string;
+  /** The v1 `resource` to ask for (v2: `${resource}/.default`). */
+  resource: string;
+}
+
+export interface Simulator {
+  /** Origin, e.g. `https://127.0.0.1:49152`: both the authority host and the API base URL. */
+  url: string;
+  /** Path of the PEM certificate to trust (HTTPS only). */
+  caCertPath?: string;
+  /** The same certificate, PEM (HTTPS only). */
+  caCertPem?: string;
+  credentials: SimulatorConnection;
+  store: AlertStore;
+  stats: SimulatorStats;
+  faults: FaultQueue;
+  close(): Promise<void>;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Starts a simulator; resolves once it listens. Throws UsageError for invalid options or a busy port. */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  validate(opts);
+  const now = opts.now ?? ((): Date => new Date());
+  const host = opts.host ?? '127.0.0.1';
+  const useHttps = opts.https ?? true;
+  const seed = opts.seed ?? 1;
+  const lifetimeSeconds = opts.tokenLifetimeSeconds ?? 3599;
+  const latencyMs = opts.latencyMs ?? 0;
+  const store = new AlertStore({
+    now: now(),
+    seed,
+    initial: opts.alerts ?? 50,
+    windowHours: opts.windowHours ?? 3,
+    ratePerMinute: opts.rate ?? 0,
+    includeExamples: opts.includeExamples ?? true,
+  });
+  const stats = new SimulatorStats();
+  const faults = new FaultQueue();
+  const tokens = new TokenRegistry();
+  const failRng = createRng(hashSeed(seed, 0xfa11));
+  const closing = new AbortController();
+  let alertRequests = 0;
+
+  const delay = async (ms: number): Promise<boolean> => {
+    if (ms <= 0) return true;
+    try {
+      await sleep(ms, undefined, { signal: closing.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /** Applies the fault's and the configured delay, a reset, or a canned answer; true if answered. */
+  const applyFault = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    fault: Fault | undefined,
+  ): Promise<boolean> => {
+    if (!(await delay(latencyMs + (fault?.delayMs ?? 0)))) return true;
+    if (fault?.resetBeforeHeaders) {
+      resetSocket(req.socket);
+      return true;
+    }
+    if (fault?.status !== undefined || fault?.body !== undefined) {
+      const status = fault.status ?? 200;
+      const headers: http.OutgoingHttpHeaders = { 'content-type': fault.contentType ?? JSON_TYPE };
+      if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
+      res.writeHead(status, headers);
+      res.end(fault.body ?? JSON.stringify(apiError(status, 'Simulated fault.')));
+      return true;
+    }
+    return false;
+  };
+
+  const handleToken = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    tenant: string,
+    version: TokenEndpointVersion,
+  ): Promise<void> => {
+    const body = await readBody(req);
+    if (await applyFault(req, res, record(req).fault as Fault | undefined)) return;
+    const ids = {
+      traceId: randomUUID(),
+      // Entra echoes the caller's `client-request-id` as the correlation id.
+      correlationId: headerValue(req, 'client-request-id') ?? randomUUID(),
+      now: now(),
+    };
+    const sendError = (e: EntraError): void =>
+      sendJson(res, e.status, entraErrorBody(e, ids), { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache' });
+    if (req.method !== 'POST') return sendError(POST_ONLY);
+    const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
+    const check = checkTokenRequest({ tenant, version, form: new URLSearchParams(isForm ? body : '') });
+    if (!check.ok) return sendError(check.error);
+    const accessToken = tokens.issue(check.resource, lifetimeSeconds, ids.now);
+    sendJson(
+      res,
+      200,
+      tokenResponseBody(version, { accessToken, resource: check.resource, lifetimeSeconds, now: ids.now }),
+      { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
+    );
+  };
+
+  const handleAlerts = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const fault = record(req).fault as Fault | undefined;
+    alertRequests += 1;
+    if (await applyFault(req, res, fault)) return;
+    if (req.method !== 'GET') return sendJson(res, 405, apiError(405, 'Use GET.'), { allow: 'GET' });
+    const throttle = opts.throttle ?? 0;
+    if (throttle > 0 && alertRequests % throttle === 0) {
+      return sendJson(res, 429, apiError(429, 'Too many requests (simulated throttling).'), { 'retry-after': '1' });
+    }
+    if ((opts.failRate ?? 0) > 0 && failRng.next() < (opts.failRate ?? 0)) {
+      return sendJson(res, 500, apiError(500, 'Error in the service (simulated).'));
+    }
+    const auth = tokens.check(req.headers.authorization, now());
+    if (!auth.ok) {
+      const why = {
+        missing: 'The request has no Bearer token in its Authorization header.',
+        unknown: 'The Bearer token is not one this service issued.',
+        expired: 'The Bearer token has expired.',
+      }[auth.reason];
+      return sendJson(res, 401, apiError(401, `Malformed request or invalid token. ${why}`), {
+        'www-authenticate': 'Bearer error="invalid_token"',
+      });
+    }
+    const q = url.searchParams;
+    const one = (name: string): string | undefined => q.get(name) ?? undefined;
+    let result;
+    try {
+      result = store.query(
+        {
+          sinceTimeUtc: one('sinceTimeUtc'),
+          untilTimeUtc: one('untilTimeUtc'),
+          ago: one('ago'),
+          limit: one('limit'),
+          machinegroups: q.getAll('machinegroups'),
+          deviceTag: one('DeviceCreatedMachineTags'),
+          cloudTag: one('CloudCreatedMachineTags'),
+        },
+        now(),
+      );
+    } catch (e) {
+      if (e instanceof InvalidQueryError) return sendJson(res, 400, apiError(400, e.message));
+      throw e;
+    }
+    await streamAlertArray(res, result.alerts, { cutAfterAlerts: fault?.cutAfterAlerts });
+  };
+
+  const handleSim = async (req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> => {
+    record(req);
+    const body = await readBody(req);
+    const key = `${req.method ?? ''} ${path}`;
+    try {
+      switch (key) {
+        case 'GET /_sim/stats':
+          return sendJson(res, 200, stats.toJSON());
+        case 'GET /_sim/faults':
+          return sendJson(res, 200, faults.pending);
+        case 'POST /_sim/faults': {
+          const parsed = parseFaults(JSON.parse(body));
+          faults.push(...parsed);
+          return sendJson(res, 200, { queued: parsed.length, pending: faults.pending.length });
+        }
+        case 'DELETE /_sim/faults':
+          faults.clear();
+          return sendJson(res, 200, { pending: 0 });
+        case 'POST /_sim/alerts': {
+          const alerts = JSON.parse(body) as unknown;
+          if (!Array.isArray(alerts)) throw new Error('the body must be a JSON array of alerts');
+          store.add(alerts as SiemAlert[]);
+          return sendJson(res, 200, { added: alerts.length });
+        }
+        case 'POST /_sim/update': {
+          const { alertId } = JSON.parse(body) as { alertId?: unknown };
+          if (typeof alertId !== 'string') throw new Error('the body must be {"alertId": "..."}');
+          return sendJson(res, 200, { updated: store.update(alertId, now()) });
+        }
+        default:
+          return sendJson(res, 404, apiError(404, `No simulator route ${key}.`));
+      }
+    } catch (e) {
+      return sendJson(res, 400, apiError(400, e instanceof Error ? e.message : String(e)));
+    }
+  };
+
+  const records = new WeakMap<http.IncomingMessage, RecordedRequest>();
+  /** Records the request (once) and takes its fault, for the fault-bearing routes. */
+  const record = (req: http.IncomingMessage): RecordedRequest => {
+    const existing = records.get(req);
+    if (existing) return existing;
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const route = routeOf(url.pathname);
+    const query: Record<string, string[]> = {};
+    for (const name of new Set(url.searchParams.keys())) query[name] = url.searchParams.getAll(name);
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = value;
+    const entry = stats.record({ route, method: req.method ?? '', path: url.pathname, query, headers, receivedAt: now().toISOString() });
+    const fault = route === 'alerts' || route === 'token' ? faults.take(route satisfies FaultRoute) : undefined;
+    if (fault) entry.fault = fault;
+    records.set(req, entry);
+    return entry;
+  };
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const entry = record(req);
+    res.on('finish', () => (entry.status = res.statusCode));
+    const token = TOKEN_PATH.exec(url.pathname);
+    const work =
+      entry.route === 'alerts'
+        ? handleAlerts(req, res, url)
+        : entry.route === 'token' && token?.[1]
+          ? handleToken(req, res, decodeURIComponent(token[1]), token[2] ? 'v2' : 'v1')
+          : entry.route === 'sim'
+            ? handleSim(req, res, url.pathname)
+            : Promise.resolve(sendJson(res, 404, apiError(404, `No route ${req.method ?? ''} ${url.pathname}.`)));
+    work.catch((e: unknown) => {
+      // A bug in the simulator: answer 500 if still possible, and never crash the process.
+      if (!res.headersSent) sendJson(res, 500, apiError(500, `Simulator bug: ${String(e)}`));
+      else res.destroy();
+    });
+  };
+
+  let certDir: string | undefined;
+  let createdCertDir = false;
+  let caCertPem: string | undefined;
+  let server: http.Server;
+  if (useHttps) {
+    const { certPem, keyPem } = generateSelfSignedCert({ hosts: certHosts(host) });
+    caCertPem = certPem;
+    if (opts.certDir === undefined) {
+      certDir = await mkdtemp(join(tmpdir(), 'defender-alerts-sim-'));
+      createdCertDir = true;
+    } else {
+      certDir = opts.certDir;
+      await mkdir(certDir, { recursive: true });
+    }
+    await writeFile(join(certDir, 'ca.pem'), certPem, { mode: 0o644 });
+    server = https.createServer({ cert: certPem, key: keyPem }, handler);
+  } else {
+    server = http.createServer(handler);
+  }
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    if (createdCertDir && certDir) await rm(certDir, { recursive: true, force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new UsageError(`port ${opts.port ?? 0} on ${host} is already in use`, {
+        cause: e,
+        hint: 'Choose another --port, or 0 for a free one.',
+      });
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') {
+      throw new UsageError(`cannot listen on ${host}:${opts.port ?? 0} (${code})`, { cause: e });
+    }
+    throw e;
+  }
+
+  const { port } = server.address() as AddressInfo;
+  const urlHost = isIP(host) === 6 ? `[${host}]` : host;
+  const sim: Simulator = {
+    url: `${useHttps ? 'https' : 'http'}://${urlHost}:${port}`,
+    credentials: {
+      tenantId: SIMULATOR_CREDENTIALS.tenantId,
+      tenantDomain: SIMULATOR_CREDENTIALS.tenantDomain,
+      clientId: SIMULATOR_CREDENTIALS.clientId,
+      clientSecret: SIMULATOR_CREDENTIALS.clientSecret,
+      resource: DEFAULT_SIMULATOR_RESOURCE,
+    },
+    store,
+    stats,
+    faults,
+    close: async () => {
+      closing.abort();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (createdCertDir && certDir) await rm(certDir, { recursive: true, force: true });
+    },
+  };
+  if (certDir && caCertPem) {
+    sim.caCertPath = join(certDir, 'ca.pem');
+    sim.caCertPem = caCertPem;
+  }
+  return sim;
+}
+
+/**
+ * The one JSON line `defender-alerts simulate` prints on start: everything a client needs to
+ * talk to this simulator.
+ */
+export function describeSimulator(sim: Simulator): Record<string, string> {
+  const line: Record<string, string> = {
+    url: sim.url,
+    authorityHost: sim.url,
+    tenantId: sim.credentials.tenantId,
+    clientId: sim.credentials.clientId,
+    clientSecret: sim.credentials.clientSecret,
+    resource: sim.credentials.resource,
+  };
+  if (sim.caCertPath !== undefined) line.caCertPath = sim.caCertPath;
+  return line;
+}
+
+// `/{tenant}/oauth2/token` and `/{tenant}/oauth2/v2.0/token`
+const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/;
+
+function routeOf(path: string): SimulatorRoute {
+  if (path === '/api/alerts') return 'alerts';
+  if (TOKEN_PATH.test(path)) return 'token';
+  if (path.startsWith('/_sim/')) return 'sim';
+  return 'unknown';
+}
+
+function validate(opts: SimulatorOptions): void {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string): void => {
+    if (!ok) problems.push(message);
+  };
+  const whole = (v: number | undefined, min: number): boolean => v === undefined || (Number.isInteger(v) && v >= min);
+  check(opts.port === undefined || (Number.isInteger(opts.port) && opts.port >= 0 && opts.port <= 65535), 'port must be 0..65535');
+  check(whole(opts.alerts, 0), 'alerts must be a whole number >= 0');
+  check(opts.rate === undefined || (Number.isFinite(opts.rate) && opts.rate >= 0), 'rate must be >= 0 alerts per minute');
+  check(opts.failRate === undefined || (opts.failRate >= 0 && opts.failRate <= 1), 'failRate must be between 0 and 1');
+  check(whole(opts.throttle, 0), 'throttle must be a whole number >= 0');
+  check(whole(opts.latencyMs, 0), 'latencyMs must be a whole number >= 0');
+  check(whole(opts.tokenLifetimeSeconds, 1), 'tokenLifetimeSeconds must be a whole number >= 1');
+  check(opts.windowHours === undefined || (Number.isFinite(opts.windowHours) && opts.windowHours > 0), 'windowHours must be > 0');
+  if (problems.length > 0) throw new UsageError(`invalid simulator options: ${problems.join('; ')}`);
+}
+
+/** Names the certificate must cover: the listen host plus the loopback names clients use. */
+function certHosts(host: string): string[] {
+  const hosts = ['localhost', '127.0.0.1', '::1'];
+  if (host === '0.0.0.0' || host === '::') {
+    const name = hostname();
+    if (/^[A-Za-z0-9.-]+$/.test(name)) hosts.push(name);
+  } else {
+    hosts.unshift(host);
+  }
+  return [...new Set(hosts)];
+}
+
+/** The SIEM API's error body for non-2xx answers (shape not documented by Microsoft; ours). */
+function apiError(status: number, message: string): { error: { code: string; message: string } } {
+  const code = http.STATUS_CODES[status]?.replace(/[^A-Za-z]/g, '') ?? 'Error';
+  return { error: { code, message } };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function headerValue(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Drops the connection with a TCP RST where possible, so the client sees ECONNRESET. A server
+ * TLS socket wraps the raw TCP socket (`_parent`, internal), which is the one that can reset.
+ */
+function resetSocket(socket: Socket): void {
+  type Resettable = Socket & { resetAndDestroy?: () => Socket; _parent?: Resettable | null };
+  const tls = socket as Resettable;
+  const target = tls._parent ?? tls;
+  try {
+    if (typeof target.resetAndDestroy === 'function') {
+      target.resetAndDestroy();
+      socket.destroy();
+      return;
+    }
+  } catch {
+    // Fall through to a plain close.
+  }
+  socket.destroy();
+}

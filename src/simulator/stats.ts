@@ -1,0 +1,57 @@
+/**
+ * What the simulator saw: every request's route, method, path, query and headers, so tests can
+ * assert wire behaviour ("3 attempts reached the server", "the bearer token was never sent to
+ * the token endpoint"). Served as JSON at `GET /_sim/stats`.
+ */
+
+export type SimulatorRoute = 'token' | 'alerts' | 'sim' | 'unknown';
+
+export interface RecordedRequest {
+  /** 1-based order of arrival. */
+  seq: number;
+  route: SimulatorRoute;
+  method: string;
+  path: string;
+  /** Query parameters, each with all its values in order. */
+  query: Record<string, string[]>;
+  /** Request headers, lower-case names, as received (secrets included: this is a test tool). */
+  headers: Record<string, string | string[]>;
+  /** ISO time of arrival. */
+  receivedAt: string;
+  /** Response status, once sent (absent if the connection was dropped before headers). */
+  status?: number;
+  /** The scripted fault applied to this request, if any. */
+  fault?: unknown;
+}
+
+export class SimulatorStats {
+  readonly requests: RecordedRequest[] = [];
+  readonly #counts: Record<SimulatorRoute, number> = { token: 0, alerts: 0, sim: 0, unknown: 0 };
+
+  /** Records a request and returns its (mutable) record. */
+  record(entry: Omit<RecordedRequest, 'seq'>): RecordedRequest {
+    const recorded: RecordedRequest = { seq: this.requests.length + 1, ...entry };
+    this.requests.push(recorded);
+    this.#counts[entry.route] += 1;
+    return recorded;
+  }
+
+  /** Number of requests to `route` so far. */
+  count(route: SimulatorRoute): number {
+    return this.#counts[route];
+  }
+
+  /** Requests to `route`, in order. */
+  of(route: SimulatorRoute): RecordedRequest[] {
+    return this.requests.filter((r) => r.route === route);
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    for (const key of Object.keys(this.#counts) as SimulatorRoute[]) this.#counts[key] = 0;
+  }
+
+  toJSON(): { counts: Record<SimulatorRoute, number>; requests: RecordedRequest[] } {
+    return { counts: { ...this.#counts }, requests: this.requests };
+  }
+}
