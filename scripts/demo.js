@@ -8,14 +8,17 @@ import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 
-const sim = spawn(process.execPath, [cli, 'simulate', '--port', '0', '--alerts', '12'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const sim = spawn(process.execPath, [cli, 'simulate', '--port', '0', '--alerts', '12'], { stdio: ['ignore', 'pipe', 'pipe'] });
+// The simulator's own stderr is shown only if it fails to start.
+let simErr = '';
+sim.stderr.setEncoding('utf8').on('data', (d) => (simErr += d));
 const firstLine = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('the simulator did not start within 15 s')), 15_000);
   createInterface({ input: sim.stdout }).once('line', (line) => {
     clearTimeout(timer);
     resolve(line);
   });
-  sim.once('exit', (code) => reject(new Error(`the simulator exited early (code ${code})`)));
+  sim.once('exit', (code) => reject(new Error(`the simulator exited early (code ${code}): ${simErr}`)));
 });
 const info = JSON.parse(firstLine);
 process.stderr.write(`demo: simulator at ${info.url}; running: defender-alerts pull --since 3h --base-url ${info.url} --authority-host ${info.authorityHost}\n`);
