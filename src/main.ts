@@ -4,6 +4,12 @@
  */
 import { processIo, run } from './cli.js';
 
+// A reader that goes away (`defender-alerts pull --help | head`) is not an error. The alert sink
+// turns EPIPE into a quiet stop itself; this keeps other writes (help, version) from crashing.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 const controller = new AbortController();
 // Ctrl-C / SIGTERM: stop the current request and end the output cleanly; a second signal ends
 // the process at once. Exit codes follow the shell convention 128 + signal number.
