@@ -16,6 +16,7 @@ import { send } from '../http/send.js';
 import { JsonArraySplitter } from '../json/array-splitter.js';
 import { formatUtc } from '../time.js';
 import type { CachedCredential } from '../auth/token-cache.js';
+import { SeenKeys } from './seen-keys.js';
 import type { AlertRecord, AlertSource, InvalidAlert } from './source.js';
 
 const RETIREMENT =
@@ -92,8 +93,8 @@ export class SiemSource implements AlertSource {
     const { baseUrl, credential, dispatcher, retry, log, onInvalid, timeoutMs } = this.#options;
     const url = buildSiemUrl(baseUrl, query);
     // Keys already yielded by this call: a retry after a cut-off body re-reads the answer from its
-    // start, and must not emit any alert twice (issue #2, HTTP).
-    const emitted = new Set<string>();
+    // start, and must not emit any alert twice (issue #2, HTTP). Asked only on a retry (see SeenKeys).
+    const emitted = new SeenKeys();
     const reported = new Set<string>();
     const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {
       const { token } = await credential.getToken(signal);
@@ -118,7 +119,7 @@ export class SiemSource implements AlertSource {
             continue;
           }
           const key = siemKey(result.value);
-          if (emitted.has(key)) continue;
+          if (attempt > 1 && emitted.has(key)) continue;
           emitted.add(key);
           yield { raw, id: result.value.AlertId, updatedAt: result.value.LastProcessedTimeUtc, key };
         }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { hash64, SeenKeys } from '../../src/api/seen-keys.js';
+
+describe('SeenKeys', () => {
+  it('remembers every key added, across many resizes, and nothing else', () => {
+    const seen = new SeenKeys();
+    const key = (i: number) => `da6373707189816856${i}_163491:R4xEdgAvDb2LQl3BgHoA3NYqKmRSiIAG7dpxAJCYZhY=|2024-05-01T10:00:00.${String(i).padStart(7, '0')}Z`;
+    for (let i = 0; i < 50_000; i++) seen.add(key(i));
+    expect(seen.size).toBe(50_000);
+    for (let i = 0; i < 50_000; i++) expect(seen.has(key(i))).toBe(true);
+    let falsePositives = 0;
+    for (let i = 50_000; i < 100_000; i++) if (seen.has(key(i))) falsePositives++;
+    expect(falsePositives).toBe(0);
+  });
+
+  it('counts a key added twice once', () => {
+    const seen = new SeenKeys();
+    seen.add('a|1');
+    seen.add('a|1');
+    expect(seen.size).toBe(1);
+  });
+
+  it('hashes keys that differ in one character differently', () => {
+    expect(hash64('da1_2|2024-05-01T10:00:00.1234567Z')).not.toEqual(hash64('da1_2|2024-05-01T10:00:00.1234568Z'));
+    expect(hash64('')).toEqual(hash64(''));
+  });
+});
