@@ -17,6 +17,13 @@ const ISO =
 /** A time option that could not be understood; `reason` completes "… <reason>". */
 export class TimeParseError extends Error {}
 
+/** Parses a relative duration (`90s`, `15m`, `2h`, `7d`) into milliseconds (`--overlap`, `--window`). */
+export function parseDuration(input: string): number {
+  const rel = RELATIVE.exec(input.trim());
+  if (!rel) throw new TimeParseError(`"${input}" is not a duration such as 90s, 15m, 2h or 7d`);
+  return Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
+}
+
 /**
  * Parses `--since`/`--until`: a relative duration before `now` (`90s`, `15m`, `2h`, `7d`) or an
  * ISO-8601 date-time (no zone = UTC). Returns the instant.

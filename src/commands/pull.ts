@@ -8,6 +8,7 @@ import { DataError, OutputClosedError } from '../errors.js';
 import { openSink } from '../output/sink.js';
 import type { Logger } from '../log.js';
 import { buildContext, type CommandIo } from './context.js';
+import { runStatefulPull } from './pull-state.js';
 
 export interface PullResult {
   written: number;
@@ -22,10 +23,10 @@ export async function runPull(
   config: PullConfig,
   source: AlertSource,
   invalid: InvalidAlert[],
-  io: Pick<CommandIo, 'stdout' | 'signal'>,
+  io: Pick<CommandIo, 'stdout' | 'signal' | 'now'>,
   log: Logger,
 ): Promise<PullResult> {
-  const sink = await openSink({ format: config.format, output: config.output, stdout: io.stdout });
+  const sink = await openSink({ format: config.format, output: config.output, stdout: io.stdout, append: config.append });
   try {
     for await (const alert of source.fetch(config.query, io.signal)) {
       await sink.write(alert.raw);
@@ -40,14 +41,18 @@ export async function runPull(
     throw err;
   }
   log.info({ alerts: sink.count, invalid: invalid.length, output: config.output ?? 'stdout' }, 'pull complete');
-  if (invalid.length > 0) {
-    throw new DataError(
-      'INVALID_ALERTS',
-      `${invalid.length} alert(s) failed validation and were not written; ${sink.count} valid alert(s) were written`,
-      { hint: 'each invalid alert is described in the log above; please report it if the API changed' },
-    );
-  }
+  failOnInvalid(invalid, sink.count);
   return { written: sink.count, invalid: 0 };
+}
+
+/** Invalid alerts fail the run (exit 65) once every valid alert was written. */
+function failOnInvalid(invalid: InvalidAlert[], written: number): void {
+  if (invalid.length === 0) return;
+  throw new DataError(
+    'INVALID_ALERTS',
+    `${invalid.length} alert(s) failed validation and were not written; ${written} valid alert(s) were written`,
+    { hint: 'each invalid alert is described in the log above; please report it if the API changed' },
+  );
 }
 
 export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResult> {
@@ -70,7 +75,11 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
     },
   });
   try {
-    return await runPull(config, source, invalid, io, log);
+    if (config.state === undefined) return await runPull(config, source, invalid, io, log);
+    const result = await runStatefulPull(config, config.state, source, io, log);
+    log.info({ alerts: result.written, windows: result.windows, invalid: invalid.length, state: config.state.path }, 'pull complete');
+    failOnInvalid(invalid, result.written);
+    return { written: result.written, invalid: 0 };
   } finally {
     await ctx.dispatcher.close();
   }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { parseIsoDuration, parseTimeOption, TimeParseError } from '../time.js';
+import { parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../time.js';
 import { AUTH_SETTINGS, PULL_SETTINGS, optionKey, settingLabel, type SettingSpec } from './spec.js';
 
 export type Flags = Readonly<Record<string, unknown>>;
@@ -66,6 +66,22 @@ function timeOption(now: Date) {
   });
 }
 
+function duration(minMs: number, maxMs: number) {
+  return z.string().transform((text, ctx) => {
+    try {
+      const ms = parseDuration(text);
+      if (ms < minMs || ms > maxMs) {
+        ctx.addIssue({ code: 'custom', message: `must be from ${minMs / 1000}s to ${maxMs / 86_400_000}d` });
+        return z.NEVER;
+      }
+      return ms;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof TimeParseError ? err.message : String(err) });
+      return z.NEVER;
+    }
+  });
+}
+
 function wholeNumber(min: number, max: number) {
   return z
     .string()
@@ -117,6 +133,18 @@ export interface PullConfig extends AuthConfig {
   query: AlertQuery;
   format: 'json' | 'ndjson';
   output: string | undefined;
+  /** Append to --output instead of replacing it (ndjson only). */
+  append: boolean;
+  /** Scheduled-export checkpointing (`--state`); absent for a plain pull. */
+  state: StateConfig | undefined;
+}
+
+export interface StateConfig {
+  path: string;
+  /** Re-read this much before the checkpoint (late arrivals, clock skew). */
+  overlapMs: number;
+  /** Largest range asked for in one request when catching up. */
+  windowMs: number;
 }
 
 /** The SIEM API's query parameters, only those the user gave (API-NOTES §1). */
@@ -232,6 +260,10 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
       cloudTag: z.string().min(1, 'is empty').optional(),
       format: z.enum(['json', 'ndjson'], { error: 'expected json or ndjson' }),
       output: z.string().min(1, 'is empty').optional(),
+      append: z.boolean().optional(),
+      state: z.string().min(1, 'is empty').optional(),
+      overlap: duration(0, 7 * 86_400_000),
+      window: duration(60_000, 7 * 86_400_000),
     })
     .safeParse(raw);
   collect(pullShape, problems);
@@ -249,6 +281,13 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
       problems.push(`--until: must be later than --since (${p.since.toISOString()})`);
     }
     if (p.since && p.since.getTime() > input.now.getTime()) problems.push('--since: is in the future');
+    if (p.append && p.output === undefined) problems.push('--append: needs --output <file> (stdout is appended to by the shell: >>)');
+    if (p.append && p.format === 'json') problems.push('--append: appends one alert per line; use it with --format ndjson');
+    // The SIEM API answers --limit with the *most recent* n alerts, so a checkpoint after a limited
+    // answer would silently skip the older rest (API-NOTES §1). --window bounds each request instead.
+    if (p.state !== undefined && p.limit !== undefined) {
+      problems.push('--limit with --state would silently lose the older alerts of a range; use --window to bound each request');
+    }
   }
   const where = gather(AUTH_SETTINGS, input.flags, input.env);
   if (where['region'] === undefined && where['baseUrl'] === undefined) {
@@ -264,5 +303,6 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
   if (p.limit !== undefined) query.limit = p.limit;
   if (p.deviceTag !== undefined) query.deviceTag = p.deviceTag;
   if (p.cloudTag !== undefined) query.cloudTag = p.cloudTag;
-  return { ...auth, baseUrl: auth.baseUrl, query, format: p.format, output: p.output };
+  const state = p.state === undefined ? undefined : { path: p.state, overlapMs: p.overlap, windowMs: p.window };
+  return { ...auth, baseUrl: auth.baseUrl, query, format: p.format, output: p.output, append: p.append === true, state };
 }

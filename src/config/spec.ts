@@ -89,6 +89,28 @@ export const PULL_SETTINGS = [
   { flag: 'cloud-tag', arg: '<tag>', description: 'only machines with this portal-created tag (CloudCreatedMachineTags)' },
   { flag: 'format', arg: '<json|ndjson>', description: 'json: one array, like the API; ndjson: one alert per line', default: 'json' },
   { flag: 'output', arg: '<file>', description: 'write to this file (atomically: temp file + rename) instead of stdout' },
+  {
+    flag: 'append',
+    description: 'with --output and --format ndjson: append to the file (fsynced before the state moves on)',
+  },
+  {
+    flag: 'state',
+    arg: '<file>',
+    env: 'DEFENDER_STATE_FILE',
+    description: 'checkpoint file for scheduled exports: each run delivers what is new since the last one, never losing or repeating an alert',
+  },
+  {
+    flag: 'overlap',
+    arg: '<duration>',
+    description: 'with --state: re-read this much before the checkpoint to catch late alerts (90s, 15m, 2h)',
+    default: '10m',
+  },
+  {
+    flag: 'window',
+    arg: '<duration>',
+    description: 'with --state: read a long range in windows of this size, saving the state after each',
+    default: '1h',
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type AuthFlag = (typeof AUTH_SETTINGS)[number]['flag'];

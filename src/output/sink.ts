@@ -13,6 +13,7 @@ import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/p
 import { basename, dirname, join } from 'node:path';
 
 import { OutputClosedError, UsageError } from '../errors.js';
+import { syncDirectory } from '../util/sync-directory.js';
 import { outputFormat, type OutputFormat, type OutputFormatName } from './formats.js';
 
 /** Where validated alerts go. Not safe for concurrent `write()` calls: await each one. */
@@ -35,6 +36,8 @@ export interface OpenSinkOptions {
   output?: string | undefined;
   /** Injectable for tests; defaults to `process.stdout`. */
   stdout?: NodeJS.WritableStream;
+  /** Append to `output` (ndjson) instead of replacing it atomically. */
+  append?: boolean;
 }
 
 /** A batch is written once it holds this much (64 KiB, the default pipe buffer on Linux). */
@@ -49,7 +52,9 @@ export async function openSink(opts: OpenSinkOptions): Promise<AlertSink> {
   const destination =
     opts.output === undefined
       ? streamDestination(opts.stdout ?? process.stdout)
-      : await fileDestination(opts.output);
+      : opts.append
+        ? await appendDestination(opts.output)
+        : await fileDestination(opts.output);
   return new BatchingSink(format, destination);
 }
 
@@ -313,6 +318,62 @@ async function fileDestination(path: string): Promise<Destination> {
   };
 }
 
+/**
+ * `--append`: alerts go to the end of an existing file (created 0600 if absent). Each flush
+ * fsyncs, so what a state commit counts as delivered is on disk. A run that fails cuts the file
+ * back to its last flushed length: those alerts were not committed and the next run delivers
+ * them again, so keeping them would repeat them. A file that ends without a newline (a run killed
+ * mid-write) gets one first, so the next alert starts on a line of its own.
+ */
+async function appendDestination(path: string): Promise<Destination> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'a+', NEW_FILE_MODE);
+  } catch (error) {
+    throw cannotCreate(path, error);
+  }
+  const { size, isFile } = await handle.stat().then((s) => ({ size: s.size, isFile: s.isFile() }));
+  if (!isFile) {
+    await handle.close();
+    throw new UsageError(`cannot append to ${path}: it is not a regular file`, { hint: 'give --output a file name' });
+  }
+  let flushedLength = size;
+  let length = size;
+  const append = async (data: Buffer): Promise<void> => {
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+    length += data.length;
+  };
+  if (size > 0) {
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] !== 0x0a) await append(Buffer.from('\n'));
+  }
+  let closed = false;
+  return {
+    write: append,
+    async flush() {
+      await handle.sync();
+      flushedLength = length;
+    },
+    async commit() {
+      await handle.sync();
+      closed = true;
+      await handle.close();
+    },
+    async abort(_pending, previous) {
+      await previous.catch(() => {});
+      if (closed) return;
+      closed = true;
+      await handle.truncate(flushedLength).catch(() => {});
+      await handle.close().catch(() => {});
+    },
+  };
+}
+
 /** Follows a symlinked target, so the link keeps pointing at the new file. */
 async function resolveTarget(path: string): Promise<string> {
   try {
@@ -359,19 +420,4 @@ function cannotCreate(path: string, error: unknown): unknown {
     cause: error,
     hint: 'check the --output path: its directory must exist and be writable',
   });
-}
-
-/** Makes the rename durable (POSIX: a rename is only on disk once its directory is synced). */
-async function syncDirectory(directory: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch (error) {
-    // Some platforms and file systems cannot open or fsync a directory (Windows, some FUSE).
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF'].includes(code ?? '')) throw error;
-  } finally {
-    await handle?.close();
-  }
 }

@@ -1,0 +1,108 @@
+/**
+ * `pull --state`: the scheduled export (issue #3). Reads from where the last run stopped (minus an
+ * overlap for late alerts), in windows, delivers only alerts not delivered before, and moves the
+ * checkpoint only after what it covers was written and flushed. One run at a time per state file.
+ *
+ * Delivery: exactly once while runs succeed; at least once across a crash (a run killed between
+ * writing and saving the state is repeated by the next run).
+ */
+import type { AlertSource } from '../api/source.js';
+import type { PullConfig, StateConfig } from '../config/resolve.js';
+import { OutputClosedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { openSink } from '../output/sink.js';
+import { Checkpoint, planWindows } from '../state/checkpoint.js';
+import { readState, writeState } from '../state/file.js';
+import { acquireLock } from '../state/lock.js';
+import { pauseAt } from '../state/test-hooks.js';
+import { parseIsoDuration } from '../time.js';
+import type { CommandIo } from './context.js';
+
+/** The SIEM API's own default window when no start is given: the last two hours (API-NOTES §1). */
+const API_DEFAULT_WINDOW_MS = 2 * 3_600_000;
+
+/** Where a first run starts: --since, --ago, or the API's default of two hours. */
+export function firstRunSince(config: PullConfig, now: Date): Date {
+  if (config.query.since) return config.query.since;
+  const back = config.query.ago !== undefined ? parseIsoDuration(config.query.ago) : API_DEFAULT_WINDOW_MS;
+  return new Date(now.getTime() - back);
+}
+
+export interface StatefulResult {
+  written: number;
+  windows: number;
+  /** False when the reader closed the output early: the rest is delivered next run. */
+  complete: boolean;
+}
+
+export async function runStatefulPull(
+  config: PullConfig,
+  stateConfig: StateConfig,
+  source: AlertSource,
+  io: Pick<CommandIo, 'stdout' | 'signal' | 'now'>,
+  log: Logger,
+): Promise<StatefulResult> {
+  const lock = await acquireLock(stateConfig.path, log);
+  try {
+    const identity = { api: source.api, tenant: config.tenant, endpoint: config.baseUrl.href };
+    const previous = await readState(stateConfig.path, identity);
+    const now = io.now();
+    if (previous && (config.query.since || config.query.ago !== undefined)) {
+      log.info({ state: stateConfig.path }, '--since/--ago apply to the first run only; the state file decides where this run starts');
+    }
+    const checkpoint = new Checkpoint(identity, previous, stateConfig.overlapMs);
+    const { since, clamped } = checkpoint.startFrom(firstRunSince(config, now));
+    if (clamped) {
+      log.warn(
+        { state: stateConfig.path, since: since.toISOString() },
+        '--overlap is larger than when the state was saved: alerts older than the saved overlap count as delivered in this run; the full overlap applies from the next run',
+      );
+    }
+    const until = config.query.until ?? now;
+    const windows = planWindows(since, until, stateConfig.windowMs);
+    log.info(
+      { state: stateConfig.path, since: since.toISOString(), until: until.toISOString(), windows: windows.length, firstRun: !previous },
+      'reading alerts since the checkpoint',
+    );
+    // Stdout and an appended file have delivered what was flushed, so the state may move window by
+    // window. A replaced --output file exists only once renamed at the end: the state waits for it.
+    const perWindow = config.output === undefined || config.append;
+    const sink = await openSink({ format: config.format, output: config.output, stdout: io.stdout, append: config.append });
+    const save = async (): Promise<void> => {
+      await writeState(stateConfig.path, checkpoint.state(io.now()));
+      await pauseAt('after-commit');
+    };
+    await pauseAt('before-output');
+    try {
+      for (const window of windows) {
+        const { ago: _ago, ...query } = config.query;
+        for await (const alert of source.fetch({ ...query, since: window.since, until: window.until }, io.signal)) {
+          if (!checkpoint.admit(alert)) continue;
+          await sink.write(alert.raw);
+          if (sink.count === 1) await pauseAt('mid-output');
+        }
+        checkpoint.readTo(window.until);
+        if (perWindow) {
+          await sink.flush();
+          await pauseAt('after-flush');
+          await save();
+        }
+      }
+      await sink.close();
+    } catch (err) {
+      await sink.abort();
+      if (err instanceof OutputClosedError) {
+        log.debug('the reader closed the output; the state keeps the last delivered window');
+        return { written: sink.count, windows: windows.length, complete: false };
+      }
+      throw err;
+    }
+    if (!perWindow && windows.length > 0) {
+      await pauseAt('after-flush');
+      await save();
+    }
+    return { written: sink.count, windows: windows.length, complete: true };
+  } finally {
+    await lock.release();
+  }
+}

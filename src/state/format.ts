@@ -1,0 +1,76 @@
+/**
+ * The state file of `pull --state`: what a scheduled export has delivered so far. Versioned JSON,
+ * documented in the README ("Scheduled export"). Pure: parse and serialise, no I/O.
+ */
+import { z } from 'zod';
+import { normalizeTimestamp } from './timestamps.js';
+
+export const STATE_VERSION = 1;
+
+const Timestamp = z.string().refine((t) => normalizeTimestamp(t) === t, 'expected a timestamp like 2024-05-01T10:00:00.0000000Z');
+
+export const StateSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  /** Which API the checkpoint belongs to (`siem`); checkpoints of different APIs do not mix. */
+  api: z.string().min(1),
+  tenant: z.string().min(1),
+  /** The API origin the alerts came from (region host or --base-url). */
+  endpoint: z.string().min(1),
+  /**
+   * Everything up to here has been read completely and delivered; the next run asks from
+   * `readUntil − overlap` so alerts that reach the API late are still caught.
+   */
+  readUntil: Timestamp,
+  /** The latest LastProcessedTimeUtc delivered (for people; null before the first alert). */
+  latestAlert: Timestamp.nullable(),
+  /**
+   * `recent` holds the key of every alert delivered with a LastProcessedTimeUtc from here on
+   * (normally `readUntil − overlap`); a later run never reads from before it, or it could repeat.
+   */
+  recentSince: Timestamp,
+  /** Keys (`FullId|LastProcessedTimeUtc`) of alerts delivered since `recentSince`: not repeated. */
+  recent: z.array(z.string()),
+  updatedAt: z.string(),
+});
+
+export type State = z.infer<typeof StateSchema>;
+
+/** Where the state must fit: a state file of another tenant, API or endpoint is an error. */
+export interface StateIdentity {
+  api: string;
+  tenant: string;
+  endpoint: string;
+}
+
+export type ParseResult = { ok: true; state: State } | { ok: false; reason: string };
+
+/** Parses a state file's text; `reason` completes "the state file … is not usable: <reason>". */
+export function parseState(text: string, identity: StateIdentity): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'it is not valid JSON' };
+  }
+  const version = (json as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > STATE_VERSION) {
+    return { ok: false, reason: `it has version ${version}, newer than this defender-alerts understands (${STATE_VERSION}); upgrade defender-alerts` };
+  }
+  const parsed = StateSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, reason: `it does not have the expected content (${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'})` };
+  }
+  const state = parsed.data;
+  for (const key of ['api', 'tenant', 'endpoint'] as const) {
+    if (state[key] !== identity[key]) {
+      return { ok: false, reason: `it belongs to ${key} "${state[key]}", not "${identity[key]}"; use a separate --state file for each` };
+    }
+  }
+  return { ok: true, state };
+}
+
+/** The file's text: stable key order, one key per line, a final newline. */
+export function serializeState(state: State): string {
+  return `${JSON.stringify(state, null, 2)}\n`;
+}

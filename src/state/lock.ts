@@ -1,0 +1,150 @@
+/**
+ * One run at a time per state file: a lock file beside it (`<state>.lock`), created with O_EXCL and
+ * naming its holder. A second run exits 75 at once, naming the holder. A lock whose holder is dead
+ * (crash, kill -9, reboot) is taken over safely: renamed aside atomically, checked to be the very
+ * lock we judged stale, and only then replaced.
+ */
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { LockedError, UsageError } from '../errors.js';
+
+const Owner = z.object({
+  pid: z.number().int(),
+  hostname: z.string(),
+  bootId: z.string().optional(),
+  startedAt: z.string(),
+  token: z.string(),
+});
+type Owner = z.infer<typeof Owner>;
+
+export interface Lock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+/** Seconds a lock file may stay unreadable (its creator between open and write) before it counts as debris. */
+const HALF_WRITTEN_GRACE_MS = 10_000;
+
+async function bootId(): Promise<string | undefined> {
+  // Linux: a new value every boot, so a lock from before a reboot is stale even if its pid was reused.
+  try {
+    return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the holder is certainly gone. A lock from another host cannot be checked: it is held. */
+export function isStale(owner: Owner, here: { hostname: string; bootId: string | undefined }): boolean {
+  if (owner.hostname !== here.hostname) return false;
+  if (owner.bootId !== undefined && here.bootId !== undefined && owner.bootId !== here.bootId) return true;
+  return !processAlive(owner.pid);
+}
+
+async function readOwner(path: string): Promise<Owner | 'missing' | 'unreadable'> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+  try {
+    return Owner.parse(JSON.parse(text));
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function held(path: string, owner: Owner | undefined): LockedError {
+  const who = owner ? `pid ${owner.pid} on ${owner.hostname}, started ${owner.startedAt}` : 'a run that is starting';
+  return new LockedError('STATE_LOCKED', `another run holds the lock ${path} (${who})`, {
+    hint: 'this run stops so the two cannot interleave; if no such run exists, delete the lock file',
+  });
+}
+
+async function tryCreate(path: string, owner: Owner): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(owner)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    throw new UsageError(`cannot create the lock file ${path}: ${code ?? String(err)}`, {
+      cause: err,
+      hint: 'the directory of --state must exist and be writable',
+    });
+  }
+}
+
+/** Takes the lock of `statePath`, or throws LockedError (exit 75) naming the holder. */
+export async function acquireLock(statePath: string, log?: { warn: (obj: object, msg: string) => void }): Promise<Lock> {
+  const path = `${statePath}.lock`;
+  const here = { hostname: hostname(), bootId: await bootId() };
+  const owner: Owner = {
+    pid: process.pid,
+    hostname: here.hostname,
+    ...(here.bootId === undefined ? {} : { bootId: here.bootId }),
+    startedAt: new Date().toISOString(),
+    token: randomBytes(12).toString('hex'),
+  };
+  const lock: Lock = {
+    path,
+    async release() {
+      const current = await readOwner(path).catch(() => 'unreadable' as const);
+      if (typeof current === 'object' && current.token === owner.token) await unlink(path).catch(() => {});
+    },
+  };
+
+  // Two tries: the second after taking over a stale lock.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (await tryCreate(path, owner)) return lock;
+    const current = await readOwner(path);
+    if (current === 'missing') continue; // released meanwhile
+    if (current === 'unreadable') {
+      const { mtimeMs } = await stat(path);
+      if (Date.now() - mtimeMs < HALF_WRITTEN_GRACE_MS) throw held(path, undefined);
+    } else if (!isStale(current, here)) {
+      throw held(path, current);
+    }
+    // Stale: move it aside atomically, and make sure what we moved is what we judged.
+    const aside = `${path}.stale.${process.pid}.${owner.token}`;
+    try {
+      await rename(path, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // someone else took it over
+      throw err;
+    }
+    const moved = await readOwner(aside);
+    const same = current === 'unreadable' ? moved === 'unreadable' : typeof moved === 'object' && moved.token === current.token;
+    if (!same) {
+      // A racing run replaced the stale lock between our read and our rename: give it back.
+      await link(aside, path).catch(() => {});
+      await unlink(aside).catch(() => {});
+      throw held(path, typeof moved === 'object' ? moved : undefined);
+    }
+    await unlink(aside).catch(() => {});
+    log?.warn(
+      { lock: path, ...(typeof current === 'object' ? { stalePid: current.pid, staleStartedAt: current.startedAt } : {}) },
+      'took over a stale lock left by a run that ended without releasing it',
+    );
+  }
+  throw held(path, undefined);
+}

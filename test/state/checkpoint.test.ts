@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertRecord } from '../../src/api/source.js';
+import { Checkpoint, planWindows } from '../../src/state/checkpoint.js';
+import { parseState, serializeState, type State } from '../../src/state/format.js';
+import { normalizeTimestamp, timestampOf } from '../../src/state/timestamps.js';
+
+const identity = { api: 'siem', tenant: 't', endpoint: 'https://x/' };
+const MIN = 60_000;
+
+function alert(id: string, time: string): AlertRecord {
+  return { raw: Buffer.from('{}'), id, updatedAt: time, key: `${id}:ioc|${time}` };
+}
+
+describe('normalizeTimestamp', () => {
+  it.each([
+    ['2024-05-01T10:00:00Z', '2024-05-01T10:00:00.0000000Z'],
+    ['2024-05-01T10:00:00.1Z', '2024-05-01T10:00:00.1000000Z'],
+    ['2017-01-23T07:32:54.1861171Z', '2017-01-23T07:32:54.1861171Z'],
+    ['2024-05-01 10:00:00', '2024-05-01T10:00:00.0000000Z'],
+  ])('%s → %s (sorts as text, keeps all 7 digits)', (input, expected) => {
+    expect(normalizeTimestamp(input)).toBe(expected);
+  });
+
+  it('orders alerts that share a millisecond', () => {
+    expect(normalizeTimestamp('2024-05-01T10:00:00.1234567Z')! > normalizeTimestamp('2024-05-01T10:00:00.1234561Z')!).toBe(true);
+  });
+
+  it('rejects what is not a UTC timestamp', () => {
+    expect(normalizeTimestamp('yesterday')).toBeUndefined();
+    expect(normalizeTimestamp('2024-05-01T10:00:00+02:00')).toBeUndefined();
+  });
+});
+
+describe('planWindows', () => {
+  it('splits a range into consecutive windows, the last one shorter', () => {
+    const w = planWindows(new Date('2024-05-01T00:00:00Z'), new Date('2024-05-01T02:30:00Z'), 60 * MIN);
+    expect(w.map((x) => [x.since.toISOString().slice(11, 16), x.until.toISOString().slice(11, 16)])).toEqual([
+      ['00:00', '01:00'],
+      ['01:00', '02:00'],
+      ['02:00', '02:30'],
+    ]);
+  });
+
+  it('gives no window for an empty range', () => {
+    expect(planWindows(new Date(1000), new Date(1000), MIN)).toEqual([]);
+  });
+});
+
+describe('Checkpoint', () => {
+  it('starts a first run at the given time, a later run at readUntil − overlap', () => {
+    const first = new Checkpoint(identity, undefined, 10 * MIN);
+    expect(first.startFrom(new Date('2024-05-01T08:00:00Z')).since.toISOString()).toBe('2024-05-01T08:00:00.000Z');
+    first.readTo(new Date('2024-05-01T10:00:00Z'));
+    const next = new Checkpoint(identity, first.state(new Date()), 10 * MIN);
+    expect(next.startFrom(new Date(0))).toEqual({ since: new Date('2024-05-01T09:50:00.000Z'), clamped: false });
+  });
+
+  it('after the overlap grew, takes alerts older than the known keys as delivered, then covers the full overlap', () => {
+    const first = new Checkpoint(identity, undefined, 10 * MIN);
+    first.startFrom(new Date('2024-05-01T08:00:00Z'));
+    first.readTo(new Date('2024-05-01T10:00:00Z'));
+    const wider = new Checkpoint(identity, first.state(new Date()), 60 * MIN);
+    expect(wider.startFrom(new Date(0))).toEqual({ since: new Date('2024-05-01T09:00:00.000Z'), clamped: true });
+    expect(wider.admit(alert('seen-long-ago', '2024-05-01T09:20:00.0000000Z'))).toBe(false);
+    expect(wider.admit(alert('inside-old-overlap', '2024-05-01T09:55:00.0000000Z'))).toBe(true);
+    wider.readTo(new Date('2024-05-01T10:05:00Z'));
+    const next = new Checkpoint(identity, wider.state(new Date()), 60 * MIN);
+    expect(next.startFrom(new Date(0))).toEqual({ since: new Date('2024-05-01T09:05:00.000Z'), clamped: false });
+    expect(next.admit(alert('seen-long-ago', '2024-05-01T09:20:00.0000000Z'))).toBe(false);
+    expect(next.admit(alert('really-late', '2024-05-01T09:30:00.0000000Z'))).toBe(true);
+  });
+
+  it('admits each key once, across runs, and an updated alert (new time) again', () => {
+    const a = new Checkpoint(identity, undefined, 10 * MIN);
+    expect(a.admit(alert('x', '2024-05-01T09:55:00.1234567Z'))).toBe(true);
+    expect(a.admit(alert('x', '2024-05-01T09:55:00.1234567Z'))).toBe(false);
+    a.readTo(new Date('2024-05-01T10:00:00Z'));
+    const b = new Checkpoint(identity, a.state(new Date()), 10 * MIN);
+    expect(b.admit(alert('x', '2024-05-01T09:55:00.1234567Z'))).toBe(false);
+    expect(b.admit(alert('x', '2024-05-01T10:01:00.0000000Z'))).toBe(true);
+  });
+
+  it('keeps only the keys inside the overlap window, and records the latest alert time', () => {
+    const c = new Checkpoint(identity, undefined, 10 * MIN);
+    c.startFrom(new Date('2024-05-01T09:00:00Z'));
+    c.admit(alert('old', '2024-05-01T09:40:00.0000000Z'));
+    c.admit(alert('edge', '2024-05-01T09:50:00.0000000Z'));
+    c.admit(alert('new', '2024-05-01T09:59:59.9999999Z'));
+    c.readTo(new Date('2024-05-01T10:00:00Z'));
+    const state = c.state(new Date('2024-05-01T10:00:01Z'));
+    expect(state.recent).toEqual(['edge:ioc|2024-05-01T09:50:00.0000000Z', 'new:ioc|2024-05-01T09:59:59.9999999Z']);
+    expect(state.latestAlert).toBe('2024-05-01T09:59:59.9999999Z');
+    expect(state.readUntil).toBe('2024-05-01T10:00:00.0000000Z');
+    expect(state.recentSince).toBe('2024-05-01T09:50:00.0000000Z');
+  });
+
+  it('never moves readUntil backwards', () => {
+    const c = new Checkpoint(identity, undefined, MIN);
+    c.readTo(new Date('2024-05-01T10:00:00Z'));
+    c.readTo(new Date('2024-05-01T09:00:00Z'));
+    expect(c.state(new Date()).readUntil).toBe(timestampOf(new Date('2024-05-01T10:00:00Z')));
+  });
+});
+
+describe('state file format', () => {
+  const state: State = {
+    version: 1,
+    ...identity,
+    readUntil: '2024-05-01T10:00:00.0000000Z',
+    latestAlert: null,
+    recentSince: '2024-05-01T09:50:00.0000000Z',
+    recent: [],
+    updatedAt: '2024-05-01T10:00:01.000Z',
+  };
+
+  it('round-trips', () => {
+    expect(parseState(serializeState(state), identity)).toEqual({ ok: true, state });
+  });
+
+  it.each([
+    ['not JSON', '{', 'not valid JSON'],
+    ['a future version', JSON.stringify({ ...state, version: 2 }), 'newer than this defender-alerts'],
+    ['a missing field', JSON.stringify({ ...state, readUntil: undefined }), 'readUntil'],
+    ['another tenant', JSON.stringify({ ...state, tenant: 'other' }), 'belongs to tenant "other"'],
+    ['another API', JSON.stringify({ ...state, api: 'graph' }), 'belongs to api "graph"'],
+    ['another endpoint', JSON.stringify({ ...state, endpoint: 'https://y/' }), 'belongs to endpoint'],
+  ])('refuses %s', (_what, text, reason) => {
+    const result = parseState(text, identity);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toContain(reason);
+  });
+});
