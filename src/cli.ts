@@ -30,8 +30,8 @@ Examples:
   # One alert per line, into a file written atomically
   defender-alerts pull --region us --since 15m --format ndjson --output alerts.ndjson
 
-  # cron, every 5 minutes, credentials from a private env file
-  */5 * * * * defender-alerts pull --env-file /etc/defender-alerts.env --since 10m --format ndjson >> /var/log/defender/alerts.ndjson
+  # cron, every 5 minutes: only what is new since the last run, appended durably
+  */5 * * * * defender-alerts pull --env-file /etc/defender-alerts.env --state /var/lib/defender/state.json --format ndjson --output /var/lib/defender/alerts.ndjson --append
 
   # Try it without a tenant: start the simulator, then point pull at the URL it prints
   defender-alerts simulate --http --port 8443
