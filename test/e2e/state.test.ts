@@ -233,6 +233,17 @@ describe('pull --state: crash safety (kill -9)', () => {
     },
   );
 
+  it('keeps the state as it was when the reader closes the pipe early', async () => {
+    expect((await pull()).code).toBe(0);
+    const before = await readFile(stateFile, 'utf8');
+    addAlert('da910000000000000000_3', 1_000);
+    addAlert('da910000000000000000_4', 500);
+    const closed = await pull([], { onSpawn: (child) => child.stdout?.destroy() });
+    expect(closed.code).toBe(0);
+    expect(await readFile(stateFile, 'utf8')).toBe(before);
+    expect(keys(await pull())).toHaveLength(2);
+  });
+
   it('leaves no temp file behind after a normal run', async () => {
     expect((await pull()).code).toBe(0);
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
