@@ -10,6 +10,8 @@
  * are passed through, so this schema only decides whether an alert is usable.
  */
 import { z } from 'zod';
+import { compilePrecheck, UTC_TIMESTAMP, type FieldKind } from './precheck.js';
+import { registerPrecheck } from './validate.js';
 
 /** A string field that may be absent: missing, `null` or `""`. */
 const text = z.string().nullable().optional();
@@ -33,74 +35,89 @@ const required = () => z.string({ error: (issue) => (issue.input === undefined ?
 
 const identity = required().min(1, { error: 'must not be empty' });
 
-/**
- * ISO-8601 UTC timestamp as the API writes it: `2017-01-23T07:32:54.1861171Z` (0-7 fraction
- * digits; .NET's DateTime ticks give 7). Kept as a string: JavaScript's Date would drop digits 4-7.
- */
-const UTC_TIMESTAMP = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,7})?Z$/;
-
+/** An ISO-8601 UTC timestamp as the API writes it (see UTC_TIMESTAMP). */
 const utcTimestamp = required().regex(UTC_TIMESTAMP, {
   error: 'expected an ISO-8601 UTC timestamp like 2020-09-30T14:11:44.0779765Z',
 });
 
-/** One SIEM API alert. Unknown fields pass through untouched (`z.looseObject`). */
-export const SiemAlertSchema = z.looseObject({
+/**
+ * The documented fields and the kind of value each holds: the one source of both the zod schema
+ * below and the precheck of ./precheck.ts.
+ */
+export const SIEM_FIELD_KINDS = {
   // Identity: what checkpointing and deduplication rely on.
-  AlertId: identity,
-  LastProcessedTimeUtc: utcTimestamp,
+  AlertId: 'identity',
+  LastProcessedTimeUtc: 'timestamp',
   /** `AlertId:IocUniqueId`; several detections of one alert share an AlertId. Absent in older answers. */
-  FullId: text,
+  FullId: 'text',
 
-  AlertTime: text,
-  ComputerDnsName: text,
-  AlertTitle: text,
-  Category: text,
-  Severity: text,
-  Actor: text,
-  LinkToWDATP: text,
-  IocName: text,
-  IocValue: text,
-  CreatorIocName: text,
-  CreatorIocValue: text,
-  Sha1: text,
-  FileName: text,
-  FilePath: text,
-  IpAddress: text,
-  Url: text,
-  IoaDefinitionId: text,
+  AlertTime: 'text',
+  ComputerDnsName: 'text',
+  AlertTitle: 'text',
+  Category: 'text',
+  Severity: 'text',
+  Actor: 'text',
+  LinkToWDATP: 'text',
+  IocName: 'text',
+  IocValue: 'text',
+  CreatorIocName: 'text',
+  CreatorIocValue: 'text',
+  Sha1: 'text',
+  FileName: 'text',
+  FilePath: 'text',
+  IpAddress: 'text',
+  Url: 'text',
+  IoaDefinitionId: 'text',
   /** The 2017 documentation example's spelling of IoaDefinitionId. */
-  IoaDefinitiondId: text,
-  UserName: text,
-  AlertPart: integer,
-  ThreatCategory: text,
-  ThreatFamily: text,
-  ThreatName: text,
-  RemediationAction: text,
-  RemediationIsSuccess: flag,
-  Source: text,
-  Md5: text,
-  Sha256: text,
-  WasExecutingWhileDetected: flag,
-  UserDomain: text,
-  LogOnUsers: text,
-  MachineDomain: text,
-  MachineName: text,
-  InternalIPv4List: text,
-  InternalIPv6List: text,
-  FileHash: text,
-  DeviceID: text,
-  MachineGroup: text,
-  Description: text,
-  DeviceCreatedMachineTags: text,
-  CloudCreatedMachineTags: text,
-  CommandLine: text,
-  IncidentLinkToWDATP: text,
-  ReportID: integer,
-  LinkToMTP: text,
-  IncidentLinkToMTP: text,
-  ExternalId: text,
-  IocUniqueId: text,
-});
+  IoaDefinitiondId: 'text',
+  UserName: 'text',
+  AlertPart: 'integer',
+  ThreatCategory: 'text',
+  ThreatFamily: 'text',
+  ThreatName: 'text',
+  RemediationAction: 'text',
+  RemediationIsSuccess: 'flag',
+  Source: 'text',
+  Md5: 'text',
+  Sha256: 'text',
+  WasExecutingWhileDetected: 'flag',
+  UserDomain: 'text',
+  LogOnUsers: 'text',
+  MachineDomain: 'text',
+  MachineName: 'text',
+  InternalIPv4List: 'text',
+  InternalIPv6List: 'text',
+  FileHash: 'text',
+  DeviceID: 'text',
+  MachineGroup: 'text',
+  Description: 'text',
+  DeviceCreatedMachineTags: 'text',
+  CloudCreatedMachineTags: 'text',
+  CommandLine: 'text',
+  IncidentLinkToWDATP: 'text',
+  ReportID: 'integer',
+  LinkToMTP: 'text',
+  IncidentLinkToMTP: 'text',
+  ExternalId: 'text',
+  IocUniqueId: 'text',
+} as const satisfies Record<string, FieldKind>;
+
+
+const SCHEMA_OF_KIND = { identity, timestamp: utcTimestamp, text, integer, flag } as const;
+
+type SiemShape = { [K in keyof typeof SIEM_FIELD_KINDS]: (typeof SCHEMA_OF_KIND)[(typeof SIEM_FIELD_KINDS)[K]] };
+
+function siemShape(): SiemShape {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [field, kind] of Object.entries(SIEM_FIELD_KINDS)) shape[field] = SCHEMA_OF_KIND[kind];
+  return shape as SiemShape;
+}
+
+/** One SIEM API alert. Unknown fields pass through untouched (`z.looseObject`). */
+export const SiemAlertSchema = z.looseObject(siemShape());
+
+// Valid alerts skip zod: its answer is needed only to explain a failure (see ./precheck.ts).
+registerPrecheck(SiemAlertSchema, compilePrecheck(SIEM_FIELD_KINDS));
 
 /** One SIEM API alert as validated; index with care, most fields may be absent. */
 export type SiemAlert = z.infer<typeof SiemAlertSchema>;

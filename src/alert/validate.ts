@@ -3,6 +3,20 @@
  * (a broken alert is counted and named, not thrown, so the run can decide what to do with it).
  */
 import type { z } from 'zod';
+import type { Precheck } from './precheck.js';
+
+/** Prechecks registered for schemas (see ./precheck.ts): a valid alert then costs no zod call. */
+const prechecks = new WeakMap<z.ZodType, Precheck>();
+
+/**
+ * Registers `precheck` for `schema`: {@link validateAlert} then accepts a value the precheck
+ * passes without running the schema. The precheck must accept nothing the schema rejects, and
+ * the value must be what the schema would output (true of a loose object schema without
+ * transforms, whose output is a copy of its input).
+ */
+export function registerPrecheck(schema: z.ZodType, precheck: Precheck): void {
+  prechecks.set(schema, precheck);
+}
 
 /** The outcome of {@link validateAlert}. */
 export type AlertValidation<T> =
@@ -31,6 +45,7 @@ export function validateAlert<T>(schema: z.ZodType<T>, raw: Buffer): AlertValida
     return { ok: false, alertId: alertIdFromText(raw), problems: [`${ROOT}: not valid JSON (${reason})`] };
   }
 
+  if (prechecks.get(schema)?.(parsed) === true) return { ok: true, value: parsed as T };
   const result = schema.safeParse(parsed);
   if (result.success) return { ok: true, value: result.data };
   return {

@@ -3,18 +3,20 @@
  * start skips them (issue #2: "a retry after part of a body was already written must not write
  * any alert twice").
  *
- * A Set of the key strings would cost ~150 bytes per alert — 150 MB for a million — and memory
- * must stay flat however large the answer (issue #4). So each key is kept as a 64-bit hash in an
- * open-addressing table of typed arrays: 16 bytes per alert at most (8 bytes × load ≤ 0.5).
+ * Memory must stay flat however large the answer (issue #4), and a Set of key strings costs ~150
+ * bytes an alert. So each key is kept as a 64-bit hash, appended to fixed-size blocks: 8 bytes an
+ * alert, no rehashing, no copy while growing. Lookups are only needed on a retry, which is rare:
+ * the first lookup sorts the hashes once (one more 8 bytes an alert, on a retry only) and searches
+ * them; hashes added after that go to a small Set.
  *
- * A hash can collide, so the table is only *asked* on a retry, never on the first reading of an
- * answer: there every alert is new by construction. On a retried answer of n alerts the chance
- * that one distinct alert is mistaken for a written one is about n² / 2⁶⁴ (3·10⁻⁸ for a million).
+ * A hash can collide, so lookups are only made on a retry, never on the first reading of an answer
+ * (there every alert is new by construction). On a retried answer of n alerts the chance that one
+ * distinct alert is mistaken for a written one is about n² / 2⁶⁴ (3·10⁻⁸ for a million).
  */
 
-const INITIAL_SLOTS = 1024; // power of two
+const BLOCK_HASHES = 64 * 1024; // hashes per block: 512 KiB
 
-/** Two independent 32-bit hashes of `key` (FNV-1a with murmur3's finaliser, two seeds). */
+/** Two independent 32-bit hashes of `key` (FNV-1a variants with murmur3's finaliser). */
 export function hash64(key: string): [number, number] {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ 0x5bd1e995;
@@ -36,10 +38,18 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
+/** A 64-bit hash as one exactly comparable value (hi · 2³² + lo, below 2⁶⁴: a BigUint64 slot). */
+function combine([hi, lo]: [number, number]): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 export class SeenKeys {
-  #hi = new Uint32Array(INITIAL_SLOTS);
-  #lo = new Uint32Array(INITIAL_SLOTS);
+  readonly #blocks: BigUint64Array[] = [];
   #size = 0;
+  /** Sorted copy of the blocks, built by the first lookup. */
+  #index: BigUint64Array | undefined;
+  /** Hashes added after the index was built. */
+  readonly #late = new Set<bigint>();
 
   get size(): number {
     return this.#size;
@@ -47,50 +57,46 @@ export class SeenKeys {
 
   /** Remembers `key`. */
   add(key: string): void {
-    if ((this.#size + 1) * 2 > this.#hi.length) this.#grow();
-    const [hi, lo] = nonZero(hash64(key));
-    if (this.#insert(hi, lo)) this.#size++;
+    const hash = combine(hash64(key));
+    if (this.#index !== undefined) {
+      if (!this.#late.has(hash) && !this.#indexed(hash)) this.#late.add(hash);
+      return;
+    }
+    const slot = this.#size % BLOCK_HASHES;
+    if (slot === 0) this.#blocks.push(new BigUint64Array(BLOCK_HASHES));
+    (this.#blocks[this.#blocks.length - 1] as BigUint64Array)[slot] = hash;
+    this.#size++;
   }
 
   /** Whether `key` (or, rarely, a key with the same 64-bit hash) was added. */
   has(key: string): boolean {
-    const [hi, lo] = nonZero(hash64(key));
-    const mask = this.#hi.length - 1;
-    for (let i = lo & mask; ; i = (i + 1) & mask) {
-      const slotHi = this.#hi[i];
-      if (slotHi === 0 && this.#lo[i] === 0) return false;
-      if (slotHi === hi && this.#lo[i] === lo) return true;
-    }
+    const hash = combine(hash64(key));
+    return this.#indexed(hash) || this.#late.has(hash);
   }
 
-  #insert(hi: number, lo: number): boolean {
-    const mask = this.#hi.length - 1;
-    for (let i = lo & mask; ; i = (i + 1) & mask) {
-      const slotHi = this.#hi[i];
-      const slotLo = this.#lo[i];
-      if (slotHi === 0 && slotLo === 0) {
-        this.#hi[i] = hi;
-        this.#lo[i] = lo;
-        return true;
-      }
-      if (slotHi === hi && slotLo === lo) return false;
+  #indexed(hash: bigint): boolean {
+    const index = (this.#index ??= this.#buildIndex());
+    let lo = 0;
+    let hi = index.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const value = index[mid] as bigint;
+      if (value === hash) return true;
+      if (value < hash) lo = mid + 1;
+      else hi = mid - 1;
     }
+    return false;
   }
 
-  #grow(): void {
-    const oldHi = this.#hi;
-    const oldLo = this.#lo;
-    this.#hi = new Uint32Array(oldHi.length * 2);
-    this.#lo = new Uint32Array(oldLo.length * 2);
-    for (let i = 0; i < oldHi.length; i++) {
-      const hi = oldHi[i] as number;
-      const lo = oldLo[i] as number;
-      if (hi !== 0 || lo !== 0) this.#insert(hi, lo);
+  #buildIndex(): BigUint64Array {
+    const index = new BigUint64Array(this.#size);
+    let at = 0;
+    for (const block of this.#blocks) {
+      const take = Math.min(BLOCK_HASHES, this.#size - at);
+      index.set(block.subarray(0, take), at);
+      at += take;
     }
+    this.#blocks.length = 0; // the index holds them all now
+    return index.sort();
   }
-}
-
-// (0, 0) marks an empty slot; the one key that hashes there moves next door.
-function nonZero([hi, lo]: [number, number]): [number, number] {
-  return hi === 0 && lo === 0 ? [0, 1] : [hi, lo];
 }

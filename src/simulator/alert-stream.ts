@@ -8,6 +8,27 @@ import type { SiemAlert } from './alert-types.js';
 
 const CHUNK_CHARS = 64 * 1024;
 
+/**
+ * An alert collection may also offer its alerts as ready JSON texts (each exactly
+ * `JSON.stringify(alert)`) under this key; the writer then skips serialising objects.
+ */
+export const ALERT_JSON_TEXTS = Symbol('alert JSON texts');
+
+/** Alerts that can be iterated as objects or as their JSON texts. */
+export interface SerialisableAlerts extends Iterable<SiemAlert> {
+  [ALERT_JSON_TEXTS](): Iterable<string>;
+}
+
+/** The alerts' JSON texts: ready-made when the collection offers them, else serialised here. */
+function* jsonTexts(alerts: Iterable<SiemAlert>): Iterable<string> {
+  const ready = (alerts as Partial<SerialisableAlerts>)[ALERT_JSON_TEXTS];
+  if (ready !== undefined) {
+    yield* ready.call(alerts);
+    return;
+  }
+  for (const alert of alerts) yield JSON.stringify(alert);
+}
+
 export interface StreamOptions {
   /** Send this many complete alerts, then destroy the connection (a scripted fault). */
   cutAfterAlerts?: number | undefined;
@@ -22,9 +43,9 @@ export async function streamAlertArray(
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
   let chunk = '[';
   let written = 0;
-  for (const alert of alerts) {
+  for (const text of jsonTexts(alerts)) {
     if (written === opts.cutAfterAlerts) break;
-    chunk += `${written === 0 ? '\n' : ',\n'}${JSON.stringify(alert)}`;
+    chunk += `${written === 0 ? '\n' : ',\n'}${text}`;
     written++;
     if (chunk.length >= CHUNK_CHARS) {
       if (!(await write(res, chunk))) return;

@@ -14,6 +14,7 @@
  */
 import { AlertGenerator, rebaseExample } from './alerts.js';
 import type { SiemAlert } from './alert-types.js';
+import { ALERT_JSON_TEXTS, type SerialisableAlerts } from './alert-stream.js';
 import { MSDOCS_EXAMPLE_2017, MSDOCS_EXAMPLE_2020 } from './msdocs-examples.js';
 import {
   TICKS_PER_HOUR,
@@ -135,9 +136,22 @@ export class AlertStore {
 
     let alerts: Iterable<SiemAlert>;
     if (!filtered) {
-      alerts = (function* () {
-        for (let i = 0; i < ticks.length; i++) yield at(i);
-      })();
+      const json = (i: number): string => {
+        const ref = refs[i] as Ref;
+        return typeof ref === 'number'
+          ? this.#generator.generateJson(Math.floor(ref / PARTS_RADIX), ref % PARTS_RADIX, ticks[i] as Ticks)
+          : JSON.stringify(ref);
+      };
+      // Iterated either as objects or, by the answer writer, as ready JSON texts (much cheaper).
+      const serialisable: SerialisableAlerts = {
+        *[Symbol.iterator]() {
+          for (let i = 0; i < ticks.length; i++) yield at(i);
+        },
+        *[ALERT_JSON_TEXTS]() {
+          for (let i = 0; i < ticks.length; i++) yield json(i);
+        },
+      };
+      alerts = serialisable;
     } else if (limit !== undefined) {
       // The most recent `limit` matches: walk back from the end, then serve them ascending.
       const picked: SiemAlert[] = [];

@@ -1,0 +1,63 @@
+/**
+ * Runs a command as a child process and measures it: wall time from spawn to exit (measured
+ * here, with a monotonic clock) and peak RSS (from GNU time's `%M`, when /usr/bin/time exists).
+ * Never blocks the event loop: the simulator serving the command lives in this same process.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const GNU_TIME = '/usr/bin/time';
+export const HAVE_GNU_TIME = existsSync(GNU_TIME);
+
+let serial = 0;
+
+/** A fresh path for GNU time's report. */
+export function rssFile() {
+  return join(tmpdir(), `defender-alerts-bench-${process.pid}-${serial++}.rss`);
+}
+
+/** Reads (and removes) the `%M` report GNU time wrote: peak RSS in KiB, or undefined. */
+export function readRss(path) {
+  try {
+    const text = readFileSync(path, 'utf8');
+    const kib = Number(/(\d+)\s*$/.exec(text.trim())?.[1]);
+    return Number.isFinite(kib) ? kib : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/**
+ * Spawns `command args` with stdout to `stdoutPath` (default /dev/null) and resolves with
+ * `{ wallMs, rssKib, code, stderr }`. Rejects when it runs longer than `timeoutMs`.
+ */
+export function measure(command, args, { env, stdoutPath = '/dev/null', timeoutMs = 600_000, rss = true } = {}) {
+  const report = rss && HAVE_GNU_TIME ? rssFile() : undefined;
+  const [file, argv] = report === undefined ? [command, args] : [GNU_TIME, ['-f', '%M', '-o', report, command, ...args]];
+  const out = openSync(stdoutPath, 'w');
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(file, argv, { env, stdio: ['ignore', out, 'pipe'] });
+    closeSync(out);
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d.slice(0, 4096)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      const wallMs = performance.now() - started;
+      clearTimeout(timer);
+      const rssKib = report === undefined ? undefined : readRss(report);
+      if (signal !== null) reject(new Error(`${command} killed by ${signal}: ${stderr}`));
+      else resolve({ wallMs, rssKib, code, stderr });
+    });
+  });
+}
+
+/** Runs a shell command line (`sh -c`), measured like {@link measure}, without RSS (see pipeline.js). */
+export function measureShell(script, { env, timeoutMs } = {}) {
+  return measure('/bin/sh', ['-c', script], { env, timeoutMs, rss: false });
+}

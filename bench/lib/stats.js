@@ -1,0 +1,24 @@
+/** Small pure helpers for summarising repeated measurements. */
+
+/** The median of a non-empty list of numbers (mean of the middle two for an even count). */
+export function median(values) {
+  if (values.length === 0) throw new RangeError('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** `1234.5` → `1.23 s`, `87.2` → `87 ms`. */
+export function formatMs(ms) {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+/** KiB → `123 MB` (decimal megabytes, as the issue's targets are written). */
+export function formatRss(kib) {
+  return kib === undefined ? 'n/a' : `${Math.round((kib * 1024) / 1e6)} MB`;
+}
+
+/** `0.42×` */
+export function formatRatio(value) {
+  return `${value.toFixed(2)}×`;
+}

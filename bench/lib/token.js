@@ -1,0 +1,25 @@
+/** Gets an access token from the simulator's v1 token endpoint, as `curl -d …` would. */
+import { request } from 'node:https';
+
+/** Resolves with the bearer token for `sim` (an in-process simulator from dist/simulator/server.js). */
+export function getToken(sim) {
+  const { tenantId, clientId, clientSecret, resource } = sim.credentials;
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, resource }).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${sim.url}/${tenantId}/oauth2/token`,
+      { method: 'POST', ca: sim.caCertPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d) => (text += d));
+        res.on('end', () => {
+          const token = res.statusCode === 200 ? JSON.parse(text).access_token : undefined;
+          if (typeof token === 'string') resolve(token);
+          else reject(new Error(`token request failed: HTTP ${res.statusCode} ${text}`));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
