@@ -3,10 +3,13 @@
  * (for journald, cron mail, a log shipper); a short human line when it is a terminal.
  *
  * Secrets are kept out twice: the code never puts the secret or a token into a log call, and
- * `redact` censors every path where one could appear should that ever change.
+ * `redact` censors every path where one could appear should that ever change. A third line of
+ * defence covers what no path can: a server that echoes a token back in a header or body we log.
+ * Every secret value the process holds is registered here, and no line leaves with one in it.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config/resolve.js';
+import { scrubSecrets } from './http/redact.js';
 
 export type { Logger };
 
@@ -38,6 +41,23 @@ export const REDACT_PATHS = [
   '*.headers.Authorization',
 ];
 
+/** The secret values of this process (client secret, access tokens); see {@link registerSecret}. */
+const SECRETS = new Set<string>();
+
+/**
+ * Marks a value that no log line (and no final error line, see main.ts) may ever contain. Called
+ * by the credential for the client secret and for every token it receives.
+ */
+export function registerSecret(value: string): void {
+  // Shorter values would censor ordinary words; no real secret or token is that short.
+  if (value.length >= 8) SECRETS.add(value);
+}
+
+/** `text` with every registered secret replaced by `[redacted]`. */
+export function redactSecrets(text: string): string {
+  return SECRETS.size === 0 ? text : scrubSecrets(text, [...SECRETS]);
+}
+
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
 /** Formats one pino JSON line for a person: `12:00:01 WARN  retrying alerts request status=503`. */
@@ -60,7 +80,7 @@ export function prettyLine(json: string): string {
 function prettyStderr(): DestinationStream {
   return {
     write(line: string) {
-      process.stderr.write(prettyLine(line));
+      process.stderr.write(prettyLine(redactSecrets(line)));
     },
   };
 }
@@ -68,7 +88,8 @@ function prettyStderr(): DestinationStream {
 /** The process logger. `pretty` defaults to whether stderr is a terminal. */
 export function createLogger(level: LogLevel, options: { pretty?: boolean; destination?: DestinationStream } = {}): Logger {
   const pretty = options.pretty ?? process.stderr.isTTY === true;
-  const destination = options.destination ?? (pretty ? prettyStderr() : pino.destination({ fd: 2, sync: true }));
+  const inner = options.destination ?? (pretty ? prettyStderr() : pino.destination({ fd: 2, sync: true }));
+  const destination: DestinationStream = pretty && options.destination === undefined ? inner : { write: (line: string) => inner.write(redactSecrets(line)) };
   return pino(
     {
       level,

@@ -3,6 +3,7 @@
  * touches process-wide state.
  */
 import { processIo, run } from './cli.js';
+import { redactSecrets } from './log.js';
 
 // A reader that goes away (`defender-alerts pull --help | head`) is not an error. The alert sink
 // turns EPIPE into a quiet stop itself; this keeps other writes (help, version) from crashing.
@@ -23,7 +24,10 @@ function onSignal(signal: NodeJS.Signals, code: number): void {
 process.on('SIGINT', () => onSignal('SIGINT', 130));
 process.on('SIGTERM', () => onSignal('SIGTERM', 143));
 
-const code = await run(process.argv, processIo(controller.signal));
+// The final `defender-alerts: …` line quotes servers (Entra's error description); a server that
+// echoes a secret back must not get it printed, so it passes the same filter as the logs.
+const stderr = { write: (text: string): boolean => process.stderr.write(redactSecrets(text)) } as unknown as NodeJS.WritableStream;
+const code = await run(process.argv, processIo(controller.signal), stderr);
 process.exitCode = signalled ?? code;
 process.removeAllListeners('SIGINT');
 process.removeAllListeners('SIGTERM');

@@ -34,7 +34,11 @@ export function parseTimeOption(input: string, now: Date): Date {
   if (rel) {
     const amount = Number(rel[1]);
     const unit = rel[2] as keyof typeof UNIT_MS;
-    return new Date(now.getTime() - amount * UNIT_MS[unit]);
+    const date = new Date(now.getTime() - amount * UNIT_MS[unit]);
+    // `999999999d` is before the earliest Date (-271821): an Invalid Date would surface much
+    // later as a RangeError (exit 1) when the URL is built.
+    if (Number.isNaN(date.getTime())) throw new TimeParseError(`"${input}" is too far in the past`);
+    return date;
   }
   const iso = ISO.exec(text);
   if (!iso) {

@@ -2,6 +2,7 @@
  * Checks one alert's raw bytes against a schema, turning every failure into data for the report
  * (a broken alert is counted and named, not thrown, so the run can decide what to do with it).
  */
+import { isUtf8 } from 'node:buffer';
 import type { z } from 'zod';
 import type { Precheck } from './precheck.js';
 
@@ -37,6 +38,11 @@ const ROOT = '(root)';
  * input: invalid JSON is reported as a problem like any other.
  */
 export function validateAlert<T>(schema: z.ZodType<T>, raw: Buffer): AlertValidation<T> {
+  // The raw bytes are what we write: bytes that are not UTF-8 would reach the SIEM as they are
+  // (JSON.parse alone would see U+FFFD and pass them).
+  if (!isUtf8(raw)) {
+    return { ok: false, alertId: alertIdFromText(raw), problems: [`${ROOT}: not valid UTF-8`] };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));

@@ -2,7 +2,7 @@
  * The files configuration comes from: `--env-file` and `--client-secret-file`. Each failure is a
  * UsageError naming the file and the fix; nothing here prints the secret.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { UsageError } from '../errors.js';
 
@@ -19,22 +19,44 @@ function describeFsError(err: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
     default:
       return code ?? String(err);
   }
 }
 
 async function readSmallFile(path: string, what: string): Promise<string> {
+  let handle: FileHandle | undefined;
   try {
-    const info = await stat(path);
+    handle = await open(path, 'r');
+    const info = await handle.stat();
     if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    if (info.size > MAX_CONFIG_FILE_BYTES) {
+    if (info.isFile() && info.size > MAX_CONFIG_FILE_BYTES) {
       throw new UsageError(`cannot use ${what} "${path}": it is ${info.size} bytes; expected a small text file`);
     }
-    return await readFile(path, 'utf8');
+    // Read at most one byte past the limit whatever stat said: a device (/dev/zero) or a pipe
+    // reports size 0 and may never end, and readFile would then fill memory (issue #6).
+    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > MAX_CONFIG_FILE_BYTES) {
+      throw new UsageError(`cannot use ${what} "${path}": it is larger than 1 MiB; expected a small text file`);
+    }
+    return buffer.subarray(0, filled).toString('utf8');
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read ${what} "${path}": ${describeFsError(err)}`, { cause: err });
+  } finally {
+    await handle?.close();
   }
 }
 

@@ -171,7 +171,9 @@ function classify(
     return { code: `PROXY_${proxyStatus}`, message: proxyMessage(proxyStatus, host, proxyVar) };
   }
 
-  const code = typeof e.code === 'string' ? e.code : undefined;
+  // undici's HTTPParserError loses llhttp's error name (its code is `undefined`), so an answer
+  // that is not HTTP at all would otherwise look like a bug (exit 1) instead of a bad peer.
+  const code = typeof e.code === 'string' ? e.code : isHttpParserError(e) ? 'HPE_INVALID_RESPONSE' : undefined;
   if (code === undefined) return undefined;
   const within = timeoutMs === undefined ? 'in time' : `within ${formatSeconds(timeoutMs)}`;
   const peer =
@@ -221,6 +223,25 @@ function classify(
   }
   return undefined;
 }
+
+function isHttpParserError(e: CodedError): boolean {
+  return (e as { name?: unknown }).name === 'HTTPParserError';
+}
+
+/**
+ * An answer that keeps arriving, but slower than {@link MIN_BODY_BYTES_PER_WINDOW} per timeout
+ * window: a byte every second resets a between-chunk timeout forever, and would hold a cron slot
+ * for days (issue #6). Like curl's --speed-limit/--speed-time, with the window = --timeout.
+ */
+export function slowBodyError(url: URL, bytes: number, windowMs: number): TransportError {
+  return new TransportError(
+    'BODY_TOO_SLOW',
+    `${url.host} is sending its answer too slowly (${bytes} bytes in ${formatSeconds(windowMs)}, less than ${MIN_BODY_BYTES_PER_WINDOW}); raise --timeout if the link is this slow`,
+  );
+}
+
+/** Least progress an answer body must make per timeout window (1 KiB: less than one alert). */
+export const MIN_BODY_BYTES_PER_WINDOW = 1024;
 
 function proxyMessage(status: number, host: string, proxyVar: string): string {
   const refused = `the proxy refused to connect to ${host} (HTTP ${status} ${STATUS_CODES[status] ?? ''})`.replace(' )', ')');

@@ -3,7 +3,7 @@
  */
 import type { Logger } from 'pino';
 import { firstHeader, HttpStatusError, TransportError } from './errors.js';
-import { DataError } from '../errors.js';
+import { DataError, ServiceError } from '../errors.js';
 import { decideRetry, type Failure, type RetryPolicy } from './retry.js';
 
 export interface RetryLoopOptions {
@@ -92,6 +92,10 @@ function toFailure(err: unknown): Failure | undefined {
   }
   // Only a broken *document* is retried; an alert that fails validation is the API's data, and
   // asking again would not change it.
+  // Graph's 206 "partial content" (a provider behind it failed) is as transient as a 5xx.
+  if (err instanceof ServiceError && err.code === 'PARTIAL_ANSWER') {
+    return { kind: 'answer', code: err.code };
+  }
   if (err instanceof DataError && BROKEN_ANSWER_CODES.has(err.code)) {
     return { kind: 'answer', code: err.code };
   }

@@ -64,6 +64,7 @@ const RETRYABLE_TRANSPORT_CODES: ReadonlySet<string> = new Set([
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', // body cut off before Content-Length bytes
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
+  'BODY_TOO_SLOW', // a trickling answer (http/errors.ts): a stall in disguise
   'UND_ERR_CONNECT_TIMEOUT',
   // A proxy that could not reach or wait for the origin (see errors.ts for the PROXY_ codes).
   'PROXY_502',

@@ -2,7 +2,15 @@
  * One HTTP attempt — the only file of the HTTP layer that does I/O.
  */
 import { request, type Dispatcher } from 'undici';
-import { ERROR_BODY_LIMIT_BYTES, HttpStatusError, toTransportError, type ResponseHeaders } from './errors.js';
+import {
+  ERROR_BODY_LIMIT_BYTES,
+  HttpStatusError,
+  MIN_BODY_BYTES_PER_WINDOW,
+  slowBodyError,
+  toTransportError,
+  type ResponseHeaders,
+} from './errors.js';
+import { requestSecrets, scrubSecrets } from './redact.js';
 
 /** What to send. */
 export interface SendSpec {
@@ -26,13 +34,16 @@ export interface Sent {
   headers: ResponseHeaders;
   /** The body, chunk by chunk; a cut-off or stalled body throws a TransportError. Read it or break out of it. */
   body: AsyncIterable<Buffer>;
+  /** Drops a body that will not be read (the answer was refused on its status or headers), freeing the connection. */
+  discard(): void;
 }
 
 /**
  * Send one request. Redirects are never followed (a 3xx is an HttpStatusError), so the bearer
  * token cannot be handed to another host.
  *
- * @throws HttpStatusError for any non-2xx answer (with the first 64 KiB of its body).
+ * @throws HttpStatusError for any non-2xx answer (with the first 64 KiB of its body, with this
+ *   request's own credentials scrubbed out should the server echo them).
  * @throws TransportError when no usable answer arrived (DNS, connect, TLS, proxy, timeout).
  * @throws the signal's reason, untouched, when aborted.
  */
@@ -57,18 +68,52 @@ export async function send(spec: SendSpec, ctx: SendContext): Promise<Sent> {
 
   const headers = res.headers as ResponseHeaders;
   if (res.statusCode >= 200 && res.statusCode < 300) {
-    return { status: res.statusCode, headers, body: chunks(res.body, failed) };
+    const raw = res.body;
+    return {
+      status: res.statusCode,
+      headers,
+      body: chunks(raw, failed, url, ctx.timeoutMs),
+      discard: () => {
+        // Destroying emits 'error' (RequestAbortedError); nobody else listens to this body now.
+        raw.on('error', () => {});
+        if (!raw.destroyed) raw.destroy();
+      },
+    };
   }
 
-  const bodyText = await readErrorBody(res.body);
-  throw new HttpStatusError({ method: spec.method, url, status: res.statusCode, headers, bodyText });
+  const secrets = requestSecrets(spec.headers, spec.body);
+  const bodyText = scrubSecrets(await readErrorBody(res.body), secrets);
+  const keptHeaders: ResponseHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    keptHeaders[name] = Array.isArray(value) ? value.map((v) => scrubSecrets(v, secrets)) : value === undefined ? value : scrubSecrets(value, secrets);
+  }
+  throw new HttpStatusError({ method: spec.method, url, status: res.statusCode, headers: keptHeaders, bodyText });
 }
 
-async function* chunks(body: Dispatcher.ResponseData['body'], failed: (err: unknown) => unknown): AsyncGenerator<Buffer> {
+async function* chunks(
+  body: Dispatcher.ResponseData['body'],
+  failed: (err: unknown) => unknown,
+  url: URL,
+  windowMs: number | undefined,
+): AsyncGenerator<Buffer> {
+  // undici's bodyTimeout only bounds the silence between two chunks; this bounds the pace, so a
+  // server trickling a byte a second cannot keep the run alive forever (see slowBodyError).
+  let windowStartMs = performance.now();
+  let windowBytes = 0;
   try {
     // Breaking out of this loop destroys the body stream, which releases the connection.
     for await (const chunk of body) {
-      yield chunk as Buffer;
+      const buf = chunk as Buffer;
+      if (windowMs !== undefined) {
+        windowBytes += buf.length;
+        const elapsedMs = performance.now() - windowStartMs;
+        if (elapsedMs >= windowMs) {
+          if (windowBytes < MIN_BODY_BYTES_PER_WINDOW) throw slowBodyError(url, windowBytes, windowMs);
+          windowStartMs = performance.now();
+          windowBytes = 0;
+        }
+      }
+      yield buf;
     }
   } catch (err) {
     throw failed(err);

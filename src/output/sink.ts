@@ -26,6 +26,11 @@ export interface AlertSink {
   close(): Promise<void>;
   /** Give up: for files remove the temp file (the destination is never half-written). */
   abort(): Promise<void>;
+  /**
+   * Stop early on request (Ctrl-C, SIGTERM): on stdout the document is still ended — the JSON
+   * array closed — without waiting on a stuck reader; a file is given up exactly as by abort().
+   */
+  finish(): Promise<void>;
   readonly count: number;
 }
 
@@ -144,6 +149,15 @@ class BatchingSink implements AlertSink {
     this.ended = true;
     const pending = this.takeBatch();
     await this.destination.abort(pending, this.writing);
+  }
+
+  async finish(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    // A stream destination sends what abort() is handed; a file destination drops it. A document
+    // not yet begun stays unwritten: an empty `[]` would pass for a complete, empty answer.
+    if (this.written > 0) this.enqueue(this.format.end(this.written));
+    await this.destination.abort(this.takeBatch(), this.writing);
   }
 
   private enqueue(bytes: Buffer): void {
