@@ -119,7 +119,7 @@ ${EXIT_CODES_HELP}`,
 
   program
     .command('simulate')
-    .description('run a local stand-in for the Entra ID token endpoint and the SIEM alert API (test credentials, no tenant needed)')
+    .description('run a local stand-in for Entra ID and the three alert APIs — siem, mde and graph at the same URL (test credentials, no tenant needed)')
     .option('--port <n>', 'port to listen on (0 = a free one)', '0')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--http', 'serve plain HTTP instead of HTTPS with a self-signed certificate')
@@ -129,6 +129,7 @@ ${EXIT_CODES_HELP}`,
     .option('--fail-rate <fraction>', 'fraction of alert requests answered 500 (0..1)', '0')
     .option('--throttle <n>', 'answer every nth alert request 429 with Retry-After: 1 (0 = never)', '0')
     .option('--latency <ms>', 'delay before each answer', '0')
+    .option('--mde-calls-per-minute <n>', 'Defender for Endpoint API rate limit (429 beyond it)', '100')
     .option('--seed <n>', 'seed of the alert generator (same seed, same alerts)', '1')
     .addHelpText(
       'after',

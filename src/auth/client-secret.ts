@@ -1,6 +1,8 @@
 /**
- * OAuth 2.0 client-credentials flow with a client secret against the Entra ID v1 token endpoint
- * (`{authority}/{tenant}/oauth2/token`, form field `resource=`), as the SIEM API documents it.
+ * OAuth 2.0 client-credentials flow against Entra ID: the v1 token endpoint
+ * (`{authority}/{tenant}/oauth2/token`, form field `resource=`) as the SIEM API documents it, or
+ * the v2 endpoint (`/oauth2/v2.0/token`, `scope=<resource>/.default`) for the successor APIs.
+ * The app proves itself with a client secret or a signed client assertion (certificate).
  */
 import { z } from 'zod';
 import type { Dispatcher } from 'undici';
@@ -10,8 +12,10 @@ import { retrying } from '../http/retry-loop.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { send } from '../http/send.js';
 import { AuthError } from '../errors.js';
+import { registerSecret } from '../log.js';
 import { entraError } from './entra-errors.js';
 import type { AccessToken, TokenCredential } from './token.js';
+import type { TokenAudience } from '../api/endpoints.js';
 
 // v1 sends numbers as strings ("3599"), v2 and later docs as numbers: accept both.
 const seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
@@ -27,8 +31,9 @@ export interface ClientSecretOptions {
   authorityHost: URL;
   tenant: string;
   clientId: string;
-  clientSecret: string;
-  resource: string;
+  /** The client secret, or a function that signs a fresh client assertion for a token URL. */
+  clientSecret: string | { assertion: (tokenUrl: string) => string };
+  audience: TokenAudience;
   dispatcher: Dispatcher;
   retry: RetryPolicy;
   /** Only for messages: the dispatcher enforces it. */
@@ -37,9 +42,23 @@ export interface ClientSecretOptions {
   now?: () => number;
 }
 
-/** The v1 token URL; the tenant was validated (GUID or domain) before it gets here. */
-export function tokenUrl(authorityHost: URL, tenant: string): URL {
-  return new URL(`${authorityHost.href.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}/oauth2/token`);
+/** The token URL of the v1 or v2 endpoint; the tenant was validated (GUID or domain) before it gets here. */
+export function tokenUrl(authorityHost: URL, tenant: string, version: TokenAudience['version'] = 'v1'): URL {
+  const path = version === 'v1' ? 'oauth2/token' : 'oauth2/v2.0/token';
+  return new URL(`${authorityHost.href.replace(/\/+$/, '')}/${encodeURIComponent(tenant)}/${path}`);
+}
+
+/** The form of a client-credentials token request (v1: `resource=`; v2: `scope=`; never both — AADSTS901002). */
+export function tokenForm(clientId: string, audience: TokenAudience, proof: { secret: string } | { assertion: string }): URLSearchParams {
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId });
+  if (audience.version === 'v1') form.set('resource', audience.resource);
+  else form.set('scope', audience.scope);
+  if ('secret' in proof) form.set('client_secret', proof.secret);
+  else {
+    form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    form.set('client_assertion', proof.assertion);
+  }
+  return form;
 }
 
 /** Parses a token endpoint's 200 answer; `nowMs` anchors a relative `expires_in`. */
@@ -70,14 +89,16 @@ export class ClientSecretCredential implements TokenCredential {
 
   constructor(options: ClientSecretOptions) {
     this.#options = options;
-    this.url = tokenUrl(options.authorityHost, options.tenant);
+    this.url = tokenUrl(options.authorityHost, options.tenant, options.audience.version);
+    if (typeof options.clientSecret === 'string') registerSecret(options.clientSecret);
   }
 
   async getToken(signal?: AbortSignal): Promise<AccessToken> {
-    const { clientId, clientSecret, resource, dispatcher, retry, log } = this.#options;
+    const { clientId, clientSecret, audience, dispatcher, retry, log } = this.#options;
     const now = this.#options.now ?? Date.now;
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, resource });
-    log.debug({ url: this.url.href, clientId, resource }, 'requesting access token');
+    const proof = (): { secret: string } | { assertion: string } =>
+      typeof clientSecret === 'string' ? { secret: clientSecret } : { assertion: clientSecret.assertion(this.url.href) };
+    log.debug({ url: this.url.href, clientId, audience }, 'requesting access token');
     try {
       return await retrying(
         async () => {
@@ -86,13 +107,15 @@ export class ClientSecretCredential implements TokenCredential {
               method: 'POST',
               url: this.url,
               headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-              body: form.toString(),
+              // A fresh assertion per attempt: each carries its own jti and expiry.
+              body: tokenForm(clientId, audience, proof()).toString(),
             },
             { dispatcher, signal, timeoutMs: this.#options.timeoutMs },
           );
           let text = '';
           for await (const chunk of res.body) text += chunk.toString('utf8');
           const token = parseTokenResponse(text, now(), this.url.href);
+          registerSecret(token.token);
           log.trace({ tokenType: token.tokenType, expiresOn: new Date(token.expiresOnMs).toISOString() }, 'access token received');
           return token;
         },

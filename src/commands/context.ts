@@ -9,7 +9,10 @@ import { readEnvFile, readSecretFile } from '../config/files.js';
 import type { AuthConfig, Env, Flags, ResolveInput } from '../config/resolve.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import type { RetryPolicy } from '../http/retry.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, registerSecret, type Logger } from '../log.js';
+import { createClientAssertion } from '../auth/client-assertion.js';
+import { readCertificateFile } from '../auth/certificate-file.js';
+import { stat } from 'node:fs/promises';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -53,6 +56,11 @@ export async function buildContext<C extends AuthConfig>(
 
   const log = createLogger(config.logLevel);
   if (secretFile?.warning) log.warn(secretFile.warning);
+  if (envFilePath !== undefined && envFile['AZURE_CLIENT_SECRET']) {
+    const warning = await readableByOthers(envFilePath);
+    if (warning) log.warn(`the env file "${envFilePath}" holds AZURE_CLIENT_SECRET and ${warning}; run: chmod 600 "${envFilePath}"`);
+  }
+  const proof = await credentialProof(config, env, log);
   if (typeof flags['clientSecret'] === 'string') {
     log.warn('--client-secret puts the secret on the command line, where other local users can see it; prefer AZURE_CLIENT_SECRET or --client-secret-file');
   }
@@ -63,8 +71,8 @@ export async function buildContext<C extends AuthConfig>(
       authorityHost: config.authorityHost,
       tenant: config.tenant,
       clientId: config.clientId,
-      clientSecret: config.clientSecret,
-      resource: config.resource,
+      clientSecret: proof,
+      audience: config.audience,
       dispatcher,
       retry,
       timeoutMs: config.timeoutMs,
@@ -72,4 +80,33 @@ export async function buildContext<C extends AuthConfig>(
     }),
   );
   return { config, log, dispatcher, retry, credential };
+}
+
+/** Whether a file can be read by group or others ("is readable by …"), or undefined. */
+async function readableByOthers(path: string): Promise<string | undefined> {
+  if (process.platform === 'win32') return undefined;
+  const { mode } = await stat(path);
+  return (mode & 0o077) !== 0 ? `is readable by other users (mode ${(mode & 0o777).toString(8)})` : undefined;
+}
+
+/**
+ * The secret, or for a certificate a function that signs a fresh client assertion for each token
+ * request (each carries its own jti and a 10-minute expiry). The key and its password are
+ * registered with the logger so no log line can ever show them.
+ */
+async function credentialProof(config: AuthConfig, env: Env, log: Logger): Promise<string | { assertion: (tokenUrl: string) => string }> {
+  if (config.credential.kind === 'secret') return config.credential.secret;
+  const password = env['AZURE_CLIENT_CERTIFICATE_PASSWORD'] || undefined;
+  if (password !== undefined) registerSecret(password);
+  const cert = await readCertificateFile(config.credential.path, password);
+  if (cert.warning) log.warn(cert.warning);
+  registerSecret(cert.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  log.debug({ certificate: config.credential.path, x5tS256: cert.x5tS256, notAfter: cert.notAfter.toISOString() }, 'signing in with a certificate');
+  return {
+    assertion: (tokenUrl) => {
+      const assertion = createClientAssertion({ clientId: config.clientId, tokenUrl, cert });
+      registerSecret(assertion);
+      return assertion;
+    },
+  };
 }

@@ -90,7 +90,8 @@ export async function runStatefulPull(
       }
       await sink.close();
     } catch (err) {
-      await sink.abort();
+      // Stopped by a signal: still end the output cleanly (close the JSON array); otherwise give up.
+    await (io.signal.aborted ? sink.finish() : sink.abort());
       if (err instanceof OutputClosedError) {
         log.debug('the reader closed the output; the state keeps the last delivered window');
         return { written: sink.count, windows: windows.length, complete: false };

@@ -1,7 +1,8 @@
 /**
  * `defender-alerts pull`: fetch alerts and stream them, validated, to stdout or a file.
  */
-import { SiemSource } from '../api/siem.js';
+import { createSource } from '../api/create-source.js';
+import { withSchema } from '../alert/to-siem.js';
 import type { AlertSource, InvalidAlert } from '../api/source.js';
 import { resolvePullConfig, type Flags, type PullConfig } from '../config/resolve.js';
 import { DataError, OutputClosedError } from '../errors.js';
@@ -33,7 +34,8 @@ export async function runPull(
     }
     await sink.close();
   } catch (err) {
-    await sink.abort();
+    // Stopped by a signal: still end the output cleanly (close the JSON array); otherwise give up.
+    await (io.signal.aborted ? sink.finish() : sink.abort());
     if (err instanceof OutputClosedError) {
       log.debug('the reader closed the output; stopping');
       return { written: sink.count, invalid: invalid.length };
@@ -59,21 +61,14 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
   const ctx = await buildContext(flags, io, resolvePullConfig);
   const { config, log } = ctx;
   const invalid: InvalidAlert[] = [];
-  const source = new SiemSource({
-    baseUrl: config.baseUrl,
-    credential: ctx.credential,
-    dispatcher: ctx.dispatcher,
-    retry: ctx.retry,
-    timeoutMs: config.timeoutMs,
-    log,
-    onInvalid: (report) => {
-      invalid.push(report);
-      log.error(
-        { alertId: report.alertId ?? null, index: report.index, problems: report.problems },
-        `invalid alert ${report.alertId ?? `#${report.index}`}: ${report.problems.join('; ')}`,
-      );
-    },
-  });
+  const onInvalid = (report: InvalidAlert): void => {
+    invalid.push(report);
+    log.error(
+      { alertId: report.alertId ?? null, index: report.index, problems: report.problems },
+      `invalid alert ${report.alertId ?? `#${report.index}`}: ${report.problems.join('; ')}`,
+    );
+  };
+  const source = withSchema(await createSource(config, ctx, onInvalid), config.schema);
   try {
     if (config.state === undefined) return await runPull(config, source, invalid, io, log);
     const result = await runStatefulPull(config, config.state, source, io, log);
@@ -81,6 +76,8 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
     failOnInvalid(invalid, result.written);
     return { written: result.written, invalid: 0 };
   } finally {
-    await ctx.dispatcher.close();
+    // destroy, not close: a request abandoned mid-answer (a refused page, a closed pipe) must not
+    // keep the process waiting for a body nobody reads.
+    await ctx.dispatcher.destroy();
   }
 }

@@ -28,6 +28,7 @@ export async function simulateCommand(opts: Opts, io: CommandIo): Promise<void> 
     failRate: number(opts, 'failRate', 'fail-rate', (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
     throttle: number(opts, 'throttle', 'throttle', whole, 'a whole number (0 = never)'),
     latencyMs: number(opts, 'latency', 'latency', (n) => n >= 0, 'milliseconds, 0 or more'),
+    mdeCallsPerMinute: number(opts, 'mdeCallsPerMinute', 'mde-calls-per-minute', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
     seed: number(opts, 'seed', 'seed', Number.isInteger, 'a whole number'),
   };
   const certDir = typeof opts['certDir'] === 'string' ? opts['certDir'] : undefined;

@@ -17,6 +17,8 @@ export async function tokenCommand(flags: Flags, io: CommandIo): Promise<void> {
     };
     io.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
-    await ctx.dispatcher.close();
+    // destroy, not close: a request abandoned mid-answer (a refused page, a closed pipe) must not
+    // keep the process waiting for a body nobody reads.
+    await ctx.dispatcher.destroy();
   }
 }

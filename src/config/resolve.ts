@@ -7,19 +7,27 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../time.js';
 import { AUTH_SETTINGS, PULL_SETTINGS, optionKey, settingLabel, type SettingSpec } from './spec.js';
+import {
+  APIS,
+  CLOUDS,
+  authorityHost,
+  defaultBaseUrl,
+  regionsOf,
+  tokenAudience,
+  type ApiName,
+  type Cloud,
+  type TokenAudience,
+} from '../api/endpoints.js';
+
+// Documented page maxima (API-NOTES §2–3); kept here so config does not load the API modules.
+const MDE_MAX_PAGE = 10_000;
+const GRAPH_MAX_PAGE = 1000;
 
 export type Flags = Readonly<Record<string, unknown>>;
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export const REGIONS = ['eu', 'us', 'uk'] as const;
-export type Region = (typeof REGIONS)[number];
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** The SIEM exporter host of a region, as documented (API-NOTES §1). */
-export function regionBaseUrl(region: Region): string {
-  return `https://wdatp-alertexporter-${region}.windows.com`;
-}
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain: DNS labels, at least two. The tenant goes into the token URL's path, so
@@ -50,8 +58,9 @@ function origin(what: string) {
       ctx.addIssue({ code: 'custom', message: `${what} must not carry a query, fragment or credentials: "${text}"` });
       return z.NEVER;
     }
-    // Keep a path prefix (a reverse proxy may mount the API below one) without a trailing slash.
-    return new URL(url.href.replace(/\/+$/, ''));
+    // Keep a path prefix (a reverse proxy may mount the API below one) without a trailing slash;
+    // rebuilt from origin and path so an empty `?` or `#` cannot swallow the API path appended later.
+    return new URL(url.origin + url.pathname.replace(/\/+$/, ''));
   });
 }
 
@@ -100,10 +109,13 @@ function authShape() {
       }),
     ),
     clientId: required(z.string().regex(GUID, 'expected the application (client) id, a GUID')),
-    clientSecret: z.string({ error: 'required' }).min(1, 'is empty'),
-    resource: z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com'),
-    authorityHost: origin('the authority host'),
-    region: z.enum(REGIONS, { error: 'expected eu, us or uk' }).optional(),
+    clientSecret: z.string().min(1, 'is empty').optional(),
+    certificate: z.string().min(1, 'is empty').optional(),
+    api: z.enum(APIS, { error: 'expected siem, mde or graph' }),
+    cloud: z.enum(CLOUDS, { error: 'expected public, gcc, gcc-high or dod' }),
+    resource: z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com').optional(),
+    authorityHost: origin('the authority host').optional(),
+    region: z.string().optional(),
     baseUrl: origin('the base URL').optional(),
     timeout: z
       .string()
@@ -116,10 +128,14 @@ function authShape() {
 }
 
 export interface AuthConfig {
+  api: ApiName;
+  cloud: Cloud;
   tenant: string;
   clientId: string;
-  clientSecret: string;
-  resource: string;
+  /** How the app proves itself: its client secret, or a certificate (PEM file) to sign assertions with. */
+  credential: { kind: 'secret'; secret: string } | { kind: 'certificate'; path: string };
+  /** What token to ask for: v1 `resource=` (siem) or v2 `scope=` (mde, graph). */
+  audience: TokenAudience;
   authorityHost: URL;
   /** Exporter origin (from --base-url, else --region); absent only for `token`, which needs none. */
   baseUrl: URL | undefined;
@@ -128,7 +144,15 @@ export interface AuthConfig {
   logLevel: LogLevel;
 }
 
-export interface PullConfig extends AuthConfig {
+/** Settings of the OData APIs (ignored for siem). */
+export interface ODataSettings {
+  mde: { filterOn: 'lastUpdateTime' | 'alertCreationTime'; expandEvidence: boolean; pageSize: number };
+  graph: { serviceSource: string | undefined; pageSize: number };
+}
+
+export interface PullConfig extends AuthConfig, ODataSettings {
+  /** native: each API's own alert objects; siem: mapped onto the SIEM API's flat fields. */
+  schema: 'native' | 'siem';
   baseUrl: URL;
   query: AlertQuery;
   format: 'json' | 'ndjson';
@@ -209,7 +233,22 @@ function pickSecret(input: ResolveInput, problems: string[]): string | undefined
   if (flagSecret !== undefined && flags['clientSecretFile'] !== undefined) {
     problems.push('--client-secret and --client-secret-file: give only one of them');
   }
-  return secretFromFile ?? flagSecret ?? (env['AZURE_CLIENT_SECRET'] || undefined);
+  const fromFlags = secretFromFile ?? flagSecret;
+  if (fromFlags !== undefined && flags['certificate'] !== undefined) {
+    problems.push('--certificate and a client secret flag: give only one of them');
+  }
+  return fromFlags ?? (env['AZURE_CLIENT_SECRET'] || undefined);
+}
+
+/**
+ * Which credential: a flag beats the environment; between two environment variables the secret
+ * wins, as in the Azure SDK's EnvironmentCredential.
+ */
+function pickCredential(flags: Flags, secret: string | undefined, certificate: string | undefined): AuthConfig['credential'] | undefined {
+  if (typeof flags['certificate'] === 'string') return { kind: 'certificate', path: flags['certificate'] };
+  if (secret !== undefined) return { kind: 'secret', secret };
+  if (certificate !== undefined) return { kind: 'certificate', path: certificate };
+  return undefined;
 }
 
 /** Resolves and validates what `token` needs. */
@@ -218,15 +257,32 @@ export function resolveAuthConfig(input: ResolveInput, problems: string[] = []):
   raw['clientSecret'] = pickSecret(input, problems);
   const parsed = z.object(authShape()).safeParse(raw);
   collect(parsed, problems);
-  if (!parsed.success || problems.length > 0) fail(problems);
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const credential = pickCredential(input.flags, text(raw['clientSecret']), text(raw['certificate']));
+  if (credential === undefined) {
+    problems.push('--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH): required');
+  }
+  if (!parsed.success || problems.length > 0 || credential === undefined) fail(problems);
   const c = parsed.data;
+  const regions = regionsOf(c.api);
+  if (c.region !== undefined && !regions.includes(c.region)) {
+    problems.push(
+      regions.length === 0
+        ? `--region (or DEFENDER_REGION): --api ${c.api} has no regions; leave it out`
+        : `--region (or DEFENDER_REGION): expected ${regions.join(', ')} for --api ${c.api}, got "${c.region}"`,
+    );
+    fail(problems);
+  }
+  const fallback = defaultBaseUrl(c.api, c.cloud, c.region);
   return {
+    api: c.api,
+    cloud: c.cloud,
     tenant: c.tenant,
     clientId: c.clientId,
-    clientSecret: c.clientSecret,
-    resource: c.resource,
-    authorityHost: c.authorityHost,
-    baseUrl: c.baseUrl ?? (c.region ? new URL(regionBaseUrl(c.region)) : undefined),
+    credential,
+    audience: tokenAudience(c.api, c.cloud, c.resource),
+    authorityHost: c.authorityHost ?? new URL(authorityHost(c.cloud)),
+    baseUrl: c.baseUrl ?? (fallback ? new URL(fallback) : undefined),
     timeoutMs: Math.round(c.timeout * 1000),
     maxRetries: c.maxRetries,
     logLevel: c.logLevel,
@@ -264,6 +320,11 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
       state: z.string().min(1, 'is empty').optional(),
       overlap: duration(0, 7 * 86_400_000),
       window: duration(60_000, 7 * 86_400_000),
+      filterOn: z.enum(['updated', 'created'], { error: 'expected updated or created' }),
+      expand: z.literal('evidence', { error: 'expected evidence' }).optional(),
+      serviceSource: z.string().min(1, 'is empty').optional(),
+      pageSize: wholeNumber(1, 10_000).optional(),
+      schema: z.enum(['native', 'siem'], { error: 'expected native or siem' }),
     })
     .safeParse(raw);
   collect(pullShape, problems);
@@ -290,9 +351,11 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
     }
   }
   const where = gather(AUTH_SETTINGS, input.flags, input.env);
-  if (where['region'] === undefined && where['baseUrl'] === undefined) {
+  const api = String(where['api']);
+  if (api === 'siem' && where['cloud'] === 'public' && where['region'] === undefined && where['baseUrl'] === undefined) {
     problems.push('--region (or DEFENDER_REGION): required unless --base-url (or DEFENDER_BASE_URL) is given; one of eu, us, uk');
   }
+  if (pullShape.success) problems.push(...apiSpecificProblems(api, input.flags, pullShape.data));
   if (problems.length > 0 || !auth || !auth.baseUrl || !pullShape.success) fail(problems);
 
   const p = pullShape.data;
@@ -304,5 +367,42 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
   if (p.deviceTag !== undefined) query.deviceTag = p.deviceTag;
   if (p.cloudTag !== undefined) query.cloudTag = p.cloudTag;
   const state = p.state === undefined ? undefined : { path: p.state, overlapMs: p.overlap, windowMs: p.window };
-  return { ...auth, baseUrl: auth.baseUrl, query, format: p.format, output: p.output, append: p.append === true, state };
+  return {
+    ...auth,
+    baseUrl: auth.baseUrl,
+    query,
+    format: p.format,
+    output: p.output,
+    append: p.append === true,
+    state,
+    schema: p.schema,
+    mde: {
+      filterOn: p.filterOn === 'created' ? 'alertCreationTime' : 'lastUpdateTime',
+      expandEvidence: p.expand === 'evidence',
+      pageSize: p.pageSize ?? MDE_MAX_PAGE,
+    },
+    graph: { serviceSource: p.serviceSource, pageSize: p.pageSize ?? GRAPH_MAX_PAGE },
+  };
+}
+
+/** Options that belong to one API only: a usage error elsewhere, rather than silently ignored. */
+function apiSpecificProblems(api: string, flags: Flags, p: { pageSize?: number | undefined; schema: string }): string[] {
+  const problems: string[] = [];
+  const only = (flag: string, apis: string[]) => {
+    if (flags[optionKey(flag)] !== undefined && !apis.includes(api)) {
+      problems.push(`--${flag}: only with --api ${apis.join(' or ')} (this is --api ${api})`);
+    }
+  };
+  only('ago', ['siem']);
+  only('machine-group', ['siem']);
+  only('device-tag', ['siem']);
+  only('cloud-tag', ['siem']);
+  only('filter-on', ['mde']);
+  only('expand', ['mde']);
+  only('service-source', ['graph']);
+  only('page-size', ['mde', 'graph']);
+  if (api === 'graph' && p.pageSize !== undefined && p.pageSize > GRAPH_MAX_PAGE) {
+    problems.push(`--page-size: Graph answers at most ${GRAPH_MAX_PAGE} alerts a page`);
+  }
+  return problems;
 }

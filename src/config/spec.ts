@@ -18,11 +18,22 @@ export interface SettingSpec {
   readonly repeatable?: boolean;
 }
 
-export const DEFAULT_RESOURCE = 'https://WDATPAlertExport.Seville.onmicrosoft.com';
-export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-
 /** Settings shared by every command that signs in (`pull`, `token`). */
 export const AUTH_SETTINGS = [
+  {
+    flag: 'api',
+    arg: '<siem|mde|graph>',
+    env: 'DEFENDER_API',
+    description: 'which alert API: siem (the original SIEM export), mde (Defender for Endpoint alerts API), graph (Microsoft Graph alerts_v2)',
+    default: 'siem',
+  },
+  {
+    flag: 'cloud',
+    arg: '<public|gcc|gcc-high|dod>',
+    env: 'DEFENDER_CLOUD',
+    description: 'Microsoft cloud: picks the sign-in host, API hosts and token audiences',
+    default: 'public',
+  },
   { flag: 'tenant', arg: '<id>', env: 'AZURE_TENANT_ID', description: 'tenant GUID or verified domain (contoso.onmicrosoft.com)' },
   { flag: 'client-id', arg: '<id>', env: 'AZURE_CLIENT_ID', description: 'application (client) id of the app registration' },
   {
@@ -31,35 +42,39 @@ export const AUTH_SETTINGS = [
     description: 'read the client secret from a file, or from stdin with "-" (env AZURE_CLIENT_SECRET holds the value itself)',
   },
   {
+    flag: 'certificate',
+    arg: '<pem>',
+    env: 'AZURE_CLIENT_CERTIFICATE_PATH',
+    description: 'sign in with a certificate instead of a secret: a PEM file with the private key and the certificate (password in AZURE_CLIENT_CERTIFICATE_PASSWORD)',
+  },
+  {
     flag: 'client-secret',
     arg: '<secret>',
     description: 'the client secret on the command line (visible to other local users: prefer the file or AZURE_CLIENT_SECRET)',
   },
   {
     flag: 'region',
-    arg: '<eu|us|uk>',
+    arg: '<region>',
     env: 'DEFENDER_REGION',
-    description: 'exporter region: https://wdatp-alertexporter-<region>.windows.com (required unless --base-url)',
+    description: 'siem: eu, us or uk (https://wdatp-alertexporter-<region>.windows.com; required in the public cloud unless --base-url); mde: optional geo host us, eu, uk, au, swa, ina, aea',
   },
   {
     flag: 'resource',
     arg: '<uri>',
     env: 'DEFENDER_RESOURCE',
-    description: 'token resource; https://graph.windows.net for apps made by the portal SIEM wizard',
-    default: DEFAULT_RESOURCE,
+    description: 'token audience; siem default https://WDATPAlertExport.Seville.onmicrosoft.com (https://graph.windows.net for apps made by the portal SIEM wizard); mde and graph: chosen by --cloud',
   },
   {
     flag: 'base-url',
     arg: '<url>',
     env: 'DEFENDER_BASE_URL',
-    description: 'exporter origin instead of --region (sovereign clouds, proxies, the simulator); /api/alerts is appended',
+    description: 'API origin instead of the one --api/--cloud/--region pick (proxies, the simulator); the API path is appended',
   },
   {
     flag: 'authority-host',
     arg: '<url>',
     env: 'AZURE_AUTHORITY_HOST',
-    description: 'Entra ID host; the token URL is <host>/<tenant>/oauth2/token',
-    default: DEFAULT_AUTHORITY_HOST,
+    description: 'Entra ID host (default by --cloud: https://login.microsoftonline.com or .us); token URL <host>/<tenant>/oauth2/token (v2: /oauth2/v2.0/token)',
   },
   { flag: 'timeout', arg: '<seconds>', description: 'per-request budget for headers and between body chunks', default: '30' },
   { flag: 'max-retries', arg: '<n>', description: 'retries of 408/429/5xx and connection errors', default: '4' },
@@ -82,11 +97,21 @@ export const AUTH_SETTINGS = [
 export const PULL_SETTINGS = [
   { flag: 'since', arg: '<time>', description: 'lower bound on LastProcessedTimeUtc: ISO-8601, or relative 90s, 15m, 2h, 7d (API default: 2h)' },
   { flag: 'until', arg: '<time>', description: 'upper bound, same forms (API default: now)' },
-  { flag: 'limit', arg: '<n>', description: 'only the most recent n alerts of the range' },
-  { flag: 'ago', arg: '<duration>', description: 'ISO-8601 duration (PT10M) sent as ago=; instead of --since' },
-  { flag: 'machine-group', arg: '<name>', description: 'only these machine groups (repeatable)', repeatable: true },
-  { flag: 'device-tag', arg: '<tag>', description: 'only machines with this device-created tag (DeviceCreatedMachineTags)' },
-  { flag: 'cloud-tag', arg: '<tag>', description: 'only machines with this portal-created tag (CloudCreatedMachineTags)' },
+  { flag: 'limit', arg: '<n>', description: 'at most n alerts (siem: the most recent n of the range, as the API does)' },
+  { flag: 'ago', arg: '<duration>', description: 'siem: ISO-8601 duration (PT10M) sent as ago=; instead of --since' },
+  { flag: 'machine-group', arg: '<name>', description: 'siem: only these machine groups (repeatable)', repeatable: true },
+  { flag: 'device-tag', arg: '<tag>', description: 'siem: only machines with this device-created tag (DeviceCreatedMachineTags)' },
+  { flag: 'cloud-tag', arg: '<tag>', description: 'siem: only machines with this portal-created tag (CloudCreatedMachineTags)' },
+  { flag: 'filter-on', arg: '<updated|created>', description: 'mde: filter the time range on lastUpdateTime or alertCreationTime', default: 'updated' },
+  { flag: 'expand', arg: '<evidence>', description: 'mde: include each alert\'s evidence ($expand=evidence)' },
+  { flag: 'service-source', arg: '<name>', description: 'graph: only alerts of this product, e.g. microsoftDefenderForEndpoint' },
+  { flag: 'page-size', arg: '<n>', description: 'mde/graph: alerts per request ($top; mde at most 10000, graph at most 1000)' },
+  {
+    flag: 'schema',
+    arg: '<native|siem>',
+    description: "native: each API's own alert objects; siem: mde/graph alerts mapped onto the SIEM API's flat fields",
+    default: 'native',
+  },
   { flag: 'format', arg: '<json|ndjson>', description: 'json: one array, like the API; ndjson: one alert per line', default: 'json' },
   { flag: 'output', arg: '<file>', description: 'write to this file (atomically: temp file + rename) instead of stdout' },
   {

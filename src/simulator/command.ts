@@ -14,6 +14,7 @@ export interface SimulateOptions {
   failRate?: number;
   throttle?: number;
   latencyMs?: number;
+  mdeCallsPerMinute?: number;
   seed?: number;
   certDir?: string;
 }
@@ -27,7 +28,7 @@ export interface SimulateIo {
 export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promise<void> {
   const options: SimulatorOptions = { https: !(opts.http ?? false) };
   // Copy only what was given: with exactOptionalPropertyTypes an explicit undefined is not "absent".
-  for (const key of ['port', 'host', 'alerts', 'rate', 'failRate', 'throttle', 'latencyMs', 'seed', 'certDir'] as const) {
+  for (const key of ['port', 'host', 'alerts', 'rate', 'failRate', 'throttle', 'latencyMs', 'mdeCallsPerMinute', 'seed', 'certDir'] as const) {
     if (opts[key] !== undefined) Object.assign(options, { [key]: opts[key] });
   }
   if (io.signal.aborted) return;

@@ -24,6 +24,11 @@ export interface TokenRequestInput {
   version: TokenEndpointVersion;
   /** The form body; empty when the body was not `application/x-www-form-urlencoded`. */
   form: URLSearchParams;
+  /**
+   * Checks a certificate credential (`client_assertion`) for the known client id: undefined when
+   * good, else Entra's error (src/simulator/assertion.ts). Without it, assertions are refused.
+   */
+  checkAssertion?: (assertion: string, assertionType: string | null, clientId: string) => EntraError | undefined;
 }
 
 export type TokenRequestCheck = { ok: true; resource: string; clientId: string } | { ok: false; error: EntraError };
@@ -43,7 +48,7 @@ export function acceptedResource(requested: string): string | undefined {
 }
 
 /** Checks a client-credentials token request against the published test credentials. */
-export function checkTokenRequest({ tenant, version, form }: TokenRequestInput): TokenRequestCheck {
+export function checkTokenRequest({ tenant, version, form, checkAssertion }: TokenRequestInput): TokenRequestCheck {
   const creds = SIMULATOR_CREDENTIALS;
   const tenantKnown = [creds.tenantId, creds.tenantDomain].some((t) => t.toLowerCase() === tenant.toLowerCase());
   if (!tenantKnown) {
@@ -93,14 +98,16 @@ export function checkTokenRequest({ tenant, version, form }: TokenRequestInput):
   }
 
   const secret = form.get('client_secret');
-  if (secret === null || secret === '') {
-    if (form.has('client_assertion')) {
-      // Certificate credentials cannot be verified without the app's registered certificate.
-      return err(401, 'invalid_client', 700027, 'Client assertion failed signature validation. The simulator accepts only its published client secret.');
-    }
+  const assertion = form.get('client_assertion');
+  if ((secret === null || secret === '') && assertion !== null && assertion !== '') {
+    // A certificate credential, checked against the app's registered (the simulator's published) certificate.
+    const rejected = checkAssertion
+      ? checkAssertion(assertion, form.get('client_assertion_type'), clientId)
+      : { status: 401 as const, error: 'invalid_client', code: 700027, message: 'Client assertion failed signature validation.' };
+    if (rejected) return { ok: false, error: rejected };
+  } else if (secret === null || secret === '') {
     return err(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-  }
-  if (secret !== creds.clientSecret) {
+  } else if (secret !== creds.clientSecret) {
     return err(
       401,
       'invalid_client',

@@ -18,6 +18,17 @@ export const FaultSchema = z
     body: z.string().optional(),
     /** Content-Type of `body` (default `application/json; charset=utf-8`). */
     contentType: z.string().optional(),
+    /**
+     * Extra response headers sent with the fault, e.g. Graph's partial answer: `status: 206` with
+     * `Warning: 199 - "Microsoft/WDATP/401/…"` (API-NOTES §3). On the OData routes a 2xx `status`
+     * without `body` keeps the normal page as the body, as Graph sends it.
+     */
+    headers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'not an HTTP header name' }),
+        z.string().regex(/^[^\r\n]*$/, { error: 'a header value is one line' }),
+      )
+      .optional(),
     /** Alerts route: send this many complete alerts, then destroy the connection mid-answer. */
     cutAfterAlerts: z.number().int().min(0).optional(),
     /** Destroy the connection before any response header is sent (ECONNRESET at the client). */

@@ -5,7 +5,9 @@
  * Routes:
  *   POST /{tenant}/oauth2/token        v1 client credentials (`resource=`)
  *   POST /{tenant}/oauth2/v2.0/token   v2 client credentials (`scope=<resource>/.default`)
- *   GET  /api/alerts                   the SIEM API (`sinceTimeUtc`, `untilTimeUtc`, `ago`, `limit`, …)
+ *   GET  /api/alerts                   by the token's audience: the SIEM API (`sinceTimeUtc`, `untilTimeUtc`,
+ *                                      `ago`, `limit`, …) or the Defender for Endpoint alerts API (OData)
+ *   GET  /v1.0/security/alerts_v2      Microsoft Graph alerts_v2 (OData; Graph tokens only)
  *   GET  /_sim/stats                   what the simulator saw (simulator only)
  *   POST /_sim/faults, DELETE /_sim/faults   script failures (simulator only)
  *   POST /_sim/alerts                  add alerts (JSON array) (simulator only)
@@ -22,8 +24,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../errors.js';
 import { streamAlertArray } from './alert-stream.js';
 import type { SiemAlert } from './alert-types.js';
+import { ClientAssertionVerifier, simulatorClientCertificate } from './assertion.js';
 import { generateSelfSignedCert } from './cert.js';
-import { DEFAULT_SIMULATOR_RESOURCE, SIMULATOR_CREDENTIALS } from './credentials.js';
+import { DEFAULT_SIMULATOR_RESOURCE, SIMULATOR_CREDENTIALS, audienceOf } from './credentials.js';
 import {
   POST_ONLY,
   checkTokenRequest,
@@ -33,7 +36,10 @@ import {
   type TokenEndpointVersion,
 } from './entra.js';
 import { FaultQueue, parseFaults, type Fault, type FaultRoute } from './faults.js';
+import { odataAnswer } from './odata-answer.js';
+import { odataErrorBody, type ODataService } from './odata.js';
 import { createRng, hashSeed } from './prng.js';
+import { SlidingWindowLimit } from './rate-limit.js';
 import { SimulatorStats, type RecordedRequest, type SimulatorRoute } from './stats.js';
 import { AlertStore, InvalidQueryError } from './store.js';
 import { TokenRegistry } from './tokens.js';
@@ -59,6 +65,11 @@ export interface SimulatorOptions {
   failRate?: number;
   /** Every Nth alert request is answered 429 with `Retry-After: 1` (default 0: never). */
   throttle?: number;
+  /**
+   * Defender for Endpoint alert calls admitted per sliding minute; more are answered 429 with
+   * `Retry-After` (default 100, the documented limit).
+   */
+  mdeCallsPerMinute?: number;
   /** Delay before answering each token or alert request, in ms (default 0). */
   latencyMs?: number;
   /** Lifetime of issued tokens, in seconds (default 3599, as Entra ID). */
@@ -85,6 +96,10 @@ export interface Simulator {
   caCertPath?: string;
   /** The same certificate, PEM (HTTPS only). */
   caCertPem?: string;
+  /** Path of `client-cert.pem`, the app's certificate credential: certificate + key, TEST ONLY (HTTPS only). */
+  clientCertificatePath?: string;
+  /** The same PEM bundle (certificate, then PKCS#8 key), with HTTP too. */
+  clientCertificatePem?: string;
   credentials: SimulatorConnection;
   store: AlertStore;
   stats: SimulatorStats;
@@ -115,9 +130,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const stats = new SimulatorStats();
   const faults = new FaultQueue();
   const tokens = new TokenRegistry();
+  const clientCert = await simulatorClientCertificate();
+  const assertions = new ClientAssertionVerifier(clientCert.certPem);
   const failRng = createRng(hashSeed(seed, 0xfa11));
   const closing = new AbortController();
   let alertRequests = 0;
+  const mdeCalls = new SlidingWindowLimit(opts.mdeCallsPerMinute ?? 100);
 
   const delay = async (ms: number): Promise<boolean> => {
     if (ms <= 0) return true;
@@ -134,15 +152,21 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     req: http.IncomingMessage,
     res: http.ServerResponse,
     fault: Fault | undefined,
+    odata = false,
   ): Promise<boolean> => {
     if (!(await delay(latencyMs + (fault?.delayMs ?? 0)))) return true;
     if (fault?.resetBeforeHeaders) {
       resetSocket(req.socket);
       return true;
     }
+    if (odata && fault?.status !== undefined && fault.status < 300 && fault.body === undefined) {
+      // Graph's partial answer (206 + Warning): the normal page, with the fault's status and headers.
+      for (const [name, value] of Object.entries(fault.headers ?? {})) res.setHeader(name, value);
+      return false;
+    }
     if (fault?.status !== undefined || fault?.body !== undefined) {
       const status = fault.status ?? 200;
-      const headers: http.OutgoingHttpHeaders = { 'content-type': fault.contentType ?? JSON_TYPE };
+      const headers: http.OutgoingHttpHeaders = { ...fault.headers, 'content-type': fault.contentType ?? JSON_TYPE };
       if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
       res.writeHead(status, headers);
       res.end(fault.body ?? JSON.stringify(apiError(status, 'Simulated fault.')));
@@ -169,7 +193,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       sendJson(res, e.status, entraErrorBody(e, ids), { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache' });
     if (req.method !== 'POST') return sendError(POST_ONLY);
     const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
-    const check = checkTokenRequest({ tenant, version, form: new URLSearchParams(isForm ? body : '') });
+    // A client assertion's `aud` must be the URL this request came to: scheme, Host header, path.
+    const tokenUrl = `${useHttps ? 'https' : 'http'}://${req.headers.host ?? ''}${(req.url ?? '').split('?')[0] ?? ''}`;
+    const check = checkTokenRequest({
+      tenant,
+      version,
+      form: new URLSearchParams(isForm ? body : ''),
+      checkAssertion: (assertion, assertionType, clientId) =>
+        assertions.check({ assertion, assertionType, clientId, tokenUrl, now: ids.now }),
+    });
     if (!check.ok) return sendError(check.error);
     const accessToken = tokens.issue(check.resource, lifetimeSeconds, ids.now);
     sendJson(
@@ -183,16 +215,68 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const handleAlerts = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
     const fault = record(req).fault as Fault | undefined;
     alertRequests += 1;
-    if (await applyFault(req, res, fault)) return;
-    if (req.method !== 'GET') return sendJson(res, 405, apiError(405, 'Use GET.'), { allow: 'GET' });
+    // `/api/alerts` is both the SIEM API and the Defender for Endpoint API: the token's audience
+    // decides which answers (and in which error format). Graph's path is Graph's alone.
+    const early = tokens.check(req.headers.authorization, now());
+    const audience = early.ok ? audienceOf(early.resource) : undefined;
+    const service: ODataService | undefined =
+      url.pathname === GRAPH_ALERTS_PATH ? 'graph' : audience === 'mde' || audience === 'graph' ? 'mde' : undefined;
+    const fail = (status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}): void =>
+      sendJson(
+        res,
+        status,
+        service === undefined ? apiError(status, message) : odataErrorBody(service, code, message, now(), headerValue(req, 'client-request-id')),
+        headers,
+      );
+    if (await applyFault(req, res, fault, service !== undefined)) return;
+    // Checked again after the delay: a token may expire while the answer waits.
+    const auth = tokens.check(req.headers.authorization, now());
+    if (req.method !== 'GET') return fail(405, 'MethodNotAllowed', 'Use GET.', { allow: 'GET' });
     const throttle = opts.throttle ?? 0;
     if (throttle > 0 && alertRequests % throttle === 0) {
-      return sendJson(res, 429, apiError(429, 'Too many requests (simulated throttling).'), { 'retry-after': '1' });
+      return fail(429, 'TooManyRequests', 'Too many requests (simulated throttling).', { 'retry-after': '1' });
     }
     if ((opts.failRate ?? 0) > 0 && failRng.next() < (opts.failRate ?? 0)) {
-      return sendJson(res, 500, apiError(500, 'Error in the service (simulated).'));
+      return fail(500, 'InternalServerError', 'Error in the service (simulated).');
     }
-    const auth = tokens.check(req.headers.authorization, now());
+    if (service !== undefined) {
+      if (!auth.ok) {
+        // (An MDE request gets here only with a token that expired while its answer waited.)
+        const why = {
+          missing: 'Access token is empty.',
+          unknown: 'Access token validation failure.',
+          expired: 'Lifetime validation failed, the token is expired.',
+        }[auth.reason];
+        return fail(401, 'InvalidAuthenticationToken', why, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
+      if (auth.ok && service === 'graph' && audience !== 'graph') {
+        return fail(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.', {
+          'www-authenticate': 'Bearer error="invalid_token", error_description="The audience is invalid"',
+        });
+      }
+      if (auth.ok && service === 'mde' && audience !== 'mde') {
+        return fail(401, 'InvalidAuthenticationToken', `Authorization failed. Audience validation failed. Audience: ${auth.resource}`, {
+          'www-authenticate': 'Bearer error="invalid_token", error_description="The audience is invalid"',
+        });
+      }
+      if (service === 'mde') {
+        const admitted = mdeCalls.take(now().getTime());
+        if (!admitted.ok) {
+          const seconds = admitted.retryAfterSeconds;
+          return fail(429, 'TooManyRequests', `Rate limit is exceeded. Try again in ${seconds} seconds.`, { 'retry-after': String(seconds) });
+        }
+      }
+      const answer = odataAnswer(store, {
+        service,
+        url,
+        origin: `${useHttps ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
+        now: now(),
+        clientRequestId: headerValue(req, 'client-request-id'),
+      });
+      // A scripted 2xx (Graph's 206 partial answer) keeps the page as its body.
+      const status = answer.status === 200 && fault?.status !== undefined ? fault.status : answer.status;
+      return sendJson(res, status, answer.body);
+    }
     if (!auth.ok) {
       const why = {
         missing: 'The request has no Bearer token in its Authorization header.',
@@ -316,6 +400,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       await mkdir(certDir, { recursive: true });
     }
     await writeFile(join(certDir, 'ca.pem'), certPem, { mode: 0o644 });
+    // It holds a private key: owner-only, as readCertificateFile expects (it warns otherwise).
+    await writeFile(join(certDir, 'client-cert.pem'), clientCert.certPem + clientCert.keyPem, { mode: 0o600 });
     server = https.createServer({ cert: certPem, key: keyPem }, handler);
   } else {
     server = http.createServer(handler);
@@ -370,7 +456,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   if (certDir && caCertPem) {
     sim.caCertPath = join(certDir, 'ca.pem');
     sim.caCertPem = caCertPem;
+    sim.clientCertificatePath = join(certDir, 'client-cert.pem');
   }
+  sim.clientCertificatePem = clientCert.certPem + clientCert.keyPem;
   return sim;
 }
 
@@ -388,14 +476,18 @@ export function describeSimulator(sim: Simulator): Record<string, string> {
     resource: sim.credentials.resource,
   };
   if (sim.caCertPath !== undefined) line.caCertPath = sim.caCertPath;
+  if (sim.clientCertificatePath !== undefined) line.clientCertificatePath = sim.clientCertificatePath;
   return line;
 }
 
 // `/{tenant}/oauth2/token` and `/{tenant}/oauth2/v2.0/token`
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/;
 
+// Microsoft Graph's alerts_v2 collection, under the same origin as everything else.
+const GRAPH_ALERTS_PATH = '/v1.0/security/alerts_v2';
+
 function routeOf(path: string): SimulatorRoute {
-  if (path === '/api/alerts') return 'alerts';
+  if (path === '/api/alerts' || path === GRAPH_ALERTS_PATH) return 'alerts';
   if (TOKEN_PATH.test(path)) return 'token';
   if (path.startsWith('/_sim/')) return 'sim';
   return 'unknown';
@@ -412,6 +504,7 @@ function validate(opts: SimulatorOptions): void {
   check(opts.rate === undefined || (Number.isFinite(opts.rate) && opts.rate >= 0), 'rate must be >= 0 alerts per minute');
   check(opts.failRate === undefined || (opts.failRate >= 0 && opts.failRate <= 1), 'failRate must be between 0 and 1');
   check(whole(opts.throttle, 0), 'throttle must be a whole number >= 0');
+  check(whole(opts.mdeCallsPerMinute, 1), 'mdeCallsPerMinute must be a whole number >= 1');
   check(whole(opts.latencyMs, 0), 'latencyMs must be a whole number >= 0');
   check(whole(opts.tokenLifetimeSeconds, 1), 'tokenLifetimeSeconds must be a whole number >= 1');
   check(opts.windowHours === undefined || (Number.isFinite(opts.windowHours) && opts.windowHours > 0), 'windowHours must be > 0');

@@ -57,7 +57,7 @@ describe('token endpoint', () => {
     ['unknown client', v1, { client_id: '11111111-1111-4111-8111-111111111111' }, 400, 'unauthorized_client', 700016],
     ['wrong secret', v1, { client_secret: 'nope' }, 401, 'invalid_client', 7000215],
     ['missing secret', v1, (f) => without(f, 'client_secret'), 401, 'invalid_client', 7000218],
-    ['unknown resource', v1, { resource: 'https://api.securitycenter.microsoft.com' }, 400, 'invalid_resource', 500011],
+    ['unknown resource', v1, { resource: 'https://unknown-api.example.com' }, 400, 'invalid_resource', 500011],
     ['missing resource (v1)', v1, (f) => without(f, 'resource'), 400, 'invalid_request', 900144],
     ['resource sent to v2', v2, { resource: 'https://graph.windows.net' }, 400, 'invalid_request', 901002],
     ['v2 scope without /.default', v2, { scope: 'https://graph.windows.net' }, 400, 'invalid_scope', 1002012],

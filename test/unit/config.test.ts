@@ -27,9 +27,11 @@ describe('resolvePullConfig', () => {
     const c = resolvePullConfig(input({}, goodEnv));
     expect(c.tenant).toBe(TENANT);
     expect(c.clientId).toBe(CLIENT);
-    expect(c.clientSecret).toBe('s3cret');
+    expect(c.credential).toEqual({ kind: 'secret', secret: 's3cret' });
     expect(c.baseUrl.href).toBe('https://wdatp-alertexporter-eu.windows.com/');
-    expect(c.resource).toBe('https://WDATPAlertExport.Seville.onmicrosoft.com');
+    expect(c.api).toBe('siem');
+    expect(c.cloud).toBe('public');
+    expect(c.audience).toEqual({ version: 'v1', resource: 'https://WDATPAlertExport.Seville.onmicrosoft.com' });
     expect(c.authorityHost.href).toBe('https://login.microsoftonline.com/');
     expect(c.timeoutMs).toBe(30_000);
     expect(c.maxRetries).toBe(4);
@@ -46,7 +48,7 @@ describe('resolvePullConfig', () => {
 
   it('prefers the secret file over the flag-less environment secret', () => {
     const c = resolvePullConfig(input({ clientSecretFile: '/x' }, goodEnv, 'from-file'));
-    expect(c.clientSecret).toBe('from-file');
+    expect(c.credential).toEqual({ kind: 'secret', secret: 'from-file' });
   });
 
   it('lets --base-url replace the region and keeps a path prefix', () => {
@@ -58,7 +60,7 @@ describe('resolvePullConfig', () => {
     const message = problemsOf(() => resolvePullConfig(input({})));
     expect(message).toContain('--tenant (or AZURE_TENANT_ID): required');
     expect(message).toContain('--client-id (or AZURE_CLIENT_ID): required');
-    expect(message).toContain('--client-secret-file (or AZURE_CLIENT_SECRET): required');
+    expect(message).toContain('--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH): required');
     expect(message).toContain('--region (or DEFENDER_REGION): required unless --base-url');
   });
 
@@ -92,6 +94,14 @@ describe('resolvePullConfig', () => {
     expect(problemsOf(() => resolvePullConfig(input({ since: '1h', until: '2h' }, goodEnv)))).toContain('--until: must be later');
   });
 
+  it('signs in with a certificate from the flag or AZURE_CLIENT_CERTIFICATE_PATH; an environment secret wins over an environment certificate', () => {
+    const noSecret = { ...goodEnv, AZURE_CLIENT_SECRET: '' };
+    expect(resolvePullConfig(input({ certificate: '/etc/app.pem' }, goodEnv)).credential).toEqual({ kind: 'certificate', path: '/etc/app.pem' });
+    expect(resolvePullConfig(input({}, { ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' })).credential).toEqual({ kind: 'certificate', path: '/c.pem' });
+    expect(resolvePullConfig(input({}, { ...goodEnv, AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' })).credential.kind).toBe('secret');
+    expect(problemsOf(() => resolvePullConfig(input({ certificate: '/c.pem', clientSecretFile: '/s' }, goodEnv, 'x')))).toContain('--certificate and a client secret');
+  });
+
   it('refuses both --client-secret and --client-secret-file', () => {
     expect(problemsOf(() => resolvePullConfig(input({ clientSecret: 'a', clientSecretFile: '-' }, goodEnv, 'b')))).toContain(
       'give only one',
@@ -117,6 +127,58 @@ describe('resolvePullConfig', () => {
 
   it('treats an empty environment variable as unset', () => {
     expect(problemsOf(() => resolvePullConfig(input({}, { ...goodEnv, AZURE_TENANT_ID: '' })))).toContain('--tenant');
+  });
+});
+
+describe('--api, --cloud and the options of one API', () => {
+  const noRegion = { ...goodEnv, DEFENDER_REGION: '' };
+
+  it('mde: the public host and a v2 token for the Defender API; a geo host with --region', () => {
+    const c = resolvePullConfig(input({ api: 'mde' }, noRegion));
+    expect(c.baseUrl.href).toBe('https://api.security.microsoft.com/');
+    expect(c.audience).toEqual({ version: 'v2', scope: 'https://api.securitycenter.microsoft.com/.default' });
+    expect(c.mde).toEqual({ filterOn: 'lastUpdateTime', expandEvidence: false, pageSize: 10_000 });
+    expect(resolvePullConfig(input({ api: 'mde', region: 'au' }, noRegion)).baseUrl.hostname).toBe('au.api.security.microsoft.com');
+  });
+
+  it('graph: Graph\'s host and scope, no region', () => {
+    const c = resolvePullConfig(input({ api: 'graph', serviceSource: 'microsoftDefenderForEndpoint' }, noRegion));
+    expect(c.baseUrl.href).toBe('https://graph.microsoft.com/');
+    expect(c.audience).toEqual({ version: 'v2', scope: 'https://graph.microsoft.com/.default' });
+    expect(c.graph).toEqual({ serviceSource: 'microsoftDefenderForEndpoint', pageSize: 1000 });
+    expect(problemsOf(() => resolvePullConfig(input({ api: 'graph', region: 'eu' }, noRegion)))).toContain('has no regions');
+  });
+
+  it.each([
+    ['gcc', 'siem', 'https://wdatp-alertexporter-us.gcc.securitycenter.windows.us/', 'https://login.microsoftonline.com/'],
+    ['gcc-high', 'siem', 'https://wdatp-alertexporter-us.securitycenter.windows.us/', 'https://login.microsoftonline.us/'],
+    ['gcc', 'mde', 'https://api-gcc.securitycenter.microsoft.us/', 'https://login.microsoftonline.com/'],
+    ['dod', 'mde', 'https://api-gov.securitycenter.microsoft.us/', 'https://login.microsoftonline.us/'],
+    ['gcc-high', 'graph', 'https://graph.microsoft.us/', 'https://login.microsoftonline.us/'],
+    ['dod', 'graph', 'https://dod-graph.microsoft.us/', 'https://login.microsoftonline.us/'],
+  ])('--cloud %s with --api %s picks the API host and the sign-in host', (cloud, api, base, authority) => {
+    const c = resolvePullConfig(input({ cloud, api }, noRegion));
+    expect(c.baseUrl.href).toBe(base);
+    expect(c.authorityHost.href).toBe(authority);
+  });
+
+  it('lets explicit URLs override the cloud', () => {
+    const c = resolvePullConfig(input({ cloud: 'dod', api: 'graph', baseUrl: 'https://proxy.example', authorityHost: 'https://login.example' }, noRegion));
+    expect(c.baseUrl.href).toBe('https://proxy.example/');
+    expect(c.authorityHost.href).toBe('https://login.example/');
+  });
+
+  it.each([
+    [{ api: 'graph', ago: 'PT10M' }, '--ago: only with --api siem'],
+    [{ api: 'mde', machineGroup: ['UK'] }, '--machine-group: only with --api siem'],
+    [{ api: 'graph', expand: 'evidence' }, '--expand: only with --api mde'],
+    [{ api: 'mde', serviceSource: 'x' }, '--service-source: only with --api graph'],
+    [{ pageSize: '10' }, '--page-size: only with --api mde or graph'],
+    [{ api: 'graph', pageSize: '5000' }, 'at most 1000'],
+    [{ api: 'soap' }, '--api'],
+    [{ cloud: 'mars' }, '--cloud'],
+  ])('refuses %j', (flags, fragment) => {
+    expect(problemsOf(() => resolvePullConfig(input(flags, { ...noRegion, DEFENDER_REGION: 'eu' })))).toContain(fragment);
   });
 });
 

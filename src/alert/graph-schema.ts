@@ -1,0 +1,50 @@
+/**
+ * One alert of Microsoft Graph `security/alerts_v2` (API-NOTES §3). Tolerant: enums evolve
+ * (`unknownFutureValue` and newer members with `Prefer: include-unknown-enum-members`), absent
+ * values may be null or missing, unknown fields are kept. Required: `id` and `lastUpdateDateTime`.
+ */
+import { z } from 'zod';
+import { UTC_TIMESTAMP } from './precheck.js';
+
+const text = z.string().nullable().optional();
+const required = () => z.string({ error: (issue) => (issue.input === undefined ? 'required' : undefined) });
+const timestamp = required().regex(UTC_TIMESTAMP, { error: 'expected an ISO-8601 UTC timestamp like 2021-05-02T14:19:01.3266667Z' });
+
+/** Evidence is polymorphic by `@odata.type` (deviceEvidence, fileEvidence, processEvidence, …). */
+export const GraphEvidenceSchema = z.looseObject({ '@odata.type': z.string().optional() });
+
+export const GraphAlertSchema = z.looseObject({
+  id: required().min(1, { error: 'must not be empty' }),
+  lastUpdateDateTime: timestamp,
+  providerAlertId: text,
+  incidentId: text,
+  status: text,
+  severity: text,
+  classification: text,
+  determination: text,
+  serviceSource: text,
+  detectionSource: text,
+  detectorId: text,
+  tenantId: text,
+  title: text,
+  description: text,
+  recommendedActions: text,
+  category: text,
+  assignedTo: text,
+  alertWebUrl: text,
+  incidentWebUrl: text,
+  actorDisplayName: text,
+  threatDisplayName: text,
+  threatFamilyName: text,
+  mitreTechniques: z.array(z.string()).nullable().optional(),
+  createdDateTime: text,
+  resolvedDateTime: text,
+  firstActivityDateTime: text,
+  lastActivityDateTime: text,
+  comments: z.array(z.unknown()).nullable().optional(),
+  systemTags: z.array(z.unknown()).nullable().optional(),
+  evidence: z.array(GraphEvidenceSchema).nullable().optional(),
+});
+
+export type GraphAlert = z.infer<typeof GraphAlertSchema>;
+export type GraphEvidence = z.infer<typeof GraphEvidenceSchema>;

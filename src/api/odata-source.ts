@@ -1,0 +1,160 @@
+/**
+ * What the OData APIs (Defender for Endpoint alerts, Graph alerts_v2) share: GET a page, stream the
+ * alerts of its `value` as they arrive, validate each, and go on to the next page. Which page comes
+ * next is each API's own business (`nextPage`): MDE follows `@odata.nextLink`, Graph pages by time.
+ */
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { validateAlert } from '../alert/validate.js';
+import type { CachedCredential } from '../auth/token-cache.js';
+import { AuthError, ForbiddenError, ServiceError } from '../errors.js';
+import { HttpStatusError } from '../http/errors.js';
+import { withRetries } from '../http/retry-loop.js';
+import type { RetryPolicy } from '../http/retry.js';
+import { send } from '../http/send.js';
+import { ODataPageSplitter } from '../json/odata-page.js';
+import { SeenKeys } from './seen-keys.js';
+import type { AlertRecord, InvalidAlert } from './source.js';
+
+export interface ODataContext {
+  credential: CachedCredential;
+  dispatcher: Dispatcher;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  log: Logger;
+  onInvalid: (invalid: InvalidAlert) => void;
+  /** Waits before each request when the API has a documented rate limit (MDE). */
+  pace?: (signal?: AbortSignal) => Promise<void>;
+}
+
+/** One API's alert shape, as the shared page reader needs it. */
+export interface ODataAlertKind<T> {
+  schema: z.ZodType<T>;
+  id: (alert: T) => string;
+  /** The field the API pages and checkpoints on. */
+  updatedAt: (alert: T) => string;
+}
+
+/** One page's outcome, for deciding the next request. */
+export interface PageResult<T> {
+  /** Alerts yielded from this page, in order (validated). */
+  alerts: T[];
+  /** How many elements `value` had, valid or not. */
+  size: number;
+  nextLink: string | undefined;
+}
+
+/** The error JSON of both APIs: `{"error":{"code","message","target"}}` (target: a correlation id). */
+function odataErrorDetail(bodyText: string): string {
+  try {
+    const body = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown; target?: unknown } };
+    const e = body.error;
+    if (!e) return '';
+    const parts = [e.code, e.message].filter((p): p is string => typeof p === 'string');
+    const target = typeof e.target === 'string' ? ` (correlation id ${e.target})` : '';
+    return parts.length > 0 ? `: ${parts.join(': ')}${target}` : target;
+  } catch {
+    return '';
+  }
+}
+
+/** Maps an OData API's HTTP answer to the error a user can act on. */
+export function odataError(err: unknown, what: string, permission: string): unknown {
+  if (!(err instanceof HttpStatusError)) return err;
+  const detail = odataErrorDetail(err.bodyText);
+  if (err.status === 401) {
+    const audience = /Audience|audience/.test(err.bodyText) ? ' — the token is for another API (check --resource / --cloud)' : '';
+    return new AuthError('API_401', `the ${what} rejected the access token (HTTP 401)${detail}${audience}`, {
+      hint: `the app needs the application permission ${permission} with admin consent`,
+    });
+  }
+  if (err.status === 403) {
+    return new ForbiddenError('API_403', `the ${what} refused access (HTTP 403)${detail}`, {
+      hint: `grant the app the application permission ${permission} and admin consent`,
+    });
+  }
+  if (detail && err.status >= 400) {
+    return new ServiceError(`API_${err.status}`, `${err.message}${detail}`, { cause: err });
+  }
+  return err;
+}
+
+/**
+ * Reads one page at `url` with retries, yielding its valid alerts. A retry re-reads the page from
+ * its start; alerts already yielded are skipped (exactly as for the SIEM answer).
+ */
+export async function* readPage<T>(
+  url: URL,
+  kind: ODataAlertKind<T>,
+  ctx: ODataContext,
+  headers: Record<string, string>,
+  result: PageResult<T>,
+  signal: AbortSignal | undefined,
+  checkAnswer?: (status: number, headers: Record<string, string | string[] | undefined>) => void,
+): AsyncGenerator<AlertRecord> {
+  const emitted = new SeenKeys();
+  const reported = new Set<string>();
+  const { credential, dispatcher, retry, timeoutMs, log, onInvalid } = ctx;
+  const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {
+    await ctx.pace?.(signal);
+    const { token } = await credential.getToken(signal);
+    log.debug({ url: url.href, attempt }, 'requesting a page of alerts');
+    const res = await send(
+      { method: 'GET', url, headers: { ...headers, authorization: `Bearer ${token}`, accept: 'application/json' } },
+      { dispatcher, signal, timeoutMs },
+    );
+    try {
+      checkAnswer?.(res.status, res.headers);
+    } catch (err) {
+      res.discard();
+      throw err;
+    }
+    const splitter = new ODataPageSplitter();
+    let index = 0;
+    const alerts: T[] = [];
+    for await (const chunk of res.body) {
+      for (const raw of splitter.push(chunk)) {
+        const at = index++;
+        const checked = validateAlert(kind.schema, raw);
+        if (!checked.ok) {
+          const report = `${at}|${checked.alertId ?? ''}|${checked.problems.join(';')}`;
+          if (!reported.has(report)) {
+            reported.add(report);
+            onInvalid({ index: at, alertId: checked.alertId, problems: checked.problems });
+          }
+          continue;
+        }
+        alerts.push(checked.value);
+        const id = kind.id(checked.value);
+        const updatedAt = kind.updatedAt(checked.value);
+        const key = `${id}|${updatedAt}`;
+        if (attempt > 1 && emitted.has(key)) continue;
+        emitted.add(key);
+        yield { raw, id, updatedAt, key };
+      }
+    }
+    const { nextLink } = splitter.end();
+    result.alerts = alerts;
+    result.size = index;
+    result.nextLink = nextLink;
+  };
+  yield* withRetries(open, { policy: retry, log, what: 'alerts page request', signal });
+}
+
+/**
+ * A `@odata.nextLink` is followed only to the origin the first request went to: the bearer token
+ * must never go to another host, whatever a page says.
+ */
+export function sameOriginLink(link: string, base: URL): URL {
+  let next: URL;
+  try {
+    next = new URL(link, base);
+  } catch {
+    throw new ServiceError('BAD_NEXT_LINK', `the API sent an @odata.nextLink that is not a URL: ${link.slice(0, 100)}`);
+  }
+  if (next.origin !== base.origin) {
+    throw new ServiceError('FOREIGN_NEXT_LINK', `the API's @odata.nextLink points to another host (${next.origin}); not followed, so the token stays with ${base.origin}`);
+  }
+  return next;
+}

@@ -1,0 +1,212 @@
+/**
+ * Streams one OData page (`{"@odata.context":…,"value":[…],"@odata.nextLink":…}`) the way the
+ * SIEM answer is streamed: each element of `value` is handed on as soon as it is complete, as its
+ * own bytes (via {@link JsonArraySplitter}), while the page's other members (`@odata.nextLink`,
+ * which Graph may send before or after `value`) are kept, parsed, for the end.
+ *
+ * A byte-level scan of the top-level object: strings and nesting are tracked so a `]` or `}`
+ * inside a string or a nested value is never mistaken for the end of `value`.
+ */
+import { DataError } from '../errors.js';
+import { JsonArraySplitter } from './array-splitter.js';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+
+// Members other than `value` are small (links, counts, a context URL): a huge one is not OData.
+const MAX_MEMBER_BYTES = 1024 * 1024;
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+type Phase =
+  | 'start' // before `{`
+  | 'key' // expecting a key string or `}`
+  | 'colon'
+  | 'value' // expecting a member value
+  | 'member' // inside a non-`value` member's value
+  | 'array' // inside `value`'s array
+  | 'next' // after a value: `,` or `}`
+  | 'done';
+
+export class ODataPageSplitter {
+  #phase: Phase = 'start';
+  #inString = false;
+  #escaped = false;
+  #depth = 0; // nesting inside the current member value
+  #key: number[] = [];
+  #readingKey = false;
+  #currentKey = '';
+  #member: Buffer[] = [];
+  #memberBytes = 0;
+  #members: Record<string, unknown> = {};
+  #array: JsonArraySplitter | undefined;
+  #sawValue = false;
+  #started = false;
+
+  /** Elements of `value` completed by this chunk. */
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let i = 0;
+    if (!this.#started && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
+    if (chunk.length > 0) this.#started = true;
+    let arrayFrom = this.#phase === 'array' ? i : -1;
+    let memberFrom = this.#phase === 'member' ? i : -1;
+    for (; i < chunk.length; i++) {
+      const b = chunk[i] as number;
+      switch (this.#phase) {
+        case 'start':
+          if (isSpace(b)) continue;
+          if (b !== OPEN_BRACE) throw notAPage(chunk.subarray(i, i + 40));
+          this.#phase = 'key';
+          continue;
+        case 'key':
+          if (this.#readingKey) {
+            if (this.#escaped) {
+              this.#escaped = false;
+              this.#key.push(b);
+            } else if (b === BACKSLASH) {
+              this.#escaped = true;
+              this.#key.push(b);
+            } else if (b === QUOTE) {
+              this.#readingKey = false;
+              this.#currentKey = JSON.parse(`"${Buffer.from(this.#key).toString('utf8')}"`) as string;
+              this.#key = [];
+              this.#phase = 'colon';
+            } else this.#key.push(b);
+            continue;
+          }
+          if (isSpace(b)) continue;
+          if (b === QUOTE) {
+            this.#readingKey = true;
+            continue;
+          }
+          if (b === CLOSE_BRACE) {
+            this.#phase = 'done';
+            continue;
+          }
+          throw malformed(`expected a member name, got "${String.fromCharCode(b)}"`);
+        case 'colon':
+          if (isSpace(b)) continue;
+          if (b !== COLON) throw malformed('expected ":" after a member name');
+          this.#phase = 'value';
+          continue;
+        case 'value':
+          if (isSpace(b)) continue;
+          if (this.#currentKey === 'value') {
+            if (b !== OPEN_BRACKET) throw new DataError('NOT_AN_ARRAY', 'the OData page\'s "value" is not an array of alerts');
+            this.#sawValue = true;
+            this.#array = new JsonArraySplitter();
+            this.#phase = 'array';
+            this.#depth = 1;
+            arrayFrom = i;
+            continue;
+          }
+          this.#phase = 'member';
+          this.#depth = 0;
+          memberFrom = i;
+          i--; // let 'member' see this first byte
+          continue;
+        case 'array':
+        case 'member': {
+          if (this.#inString) {
+            if (this.#escaped) this.#escaped = false;
+            else if (b === BACKSLASH) this.#escaped = true;
+            else if (b === QUOTE) this.#inString = false;
+            continue;
+          }
+          if (b === QUOTE) {
+            this.#inString = true;
+            continue;
+          }
+          if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+            this.#depth++;
+            continue;
+          }
+          if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+            if (this.#phase === 'member' && this.#depth === 0) {
+              // `}` closing the page right after a scalar member.
+              this.#endMember(chunk, memberFrom, i);
+              memberFrom = -1;
+              if (b !== CLOSE_BRACE) throw malformed('unexpected "]"');
+              this.#phase = 'done';
+              continue;
+            }
+            this.#depth--;
+            if (this.#phase === 'array' && this.#depth === 0) {
+              out.push(...(this.#array as JsonArraySplitter).push(chunk.subarray(arrayFrom, i + 1)));
+              (this.#array as JsonArraySplitter).end();
+              this.#array = undefined;
+              arrayFrom = -1;
+              this.#phase = 'next';
+            }
+            continue;
+          }
+          if (this.#phase === 'member' && this.#depth === 0 && b === COMMA) {
+            this.#endMember(chunk, memberFrom, i);
+            memberFrom = -1;
+            this.#phase = 'key';
+          }
+          continue;
+        }
+        case 'next':
+          if (isSpace(b)) continue;
+          if (b === COMMA) this.#phase = 'key';
+          else if (b === CLOSE_BRACE) this.#phase = 'done';
+          else throw malformed('expected "," or "}" after a member');
+          continue;
+        case 'done':
+          if (!isSpace(b)) throw new DataError('TRAILING_DATA', 'unexpected data after the end of the OData page');
+          continue;
+      }
+    }
+    if (this.#phase === 'array' && arrayFrom >= 0) {
+      out.push(...(this.#array as JsonArraySplitter).push(chunk.subarray(arrayFrom)));
+    }
+    if (this.#phase === 'member' && memberFrom >= 0) this.#keepMember(chunk.subarray(memberFrom));
+    return out;
+  }
+
+  /** Checks the page is complete and returns its members other than `value`. */
+  end(): { nextLink: string | undefined; members: Record<string, unknown> } {
+    if (this.#phase === 'start') throw new DataError('NOT_AN_ARRAY', 'expected an OData page of alerts, got an empty answer');
+    if (this.#phase !== 'done') throw new DataError('TRUNCATED', 'the OData page ended before it was complete');
+    if (!this.#sawValue) throw new DataError('NOT_AN_ARRAY', 'the OData page has no "value" array of alerts');
+    const link = this.#members['@odata.nextLink'];
+    return { nextLink: typeof link === 'string' ? link : undefined, members: this.#members };
+  }
+
+  #keepMember(bytes: Buffer): void {
+    this.#memberBytes += bytes.length;
+    if (this.#memberBytes > MAX_MEMBER_BYTES) throw malformed(`the member "${this.#currentKey}" is larger than 1 MiB`);
+    this.#member.push(Buffer.from(bytes));
+  }
+
+  #endMember(chunk: Buffer, from: number, to: number): void {
+    if (from >= 0) this.#keepMember(chunk.subarray(from, to));
+    const text = Buffer.concat(this.#member).toString('utf8').trim();
+    this.#member = [];
+    this.#memberBytes = 0;
+    try {
+      this.#members[this.#currentKey] = JSON.parse(text);
+    } catch {
+      throw malformed(`the member "${this.#currentKey}" is not valid JSON`);
+    }
+  }
+}
+
+function malformed(detail: string): DataError {
+  return new DataError('MALFORMED', `the answer is not a valid OData page: ${detail}`);
+}
+
+function notAPage(head: Buffer): DataError {
+  const text = head.toString('utf8').replace(/[^\x20-\x7e]/g, ' ');
+  return new DataError('NOT_AN_ARRAY', `expected an OData page of alerts ({"value":[…]}), got "${text}…"`);
+}

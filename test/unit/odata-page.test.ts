@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DataError } from '../../src/errors.js';
+import { ODataPageSplitter } from '../../src/json/odata-page.js';
+
+const graphAlert = readFileSync(new URL('../fixtures/graph-alerts_v2-alert.json', import.meta.url), 'utf8');
+
+function split(text: string, chunkSize: number): { alerts: unknown[]; nextLink: string | undefined; members: Record<string, unknown> } {
+  const s = new ODataPageSplitter();
+  const bytes = Buffer.from(text);
+  const alerts: unknown[] = [];
+  for (let i = 0; i < bytes.length; i += chunkSize) {
+    for (const raw of s.push(bytes.subarray(i, i + chunkSize))) alerts.push(JSON.parse(raw.toString()));
+  }
+  return { alerts, ...s.end() };
+}
+
+describe('ODataPageSplitter', () => {
+  const page = (value: string, extra = '') =>
+    `{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2",${extra}"value":${value},"@odata.nextLink":"https://graph.microsoft.com/v1.0/security/alerts_v2?$skiptoken=a%22b"}`;
+
+  it.each([1, 2, 7, 64, 100_000])('yields each alert of value and the nextLink, chunks of %i bytes', (size) => {
+    const text = page(`[\n${graphAlert},\n${graphAlert}\n]`);
+    const { alerts, nextLink } = split(text, size);
+    expect(alerts).toEqual([JSON.parse(graphAlert), JSON.parse(graphAlert)]);
+    expect(nextLink).toBe('https://graph.microsoft.com/v1.0/security/alerts_v2?$skiptoken=a%22b');
+  });
+
+  it('finds the nextLink before value too, and other members with nesting and tricky strings', () => {
+    const text = `{"@odata.nextLink":"n}],","@odata.count":2,"x":{"a":[1,{"b":"]}"}]},"value":[{"id":"1"},{"id":"]}\\""}]}`;
+    const result = split(text, 3);
+    expect(result.alerts).toEqual([{ id: '1' }, { id: ']}"' }]);
+    expect(result.nextLink).toBe('n}],');
+    expect(result.members['x']).toEqual({ a: [1, { b: ']}' }] });
+    expect(result.members['@odata.count']).toBe(2);
+  });
+
+  it('accepts an empty page without a nextLink (the last page)', () => {
+    expect(split('{"value":[]}', 5)).toEqual({ alerts: [], nextLink: undefined, members: {} });
+  });
+
+  it('accepts every line of the Defender API fixture as a page when wrapped', () => {
+    const lines = readFileSync(new URL('../fixtures/mde-api-alerts-elastic-fixture.ndjson', import.meta.url), 'utf8').trim().split('\n');
+    const alerts = lines.slice(0, -1);
+    expect(split(`{"value":[${alerts.join(',')}]}`, 13).alerts).toHaveLength(alerts.length);
+    expect(split(lines.at(-1)!, 4).alerts).toEqual([]); // {"value":[]}
+  });
+
+  it.each([
+    ['[]', 'NOT_AN_ARRAY'],
+    ['<html>', 'NOT_AN_ARRAY'],
+    ['', 'NOT_AN_ARRAY'],
+    ['{"value":{}}', 'NOT_AN_ARRAY'],
+    ['{"@odata.context":"x"}', 'NOT_AN_ARRAY'],
+    ['{"value":[{"id":1}', 'TRUNCATED'],
+    ['{"value":[]} x', 'TRAILING_DATA'],
+    ['{"value":[] "x":1}', 'MALFORMED'],
+  ])('rejects %j with %s', (text, code) => {
+    let err: unknown;
+    try {
+      split(text, 2);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).code).toBe(code);
+  });
+});
