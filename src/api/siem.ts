@@ -20,7 +20,7 @@ import { SeenKeys } from './seen-keys.js';
 import type { AlertRecord, AlertSource, InvalidAlert } from './source.js';
 
 const RETIREMENT =
-  'Microsoft retired the SIEM API (deprecated 31 Dec 2023); if your tenant no longer has it, move to the Defender for Endpoint alerts API or Microsoft Graph security/alerts_v2';
+  'Microsoft retired the SIEM API (deprecated 31 Dec 2023); if your tenant no longer has it, use --api graph (Microsoft Graph security/alerts_v2, the recommended successor; add --schema siem to keep this layout) or --api mde';
 
 /** Builds the request URL with only the parameters the user gave, times in ISO-8601 UTC. */
 export function buildSiemUrl(base: URL, query: AlertQuery): URL {
