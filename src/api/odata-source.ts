@@ -6,7 +6,6 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { validateAlert } from '../alert/validate.js';
 import type { CachedCredential } from '../auth/token-cache.js';
 import { AuthError, ForbiddenError, ServiceError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
@@ -14,7 +13,7 @@ import { withRetries } from '../http/retry-loop.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { send } from '../http/send.js';
 import { ODataPageSplitter } from '../json/odata-page.js';
-import { SeenKeys } from './seen-keys.js';
+import { AlertGate } from './alert-gate.js';
 import type { AlertRecord, InvalidAlert } from './source.js';
 
 export interface ODataContext {
@@ -93,9 +92,16 @@ export async function* readPage<T>(
   signal: AbortSignal | undefined,
   checkAnswer?: (status: number, headers: Record<string, string | string[] | undefined>) => void,
 ): AsyncGenerator<AlertRecord> {
-  const emitted = new SeenKeys();
-  const reported = new Set<string>();
-  const { credential, dispatcher, retry, timeoutMs, log, onInvalid } = ctx;
+  const gate = new AlertGate(
+    kind.schema,
+    (alert: T) => {
+      const id = kind.id(alert);
+      const updatedAt = kind.updatedAt(alert);
+      return { id, updatedAt, key: `${id}|${updatedAt}` };
+    },
+    ctx.onInvalid,
+  );
+  const { credential, dispatcher, retry, timeoutMs, log } = ctx;
   const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {
     await ctx.pace?.(signal);
     const { token } = await credential.getToken(signal);
@@ -115,23 +121,11 @@ export async function* readPage<T>(
     const alerts: T[] = [];
     for await (const chunk of res.body) {
       for (const raw of splitter.push(chunk)) {
-        const at = index++;
-        const checked = validateAlert(kind.schema, raw);
-        if (!checked.ok) {
-          const report = `${at}|${checked.alertId ?? ''}|${checked.problems.join(';')}`;
-          if (!reported.has(report)) {
-            reported.add(report);
-            onInvalid({ index: at, alertId: checked.alertId, problems: checked.problems });
-          }
-          continue;
-        }
-        alerts.push(checked.value);
-        const id = kind.id(checked.value);
-        const updatedAt = kind.updatedAt(checked.value);
-        const key = `${id}|${updatedAt}`;
-        if (attempt > 1 && emitted.has(key)) continue;
-        emitted.add(key);
-        yield { raw, id, updatedAt, key };
+        const admitted = gate.admit(raw, index++, attempt);
+        if (!admitted) continue;
+        // Every valid alert of the page counts for paging, even one an earlier attempt wrote.
+        alerts.push(admitted.value);
+        if (!admitted.repeated) yield admitted.record;
       }
     }
     const { nextLink } = splitter.end();

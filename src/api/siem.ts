@@ -6,7 +6,6 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { SiemAlertSchema, type SiemAlert } from '../alert/siem-schema.js';
-import { validateAlert } from '../alert/validate.js';
 import type { AlertQuery } from '../config/resolve.js';
 import { AuthError, ForbiddenError, NetworkError, ServiceError } from '../errors.js';
 import { HttpStatusError, TransportError } from '../http/errors.js';
@@ -16,7 +15,7 @@ import { send } from '../http/send.js';
 import { JsonArraySplitter } from '../json/array-splitter.js';
 import { formatUtc } from '../time.js';
 import type { CachedCredential } from '../auth/token-cache.js';
-import { SeenKeys } from './seen-keys.js';
+import { AlertGate } from './alert-gate.js';
 import type { AlertRecord, AlertSource, InvalidAlert } from './source.js';
 
 const RETIREMENT =
@@ -92,10 +91,11 @@ export class SiemSource implements AlertSource {
   async *fetch(query: AlertQuery, signal?: AbortSignal): AsyncGenerator<AlertRecord> {
     const { baseUrl, credential, dispatcher, retry, log, onInvalid, timeoutMs } = this.#options;
     const url = buildSiemUrl(baseUrl, query);
-    // Keys already yielded by this call: a retry after a cut-off body re-reads the answer from its
-    // start, and must not emit any alert twice (issue #2, HTTP). Asked only on a retry (see SeenKeys).
-    const emitted = new SeenKeys();
-    const reported = new Set<string>();
+    const gate = new AlertGate(
+      SiemAlertSchema,
+      (alert) => ({ id: alert.AlertId, updatedAt: alert.LastProcessedTimeUtc, key: siemKey(alert) }),
+      onInvalid,
+    );
     const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {
       const { token } = await credential.getToken(signal);
       log.debug({ url: url.href, attempt }, 'requesting alerts');
@@ -108,20 +108,8 @@ export class SiemSource implements AlertSource {
       let index = 0;
       for await (const chunk of res.body) {
         for (const raw of splitter.push(chunk)) {
-          const result = validateAlert(SiemAlertSchema, raw);
-          const at = index++;
-          if (!result.ok) {
-            const id = `${at}|${result.alertId ?? ''}|${result.problems.join(';')}`;
-            if (!reported.has(id)) {
-              reported.add(id);
-              onInvalid({ index: at, alertId: result.alertId, problems: result.problems });
-            }
-            continue;
-          }
-          const key = siemKey(result.value);
-          if (attempt > 1 && emitted.has(key)) continue;
-          emitted.add(key);
-          yield { raw, id: result.value.AlertId, updatedAt: result.value.LastProcessedTimeUtc, key };
+          const admitted = gate.admit(raw, index++, attempt);
+          if (admitted && !admitted.repeated) yield admitted.record;
         }
       }
       splitter.end();

@@ -30,7 +30,16 @@ function describeFsError(err: unknown): string {
   }
 }
 
-async function readSmallFile(path: string, what: string): Promise<string> {
+/**
+ * Reads a small configuration file (at most 1 MiB), or throws a UsageError naming `what` and the
+ * path: missing, unreadable, a directory, too large — including devices and pipes that never end.
+ */
+export async function readSmallFile(path: string, what: string): Promise<string> {
+  return (await readSmallFileWithMode(path, what)).text;
+}
+
+/** {@link readSmallFile}, with the file's mode (for the "readable by others" warning). */
+export async function readSmallFileWithMode(path: string, what: string): Promise<{ text: string; mode: number }> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
@@ -51,7 +60,7 @@ async function readSmallFile(path: string, what: string): Promise<string> {
     if (filled > MAX_CONFIG_FILE_BYTES) {
       throw new UsageError(`cannot use ${what} "${path}": it is larger than 1 MiB; expected a small text file`);
     }
-    return buffer.subarray(0, filled).toString('utf8');
+    return { text: buffer.subarray(0, filled).toString('utf8'), mode: info.mode };
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read ${what} "${path}": ${describeFsError(err)}`, { cause: err });

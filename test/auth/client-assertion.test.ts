@@ -235,6 +235,6 @@ describe('readCertificateFile', () => {
     const huge = join(dir, 'huge.pem');
     await writeFile(huge, '');
     await truncate(huge, 2 * 1024 * 1024); // sparse: no 2 MiB written
-    await expect(readCertificateFile(huge)).rejects.toThrow(/it is 2097152 bytes; expected a small PEM file/);
+    await expect(readCertificateFile(huge)).rejects.toThrow(/it is 2097152 bytes; expected a small text file/);
   });
 });
