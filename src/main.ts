@@ -2,7 +2,13 @@
  * Process entry point: wires signals, runs the CLI, sets the exit code. The only module that
  * touches process-wide state.
  */
+import { setFlagsFromString } from 'node:v8';
 import { processIo, run } from './cli.js';
+
+// undici parses HTTP with llhttp compiled to WebAssembly; V8's optimising tier compiles it a second
+// time, which costs ~30 MB of peak memory for no measurable speed here (BENCHMARKS.md): the baseline
+// compiler alone is enough. Set before undici is first imported (it is loaded lazily).
+setFlagsFromString('--liftoff-only');
 import { redactSecrets } from './log.js';
 
 // A reader that goes away (`defender-alerts pull --help | head`) is not an error. The alert sink
