@@ -60,6 +60,14 @@ export async function runStatefulPull(
     }
     const until = config.query.until ?? now;
     const windows = planWindows(since, until, stateConfig.windowMs);
+    if (previous && windows.length === 0 && config.query.until === undefined) {
+      // The checkpoint is ahead of this machine's clock: nothing can be read until the clock
+      // passes it. Said loudly, because alerts of the gap arrive only as late as the overlap allows.
+      log.warn(
+        { state: stateConfig.path, readUntil: previous.readUntil, now: now.toISOString() },
+        "the state file's readUntil is later than this machine's clock (did the clock go back?): nothing read this run",
+      );
+    }
     log.info(
       { state: stateConfig.path, since: since.toISOString(), until: until.toISOString(), windows: windows.length, firstRun: !previous },
       'reading alerts since the checkpoint',
@@ -91,7 +99,7 @@ export async function runStatefulPull(
       await sink.close();
     } catch (err) {
       // Stopped by a signal: still end the output cleanly (close the JSON array); otherwise give up.
-    await (io.signal.aborted ? sink.finish() : sink.abort());
+      await (io.signal.aborted ? sink.finish() : sink.abort());
       if (err instanceof OutputClosedError) {
         log.debug('the reader closed the output; the state keeps the last delivered window');
         return { written: sink.count, windows: windows.length, complete: false };

@@ -4,7 +4,7 @@
  * at any instant) therefore sees either the old state or the new one, never a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
 import { parseState, serializeState, type State, type StateIdentity } from './format.js';
@@ -14,35 +14,59 @@ import { pauseAt } from './test-hooks.js';
 // A state holds the keys of one overlap window: kilobytes. Far more is not our file.
 const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
+/** Why a state path cannot be read, in words (for "cannot read the state file …: <reason>"). */
+function unreadableReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOTDIR') return 'a part of the path is not a directory';
+  if (code === 'ELOOP') return 'too many symbolic links';
+  return String(code ?? err);
+}
+
+const LEFT_UNTOUCHED = (path: string): string =>
+  `it was left untouched; to start over from --since, move it aside (mv "${path}" "${path}.bad"); to re-read a period, run pull --since/--until without --state`;
+
 /** Reads the state; undefined when the file does not exist yet (the first run). */
 export async function readState(path: string, identity: StateIdentity): Promise<State | undefined> {
   let text: string;
   try {
+    // stat before open: opening a FIFO for reading blocks until a writer comes, forever in cron.
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    if (!info.isFile()) {
+      throw new UsageError(`cannot read the state file ${path}: it is not a regular file`, { hint: 'check --state (or DEFENDER_STATE_FILE)' });
+    }
+    const tooBig = (bytes: number): DataError =>
+      new DataError('STATE_CORRUPT', `the state file ${path} is not usable: it is ${bytes} bytes, far more than a state file holds`, {
+        hint: `check --state names the right file; ${LEFT_UNTOUCHED(path)}`,
+      });
+    if (info.size > MAX_STATE_BYTES) throw tooBig(info.size);
     const handle = await open(path, 'r');
     try {
-      const { size, isDirectory } = await handle.stat().then((s) => ({ size: s.size, isDirectory: s.isDirectory() }));
-      if (isDirectory) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-      if (size > MAX_STATE_BYTES) {
-        throw new DataError('STATE_CORRUPT', `the state file ${path} is ${size} bytes, far more than a state file holds`, {
-          hint: 'check --state names the right file',
-        });
+      // Never more than stat said (+1 to notice growth): a file that grows while read is not ours.
+      const buffer = Buffer.alloc(info.size + 1);
+      let filled = 0;
+      for (;;) {
+        if (filled === buffer.length) {
+          throw new UsageError(`cannot read the state file ${path}: it grew while it was read`, { hint: 'another program writes it: give --state a file of its own' });
+        }
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
       }
-      text = await handle.readFile('utf8');
+      text = buffer.subarray(0, filled).toString('utf8');
     } finally {
       await handle.close();
     }
   } catch (err) {
-    if (err instanceof DataError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    const reason = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(code ?? err);
-    throw new UsageError(`cannot read the state file ${path}: ${reason}`, { cause: err, hint: 'check --state (or DEFENDER_STATE_FILE)' });
+    if (err instanceof DataError || err instanceof UsageError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot read the state file ${path}: ${unreadableReason(err)}`, { cause: err, hint: 'check --state (or DEFENDER_STATE_FILE)' });
   }
   const parsed = parseState(text, identity);
   if (!parsed.ok) {
-    throw new DataError('STATE_CORRUPT', `the state file ${path} is not usable: ${parsed.reason}`, {
-      hint: `it was left untouched; to start over from --since, move it aside (mv "${path}" "${path}.bad"); to re-read a period, run pull --since/--until without --state`,
-    });
+    throw new DataError('STATE_CORRUPT', `the state file ${path} is not usable: ${parsed.reason}`, { hint: LEFT_UNTOUCHED(path) });
   }
   return parsed.state;
 }
@@ -64,8 +88,12 @@ export async function writeState(path: string, state: State): Promise<void> {
     await handle?.close().catch(() => {});
     await unlink(temp).catch(() => {});
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') {
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EISDIR') {
       throw new UsageError(`cannot write the state file ${path}: ${code}`, { cause: err, hint: 'its directory must exist and be writable' });
+    }
+    // A full disk is not a bug: say so (the old state stays, the next run delivers again).
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new UsageError(`cannot write the state file ${path}: no space left on the device`, { cause: err, hint: 'free some space; the old state was kept and the next run delivers these alerts again' });
     }
     throw err;
   }

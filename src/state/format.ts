@@ -3,11 +3,21 @@
  * documented in the README ("Scheduled export"). Pure: parse and serialise, no I/O.
  */
 import { z } from 'zod';
-import { normalizeTimestamp } from './timestamps.js';
+import { dateOf, normalizeTimestamp } from './timestamps.js';
 
 export const STATE_VERSION = 1;
 
-const Timestamp = z.string().refine((t) => normalizeTimestamp(t) === t, 'expected a timestamp like 2024-05-01T10:00:00.0000000Z');
+/**
+ * A normalised timestamp that is also a real instant: `2024-13-45T99:99:99.0000000Z` has the right
+ * form, but its Date is invalid and the first date arithmetic on it threw (exit 1; found by
+ * test/property/state.property.test.ts).
+ */
+const Timestamp = z
+  .string()
+  .refine(
+    (t) => normalizeTimestamp(t) === t && !Number.isNaN(dateOf(t).getTime()) && dateOf(t).toISOString().slice(0, 19) === t.slice(0, 19),
+    'expected a timestamp like 2024-05-01T10:00:00.0000000Z',
+  );
 
 export const StateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -31,7 +41,9 @@ export const StateSchema = z.object({
   /** Keys (`FullId|LastProcessedTimeUtc`) of alerts delivered since `recentSince`: not repeated. */
   recent: z.array(z.string()),
   updatedAt: z.string(),
-});
+})
+  // recent covers [recentSince, readUntil]; the other way round cannot come from a run of ours.
+  .refine((s) => s.recentSince <= s.readUntil, { path: ['recentSince'], message: 'is after readUntil' });
 
 export type State = z.infer<typeof StateSchema>;
 
@@ -46,14 +58,18 @@ export type ParseResult = { ok: true; state: State } | { ok: false; reason: stri
 
 /** Parses a state file's text; `reason` completes "the state file … is not usable: <reason>". */
 export function parseState(text: string, identity: StateIdentity): ParseResult {
+  // An editor on Windows may save the file with a byte-order mark; the content is still ours.
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  // Our writes are atomic (temp file + rename), so an empty file was made by something else.
+  if (body.trim() === '') return { ok: false, reason: 'it is empty' };
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(body);
   } catch {
     return { ok: false, reason: 'it is not valid JSON' };
   }
   const version = (json as { version?: unknown } | null)?.version;
-  if (typeof version === 'number' && version > STATE_VERSION) {
+  if (typeof version === 'number' && Number.isSafeInteger(version) && version > STATE_VERSION) {
     return { ok: false, reason: `it has version ${version}, newer than this defender-alerts understands (${STATE_VERSION}); upgrade defender-alerts` };
   }
   const parsed = StateSchema.safeParse(json);

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { LockedError, UsageError } from '../errors.js';
@@ -55,10 +56,24 @@ export function isStale(owner: Owner, here: { hostname: string; bootId: string |
 async function readOwner(path: string): Promise<Owner | 'missing' | 'unreadable'> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A lock file is one short JSON line; anything longer is debris, judged without reading it all.
+    const handle = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(4096);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      text = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'missing';
+    // Not a stale lock we may take over: something else is in the way; a person must look.
+    const reason = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(code ?? err);
+    throw new UsageError(`cannot read the lock file ${path}: ${reason}`, {
+      cause: err,
+      hint: 'it is not a lock this tool wrote; remove it if no run of defender-alerts is using this --state file',
+    });
   }
   try {
     return Owner.parse(JSON.parse(text));
@@ -87,7 +102,17 @@ async function tryCreate(path: string, owner: Owner): Promise<boolean> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
-    throw new UsageError(`cannot create the lock file ${path}: ${code ?? String(err)}`, {
+    const reason =
+      code === 'ENOENT'
+        ? `the directory ${dirname(path)} does not exist`
+        : code === 'ENOTDIR'
+          ? 'a part of the path is not a directory'
+          : code === 'EACCES' || code === 'EPERM'
+            ? `permission denied in ${dirname(path)}`
+            : code === 'EROFS'
+              ? 'read-only file system'
+              : (code ?? String(err));
+    throw new UsageError(`cannot create the lock file ${path}: ${reason}`, {
       cause: err,
       hint: 'the directory of --state must exist and be writable',
     });
