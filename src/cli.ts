@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { AUTH_SETTINGS, PULL_SETTINGS, type SettingSpec } from './config/spec.js';
+import { AUTH_SETTINGS, LOGIN_SETTINGS, LOGOUT_SETTINGS, PULL_SETTINGS, USER_SIGN_IN_SETTINGS, type SettingSpec } from './config/spec.js';
 import { AppError, ExitCode } from './errors.js';
 import type { CommandIo } from './commands/context.js';
 
@@ -115,6 +115,39 @@ ${EXIT_CODES_HELP}`,
     .action(async (opts: Record<string, unknown>) => {
       const { tokenCommand } = await import('./commands/token.js');
       await tokenCommand(opts, io);
+    });
+
+  addSettings(
+    program.command('login').description('sign in as a user (browser, or --device-code) and cache the sign-in for "pull --auth user"'),
+    [...USER_SIGN_IN_SETTINGS, ...LOGIN_SETTINGS],
+  )
+    .addHelpText(
+      'after',
+      `
+The app (--client-id) must be a public client in Entra ID with the redirect URI http://127.0.0.1
+(mobile and desktop platform; "Allow public client flows" for --device-code), and the API's
+delegated permission. Tokens are cached (mode 0600) in $XDG_CONFIG_HOME/defender-alerts/tokens.json
+(~/.config/…; %APPDATA% on Windows; DEFENDER_TOKEN_CACHE overrides) and never printed.
+
+Examples:
+  defender-alerts login --tenant contoso.onmicrosoft.com --client-id <id> --api graph
+  defender-alerts login --device-code --env-file ./defender.env     # on a machine without a browser
+  defender-alerts pull --auth user --api graph --env-file ./defender.env --since 2h
+${EXIT_CODES_HELP}`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { loginCommand } = await import('./commands/login.js');
+      await loginCommand(opts, io);
+    });
+
+  addSettings(
+    program.command('logout').description('remove the cached user sign-in of this tenant, client id and API (--all: every one)'),
+    [...USER_SIGN_IN_SETTINGS, ...LOGOUT_SETTINGS],
+  )
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (opts: Record<string, unknown>) => {
+      const { logoutCommand } = await import('./commands/logout.js');
+      await logoutCommand(opts, io);
     });
 
   program

@@ -13,6 +13,9 @@ import { createLogger, registerSecret, type Logger } from '../log.js';
 import { createClientAssertion } from '../auth/client-assertion.js';
 import { readCertificateFile } from '../auth/certificate-file.js';
 import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { tokenCachePath } from '../auth/token-store.js';
+import { UserCredential, resourceScope } from '../auth/user-credential.js';
 
 export interface CommandIo {
   stdout: NodeJS.WritableStream;
@@ -28,6 +31,8 @@ export interface CommandContext<C extends AuthConfig> {
   dispatcher: Dispatcher;
   retry: RetryPolicy;
   credential: CachedCredential;
+  /** The environment with --env-file under it (what the configuration was resolved from). */
+  env: Env;
 }
 
 /** Backoff shape (the count comes from --max-retries): 0.5 s doubling to 30 s; a server's Retry-After is honoured up to 2 min. */
@@ -60,26 +65,43 @@ export async function buildContext<C extends AuthConfig>(
     const warning = await readableByOthers(envFilePath);
     if (warning) log.warn(`the env file "${envFilePath}" holds AZURE_CLIENT_SECRET and ${warning}; run: chmod 600 "${envFilePath}"`);
   }
-  const proof = await credentialProof(config, env, log);
+  const proof = config.credential.kind === 'user' ? undefined : await credentialProof(config.credential, config, env, log);
   if (typeof flags['clientSecret'] === 'string') {
     log.warn('--client-secret puts the secret on the command line, where other local users can see it; prefer AZURE_CLIENT_SECRET or --client-secret-file');
   }
   const dispatcher = createDispatcher({ timeoutMs: config.timeoutMs });
   const retry = retryPolicy(config.maxRetries);
   const credential = new CachedCredential(
-    new ClientSecretCredential({
-      authorityHost: config.authorityHost,
-      tenant: config.tenant,
-      clientId: config.clientId,
-      clientSecret: proof,
-      audience: config.audience,
-      dispatcher,
-      retry,
-      timeoutMs: config.timeoutMs,
-      log,
-    }),
+    proof === undefined
+      ? new UserCredential({
+          cachePath: userTokenCachePath(env),
+          authorityHost: config.authorityHost,
+          tenant: config.tenant,
+          clientId: config.clientId,
+          scope: resourceScope(config.audience),
+          dispatcher,
+          retry,
+          timeoutMs: config.timeoutMs,
+          log,
+        })
+      : new ClientSecretCredential({
+          authorityHost: config.authorityHost,
+          tenant: config.tenant,
+          clientId: config.clientId,
+          clientSecret: proof,
+          audience: config.audience,
+          dispatcher,
+          retry,
+          timeoutMs: config.timeoutMs,
+          log,
+        }),
   );
-  return { config, log, dispatcher, retry, credential };
+  return { config, log, dispatcher, retry, credential, env };
+}
+
+/** The user sign-in cache of this user (DEFENDER_TOKEN_CACHE overrides; see token-store.ts). */
+export function userTokenCachePath(env: Env): string {
+  return tokenCachePath(env, process.platform, env['HOME'] || homedir());
 }
 
 /** Whether a file can be read by group or others ("is readable by …"), or undefined. */
@@ -94,14 +116,19 @@ async function readableByOthers(path: string): Promise<string | undefined> {
  * request (each carries its own jti and a 10-minute expiry). The key and its password are
  * registered with the logger so no log line can ever show them.
  */
-async function credentialProof(config: AuthConfig, env: Env, log: Logger): Promise<string | { assertion: (tokenUrl: string) => string }> {
-  if (config.credential.kind === 'secret') return config.credential.secret;
+async function credentialProof(
+  credential: Exclude<AuthConfig['credential'], { kind: 'user' }>,
+  config: AuthConfig,
+  env: Env,
+  log: Logger,
+): Promise<string | { assertion: (tokenUrl: string) => string }> {
+  if (credential.kind === 'secret') return credential.secret;
   const password = env['AZURE_CLIENT_CERTIFICATE_PASSWORD'] || undefined;
   if (password !== undefined) registerSecret(password);
-  const cert = await readCertificateFile(config.credential.path, password);
+  const cert = await readCertificateFile(credential.path, password);
   if (cert.warning) log.warn(cert.warning);
   registerSecret(cert.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-  log.debug({ certificate: config.credential.path, x5tS256: cert.x5tS256, notAfter: cert.notAfter.toISOString() }, 'signing in with a certificate');
+  log.debug({ certificate: credential.path, x5tS256: cert.x5tS256, notAfter: cert.notAfter.toISOString() }, 'signing in with a certificate');
   return {
     assertion: (tokenUrl) => {
       const assertion = createClientAssertion({ clientId: config.clientId, tokenUrl, cert });

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../time.js';
-import { AUTH_SETTINGS, PULL_SETTINGS, optionKey, settingLabel, type SettingSpec } from './spec.js';
+import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS, optionKey, settingLabel, type SettingSpec } from './spec.js';
 import {
   APIS,
   CLOUDS,
@@ -111,6 +111,7 @@ function authShape() {
     clientId: required(z.string().regex(GUID, 'expected the application (client) id, a GUID')),
     clientSecret: z.string().min(1, 'is empty').optional(),
     certificate: z.string().min(1, 'is empty').optional(),
+    auth: z.enum(['app', 'user'], { error: 'expected app or user' }),
     api: z.enum(APIS, { error: 'expected siem, mde or graph' }),
     cloud: z.enum(CLOUDS, { error: 'expected public, gcc, gcc-high or dod' }),
     resource: z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com').optional(),
@@ -132,8 +133,11 @@ export interface AuthConfig {
   cloud: Cloud;
   tenant: string;
   clientId: string;
-  /** How the app proves itself: its client secret, or a certificate (PEM file) to sign assertions with. */
-  credential: { kind: 'secret'; secret: string } | { kind: 'certificate'; path: string };
+  /**
+   * How the app proves itself: its client secret, or a certificate (PEM file) to sign assertions
+   * with; or `user`: the delegated sign-in cached by `defender-alerts login` (`--auth user`).
+   */
+  credential: { kind: 'secret'; secret: string } | { kind: 'certificate'; path: string } | { kind: 'user' };
   /** What token to ask for: v1 `resource=` (siem) or v2 `scope=` (mde, graph). */
   audience: TokenAudience;
   authorityHost: URL;
@@ -204,7 +208,7 @@ function gather(specs: readonly SettingSpec[], flags: Flags, env: Env): Record<s
 }
 
 const SPEC_BY_KEY = new Map<string, SettingSpec>(
-  [...AUTH_SETTINGS, ...PULL_SETTINGS].map((s) => [optionKey(s.flag), s] as const),
+  [...AUTH_SETTINGS, ...PULL_SETTINGS, ...LOGIN_SETTINGS].map((s) => [optionKey(s.flag), s] as const),
 );
 
 function label(key: string): string {
@@ -258,9 +262,20 @@ export function resolveAuthConfig(input: ResolveInput, problems: string[] = []):
   const parsed = z.object(authShape()).safeParse(raw);
   collect(parsed, problems);
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const credential = pickCredential(input.flags, text(raw['clientSecret']), text(raw['certificate']));
+  const asUser = raw['auth'] === 'user';
+  if (asUser) {
+    for (const flag of ['client-secret', 'client-secret-file', 'certificate']) {
+      if (input.flags[optionKey(flag)] !== undefined) problems.push(`--${flag}: not used with --auth user (the cached sign-in is)`);
+    }
+  }
+  // With --auth user a secret or certificate in the environment is simply not used.
+  const credential: AuthConfig['credential'] | undefined = asUser
+    ? { kind: 'user' }
+    : pickCredential(input.flags, text(raw['clientSecret']), text(raw['certificate']));
   if (credential === undefined) {
-    problems.push('--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH): required');
+    problems.push(
+      '--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH): required (or --auth user after defender-alerts login)',
+    );
   }
   if (!parsed.success || problems.length > 0 || credential === undefined) fail(problems);
   const c = parsed.data;
@@ -405,4 +420,50 @@ function apiSpecificProblems(api: string, flags: Flags, p: { pageSize?: number |
     problems.push(`--page-size: Graph answers at most ${GRAPH_MAX_PAGE} alerts a page`);
   }
   return problems;
+}
+
+/** What `login` needs besides the sign-in's identity. */
+export interface LoginConfig extends AuthConfig {
+  deviceCode: boolean;
+  /** Loopback listener port; 0 picks a free one. */
+  redirectPort: number;
+  openBrowser: boolean;
+  /** How long to wait for the user to finish signing in. */
+  waitMs: number;
+}
+
+/**
+ * Resolves what `login` and `logout` need: the identity of a user sign-in (tenant, public client
+ * id, the API's token audience), never a secret.
+ */
+export function resolveLoginConfig(input: ResolveInput): LoginConfig {
+  const problems: string[] = [];
+  const raw = gather(LOGIN_SETTINGS, input.flags, input.env);
+  const parsed = z
+    .object({
+      redirectPort: wholeNumber(0, 65_535).optional(),
+      wait: z
+        .string()
+        .regex(/^\d+$/, 'expected whole seconds, e.g. 300')
+        .transform(Number)
+        .pipe(z.number().int().min(1, 'must be at least 1').max(3600, 'must be at most 3600')),
+    })
+    .safeParse(raw);
+  collect(parsed, problems);
+  let auth: AuthConfig | undefined;
+  try {
+    auth = resolveAuthConfig({ ...input, flags: { ...input.flags, auth: 'user' } }, problems);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+  }
+  const deviceCode = input.flags['deviceCode'] === true;
+  if (deviceCode && input.flags['redirectPort'] !== undefined) problems.push('--redirect-port: not used with --device-code');
+  if (problems.length > 0 || !auth || !parsed.success) fail(problems);
+  return {
+    ...auth,
+    deviceCode,
+    redirectPort: parsed.data.redirectPort ?? 0,
+    openBrowser: input.flags['browser'] !== false,
+    waitMs: parsed.data.wait * 1000,
+  };
 }

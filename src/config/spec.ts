@@ -18,7 +18,7 @@ export interface SettingSpec {
   readonly repeatable?: boolean;
 }
 
-/** Settings shared by every command that signs in (`pull`, `token`). */
+/** Settings shared by every command that signs in (`pull`, `token`; `login`/`logout` take a subset). */
 export const AUTH_SETTINGS = [
   {
     flag: 'api',
@@ -33,6 +33,13 @@ export const AUTH_SETTINGS = [
     env: 'DEFENDER_CLOUD',
     description: 'Microsoft cloud: picks the sign-in host, API hosts and token audiences',
     default: 'public',
+  },
+  {
+    flag: 'auth',
+    arg: '<app|user>',
+    env: 'DEFENDER_AUTH',
+    description: 'app: sign in as the application (client secret or certificate); user: use the sign-in cached by "defender-alerts login"',
+    default: 'app',
   },
   { flag: 'tenant', arg: '<id>', env: 'AZURE_TENANT_ID', description: 'tenant GUID or verified domain (contoso.onmicrosoft.com)' },
   { flag: 'client-id', arg: '<id>', env: 'AZURE_CLIENT_ID', description: 'application (client) id of the app registration' },
@@ -136,6 +143,36 @@ export const PULL_SETTINGS = [
     description: 'with --state: read a long range in windows of this size, saving the state after each',
     default: '1h',
   },
+] as const satisfies readonly SettingSpec[];
+
+// What a user sign-in needs of AUTH_SETTINGS: no secret, no certificate, no API host.
+const USER_SIGN_IN_FLAGS: ReadonlySet<string> = new Set([
+  'api',
+  'cloud',
+  'tenant',
+  'client-id',
+  'resource',
+  'authority-host',
+  'timeout',
+  'max-retries',
+  'log-level',
+  'env-file',
+]);
+
+/** Settings of `login` and `logout` that say which sign-in: tenant, public client id, API (its token audience). */
+export const USER_SIGN_IN_SETTINGS: readonly SettingSpec[] = AUTH_SETTINGS.filter((s) => USER_SIGN_IN_FLAGS.has(s.flag));
+
+/** Settings of `login` only. */
+export const LOGIN_SETTINGS = [
+  { flag: 'device-code', description: 'sign in by entering a code on another device (for machines without a browser)' },
+  { flag: 'redirect-port', arg: '<port>', description: 'port of the local redirect listener on 127.0.0.1 (default: a free one)' },
+  { flag: 'no-browser', description: 'only print the sign-in URL; do not try to open a browser' },
+  { flag: 'wait', arg: '<seconds>', description: 'how long to wait for the sign-in to be completed', default: '300' },
+] as const satisfies readonly SettingSpec[];
+
+/** Settings of `logout` only. */
+export const LOGOUT_SETTINGS = [
+  { flag: 'all', description: 'remove every cached sign-in (the whole token cache file)' },
 ] as const satisfies readonly SettingSpec[];
 
 export type AuthFlag = (typeof AUTH_SETTINGS)[number]['flag'];

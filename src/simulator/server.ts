@@ -4,7 +4,10 @@
  *
  * Routes:
  *   POST /{tenant}/oauth2/token        v1 client credentials (`resource=`)
- *   POST /{tenant}/oauth2/v2.0/token   v2 client credentials (`scope=<resource>/.default`)
+ *   POST /{tenant}/oauth2/v2.0/token   v2 client credentials (`scope=<resource>/.default`); user grants
+ *                                      authorization_code (PKCE), device_code, refresh_token (user-auth.ts)
+ *   GET  /{tenant}/oauth2/v2.0/authorize   user sign-in: auto-approves, 302 to the loopback redirect_uri
+ *   POST /{tenant}/oauth2/v2.0/devicecode  device code sign-in (approve: POST /_sim/device/approve)
  *   GET  /api/alerts                   by the token's audience: the SIEM API (`sinceTimeUtc`, `untilTimeUtc`,
  *                                      `ago`, `limit`, …) or the Defender for Endpoint alerts API (OData)
  *   GET  /v1.0/security/alerts_v2      Microsoft Graph alerts_v2 (OData; Graph tokens only)
@@ -12,6 +15,7 @@
  *   POST /_sim/faults, DELETE /_sim/faults   script failures (simulator only)
  *   POST /_sim/alerts                  add alerts (JSON array) (simulator only)
  *   POST /_sim/update                  `{"alertId"}`: re-process an alert now (simulator only)
+ *   POST /_sim/device/approve, /_sim/device/decline   `{"user_code"}`: finish a device sign-in (simulator only)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -43,6 +47,7 @@ import { SlidingWindowLimit } from './rate-limit.js';
 import { SimulatorStats, type RecordedRequest, type SimulatorRoute } from './stats.js';
 import { AlertStore, InvalidQueryError } from './store.js';
 import { TokenRegistry } from './tokens.js';
+import { USER_GRANTS, UserAuthority } from './user-auth.js';
 
 export interface SimulatorOptions {
   /** Interface to listen on (default 127.0.0.1). */
@@ -76,6 +81,8 @@ export interface SimulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Serve Microsoft's published example alerts among the initial ones (default true). */
   includeExamples?: boolean;
+  /** Polling interval the device code endpoint asks for, in seconds (default 5, as Entra ID). */
+  deviceIntervalSeconds?: number;
   /** Clock (default: the system clock). */
   now?: () => Date;
 }
@@ -104,6 +111,14 @@ export interface Simulator {
   store: AlertStore;
   stats: SimulatorStats;
   faults: FaultQueue;
+  /** Approves the device sign-in showing `userCode` (as the user would in a browser); false if none is pending. */
+  approveDevice(userCode: string): boolean;
+  /** Declines the device sign-in showing `userCode`; false if none is pending. */
+  declineDevice(userCode: string): boolean;
+  /** The next browser sign-in is declined by the user (a redirect with error=access_denied). */
+  declineNextSignIn(): void;
+  /** Revokes every refresh token issued so far (the next refresh gets invalid_grant). */
+  revokeRefreshTokens(): void;
   close(): Promise<void>;
 }
 
@@ -130,6 +145,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const stats = new SimulatorStats();
   const faults = new FaultQueue();
   const tokens = new TokenRegistry();
+  const userAuth = new UserAuthority({
+    issue: (resource, seconds, at) => tokens.issue(resource, seconds, at),
+    lifetimeSeconds,
+    ...(opts.deviceIntervalSeconds === undefined ? {} : { deviceIntervalSeconds: opts.deviceIntervalSeconds }),
+  });
   const clientCert = await simulatorClientCertificate();
   const assertions = new ClientAssertionVerifier(clientCert.certPem);
   const failRng = createRng(hashSeed(seed, 0xfa11));
@@ -193,6 +213,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       sendJson(res, e.status, entraErrorBody(e, ids), { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache' });
     if (req.method !== 'POST') return sendError(POST_ONLY);
     const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
+    const origin = `${useHttps ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+    const userForm = new URLSearchParams(isForm ? body : '');
+    if (version === 'v2' && USER_GRANTS.has(userForm.get('grant_type') ?? '')) {
+      const answer = userAuth.token(tenant, userForm, origin, ids.now);
+      if (!answer.ok) return sendError(answer.error);
+      return sendJson(res, 200, answer.body, { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
+    }
     // A client assertion's `aud` must be the URL this request came to: scheme, Host header, path.
     const tokenUrl = `${useHttps ? 'https' : 'http'}://${req.headers.host ?? ''}${(req.url ?? '').split('?')[0] ?? ''}`;
     const check = checkTokenRequest({
@@ -210,6 +237,29 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       tokenResponseBody(version, { accessToken, resource: check.resource, lifetimeSeconds, now: ids.now }),
       { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
     );
+  };
+
+  /** GET …/authorize (a browser) and POST …/devicecode: the start of a user sign-in. */
+  const handleUserStart = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, tenant: string, endpoint: string): Promise<void> => {
+    const body = await readBody(req);
+    if (await applyFault(req, res, record(req).fault as Fault | undefined)) return;
+    const at = now();
+    const ids = { traceId: randomUUID(), correlationId: headerValue(req, 'client-request-id') ?? randomUUID(), now: at };
+    const origin = `${useHttps ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+    if (endpoint === 'authorize') {
+      const answer = userAuth.authorize(tenant, url.searchParams, at);
+      if (answer.ok) {
+        res.writeHead(302, { location: answer.location, 'cache-control': 'no-store' }).end();
+        return;
+      }
+      // A bad client or redirect URI is shown to the user, never sent to that URI (RFC 6749 §4.1.2.1).
+      return sendJson(res, answer.error.status, entraErrorBody(answer.error, ids));
+    }
+    if (req.method !== 'POST') return sendJson(res, 400, entraErrorBody(POST_ONLY, ids));
+    const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
+    const answer = userAuth.deviceCode(tenant, new URLSearchParams(isForm ? body : ''), `${origin}/_sim/device`, at);
+    if (!answer.ok) return sendJson(res, answer.error.status, entraErrorBody(answer.error, ids));
+    sendJson(res, 200, answer.body, { 'cache-control': 'no-store' });
   };
 
   const handleAlerts = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
@@ -334,6 +384,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           store.add(alerts as SiemAlert[]);
           return sendJson(res, 200, { added: alerts.length });
         }
+        case 'POST /_sim/device/approve':
+        case 'POST /_sim/device/decline': {
+          const { user_code: code } = JSON.parse(body) as { user_code?: unknown };
+          if (typeof code !== 'string') throw new Error('the body must be {"user_code": "..."}');
+          const done = key.endsWith('approve') ? userAuth.approveDevice(code) : userAuth.declineDevice(code);
+          return done ? sendJson(res, 200, { user_code: code }) : sendJson(res, 404, apiError(404, `No pending device sign-in with the code ${code}.`));
+        }
         case 'POST /_sim/update': {
           const { alertId } = JSON.parse(body) as { alertId?: unknown };
           if (typeof alertId !== 'string') throw new Error('the body must be {"alertId": "..."}');
@@ -370,8 +427,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const entry = record(req);
     res.on('finish', () => (entry.status = res.statusCode));
     const token = TOKEN_PATH.exec(url.pathname);
+    const userStart = USER_START_PATH.exec(url.pathname);
     const work =
-      entry.route === 'alerts'
+      userStart?.[1] && userStart[2]
+        ? handleUserStart(req, res, url, decodeURIComponent(userStart[1]), userStart[2])
+        : entry.route === 'alerts'
         ? handleAlerts(req, res, url)
         : entry.route === 'token' && token?.[1]
           ? handleToken(req, res, decodeURIComponent(token[1]), token[2] ? 'v2' : 'v1')
@@ -444,6 +504,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     store,
     stats,
     faults,
+    approveDevice: (code) => userAuth.approveDevice(code),
+    declineDevice: (code) => userAuth.declineDevice(code),
+    declineNextSignIn: () => userAuth.declineNextSignIn(),
+    revokeRefreshTokens: () => userAuth.revokeRefreshTokens(),
     close: async () => {
       closing.abort();
       await new Promise<void>((resolve) => {
@@ -483,12 +547,15 @@ export function describeSimulator(sim: Simulator): Record<string, string> {
 // `/{tenant}/oauth2/token` and `/{tenant}/oauth2/v2.0/token`
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/;
 
+// `/{tenant}/oauth2/v2.0/authorize` and `/{tenant}/oauth2/v2.0/devicecode`: where a user sign-in starts.
+const USER_START_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/(authorize|devicecode)\/?$/;
+
 // Microsoft Graph's alerts_v2 collection, under the same origin as everything else.
 const GRAPH_ALERTS_PATH = '/v1.0/security/alerts_v2';
 
 function routeOf(path: string): SimulatorRoute {
   if (path === '/api/alerts' || path === GRAPH_ALERTS_PATH) return 'alerts';
-  if (TOKEN_PATH.test(path)) return 'token';
+  if (TOKEN_PATH.test(path) || USER_START_PATH.test(path)) return 'token';
   if (path.startsWith('/_sim/')) return 'sim';
   return 'unknown';
 }
@@ -507,6 +574,7 @@ function validate(opts: SimulatorOptions): void {
   check(whole(opts.mdeCallsPerMinute, 1), 'mdeCallsPerMinute must be a whole number >= 1');
   check(whole(opts.latencyMs, 0), 'latencyMs must be a whole number >= 0');
   check(whole(opts.tokenLifetimeSeconds, 1), 'tokenLifetimeSeconds must be a whole number >= 1');
+  check(whole(opts.deviceIntervalSeconds, 0), 'deviceIntervalSeconds must be a whole number >= 0');
   check(opts.windowHours === undefined || (Number.isFinite(opts.windowHours) && opts.windowHours > 0), 'windowHours must be > 0');
   if (problems.length > 0) throw new UsageError(`invalid simulator options: ${problems.join('; ')}`);
 }
