@@ -5,10 +5,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { processIo, run } from './cli.js';
 
-// undici parses HTTP with llhttp compiled to WebAssembly; V8's optimising tier compiles it a second
-// time, which costs ~30 MB of peak memory for no measurable speed here (BENCHMARKS.md): the baseline
-// compiler alone is enough. Set before undici is first imported (it is loaded lazily).
+// Memory must stay flat however many alerts stream through (issue #4; numbers in BENCHMARKS.md):
+// - undici parses HTTP with llhttp compiled to WebAssembly; V8's optimising tier compiles it a
+//   second time, ~30 MB of peak memory for no measurable speed: the baseline compiler is enough.
+//   Set before undici is first imported (it is loaded lazily).
+// - V8 otherwise grows its young generation to its maximum under our allocation rate (+50 MB at a
+//   million alerts); optimising for size keeps the heap small for ~5% more CPU.
 setFlagsFromString('--liftoff-only');
+setFlagsFromString('--optimize-for-size');
 import { redactSecrets } from './log.js';
 
 // A reader that goes away (`defender-alerts pull --help | head`) is not an error. The alert sink

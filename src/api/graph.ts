@@ -1,6 +1,6 @@
 /**
  * Microsoft Graph `security/alerts_v2` (API-NOTES §3): `$filter` on `lastUpdateDateTime`, ordered
- * ascending, `$top` ≤ 1000. A long backlog is paged by time boundary — the next page asks from the
+ * ascending (descending for `--limit`: the most recent n), `$top` ≤ 1000. A long backlog is paged by time boundary — the next page asks from the
  * last alert's `lastUpdateDateTime` — rather than by `$skip`, which Graph caps at 500. A 206 answer
  * with `Warning: 199` is partial (a provider failed): it is retried and never taken as complete.
  */
@@ -27,16 +27,22 @@ function quote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** A page's URL: alerts updated in [since, until] (since as a time or an exclusive-free cursor), oldest first. */
-export function buildGraphUrl(options: GraphOptions, query: AlertQuery, from: string | undefined, top: number): URL {
+/**
+ * A page's URL: alerts updated in [since, until], oldest first — or, for `--limit`, newest first
+ * (the most recent n, as the SIEM API's `limit` means). `cursor` moves the near bound.
+ */
+export function buildGraphUrl(options: GraphOptions, query: AlertQuery, cursor: string | undefined, top: number, newestFirst = false): URL {
   const url = new URL(`${options.baseUrl.href.replace(/\/+$/, '')}/v1.0/security/alerts_v2`);
   const filters: string[] = [];
-  const since = from ?? (query.since ? query.since.toISOString() : undefined);
-  if (since) filters.push(`lastUpdateDateTime ge ${since}`);
-  if (query.until) filters.push(`lastUpdateDateTime le ${query.until.toISOString()}`);
+  const since = query.since?.toISOString();
+  const until = query.until?.toISOString();
+  const lower = newestFirst ? since : (cursor ?? since);
+  const upper = newestFirst ? (cursor ?? until) : until;
+  if (lower) filters.push(`lastUpdateDateTime ge ${lower}`);
+  if (upper) filters.push(`lastUpdateDateTime le ${upper}`);
   if (options.serviceSource) filters.push(`serviceSource eq ${quote(options.serviceSource)}`);
   if (filters.length > 0) url.searchParams.set('$filter', filters.join(' and '));
-  url.searchParams.set('$orderby', 'lastUpdateDateTime asc');
+  url.searchParams.set('$orderby', `lastUpdateDateTime ${newestFirst ? 'desc' : 'asc'}`);
   url.searchParams.set('$top', String(top));
   return url;
 }
@@ -69,8 +75,11 @@ export class GraphSource implements AlertSource {
     let atCursor = new Set<string>();
     let url: URL | undefined;
     const topFor = () => (query.limit !== undefined ? Math.min(query.limit - total, this.#options.pageSize) : this.#options.pageSize);
+    // --limit asks for the most recent n (as the SIEM API's limit does): page backwards in time.
+    const newestFirst = query.limit !== undefined;
+    const beyond = (time: string, mark: string) => (newestFirst ? time < mark : time > mark);
     try {
-      url = buildGraphUrl(this.#options, query, cursor, topFor());
+      url = buildGraphUrl(this.#options, query, cursor, topFor(), newestFirst);
       const origin = url;
       while (url) {
         const page: PageResult<GraphAlert> = { alerts: [], size: 0, nextLink: undefined };
@@ -85,11 +94,11 @@ export class GraphSource implements AlertSource {
         if (!full && !page.nextLink) return;
         const last = page.alerts.at(-1);
         const lastTime = last ? normalizeTimestamp(last.lastUpdateDateTime) : undefined;
-        if (fresh > 0 && last && lastTime !== undefined && (cursor === undefined || lastTime > (normalizeTimestamp(cursor) ?? ''))) {
+        if (fresh > 0 && last && lastTime !== undefined && (cursor === undefined || beyond(lastTime, normalizeTimestamp(cursor) ?? ''))) {
           // Time-boundary paging: continue from the last alert's time, skipping what we have there.
           cursor = last.lastUpdateDateTime;
           atCursor = new Set(page.alerts.filter((a) => a.lastUpdateDateTime === cursor).map((a) => `${a.id}|${a.lastUpdateDateTime}`));
-          url = buildGraphUrl(this.#options, query, cursor, topFor());
+          url = buildGraphUrl(this.#options, query, cursor, topFor(), newestFirst);
         } else if (page.nextLink) {
           // A whole page at one instant: only Graph's own link can move past it.
           url = sameOriginLink(page.nextLink, origin);
