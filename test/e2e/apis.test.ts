@@ -66,6 +66,26 @@ describe.each(['siem', 'mde', 'graph'] as const)('--api %s', (api) => {
   });
 });
 
+describe('--limit', () => {
+  it('graph: the most recent n alerts, across pages, as the SIEM API\'s limit means', async () => {
+    const all = await runCli(['pull', '--api', 'graph', '--since', '3h', '--format', 'ndjson'], { env: simEnv(sim) });
+    const newest = records(all, 'ndjson')
+      .map((a) => ({ id: String(a['id']), t: String(a['lastUpdateDateTime']) }))
+      .sort((a, b) => (a.t < b.t ? 1 : a.t > b.t ? -1 : 0))
+      .slice(0, 7)
+      .map((a) => a.id);
+    const limited = await runCli(['pull', '--api', 'graph', '--since', '3h', '--limit', '7', '--page-size', '3', '--format', 'ndjson'], { env: simEnv(sim) });
+    expect(limited.code).toBe(0);
+    expect(records(limited, 'ndjson').map((a) => String(a['id'])).sort()).toEqual([...newest].sort());
+  });
+
+  it('mde: at most n alerts', async () => {
+    const limited = await runCli(['pull', '--api', 'mde', '--since', '3h', '--limit', '4', '--format', 'ndjson'], { env: simEnv(sim) });
+    expect(limited.code).toBe(0);
+    expect(records(limited, 'ndjson')).toHaveLength(4);
+  });
+});
+
 describe('--schema siem', () => {
   it.each(['mde', 'graph'])('maps --api %s alerts onto the 50 SIEM fields, in order', async (api) => {
     const result = await runCli(['pull', '--api', api, '--since', '3h', '--schema', 'siem', '--format', 'ndjson'], { env: simEnv(sim) });
