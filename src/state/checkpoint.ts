@@ -42,6 +42,8 @@ export class Checkpoint {
   #recentSince: string | undefined;
   /** Alerts older than this are taken as delivered in this run (see startFrom). */
   #learnBefore: string | undefined;
+  /** The first run's start: no run needs to read before it. */
+  #origin: string | undefined;
 
   constructor(identity: StateIdentity, previous: State | undefined, overlapMs: number) {
     this.#identity = identity;
@@ -49,6 +51,7 @@ export class Checkpoint {
     this.#readUntil = previous?.readUntil;
     this.#latestAlert = previous?.latestAlert ?? null;
     this.#recentSince = previous?.recentSince;
+    this.#origin = previous?.origin;
     for (const key of previous?.recent ?? []) this.#delivered.add(key);
   }
 
@@ -62,9 +65,13 @@ export class Checkpoint {
   startFrom(firstSince: Date): { since: Date; clamped: boolean } {
     if (this.#readUntil === undefined || this.#recentSince === undefined) {
       this.#recentSince ??= timestampOf(firstSince);
+      this.#origin ??= timestampOf(firstSince);
       return { since: firstSince, clamped: false };
     }
-    const wanted = timestampOf(new Date(dateOf(this.#readUntil).getTime() - this.#overlapMs));
+    let wanted = timestampOf(new Date(dateOf(this.#readUntil).getTime() - this.#overlapMs));
+    // Nothing before the first run's --since was ever in scope: an overlap reaching further back
+    // (a first run with --since 5m and the 10m default) has nothing to catch there.
+    if (this.#origin !== undefined && wanted < this.#origin) wanted = this.#origin;
     if (wanted >= this.#recentSince) return { since: dateOf(wanted), clamped: false };
     this.#learnBefore = this.#recentSince;
     this.#recentSince = wanted;
@@ -108,6 +115,7 @@ export class Checkpoint {
       readUntil,
       latestAlert: this.#latestAlert,
       recentSince: this.#recentSince ?? readUntil,
+      ...(this.#origin === undefined ? {} : { origin: this.#origin }),
       recent: [...this.#delivered],
       updatedAt: now.toISOString(),
     };

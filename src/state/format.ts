@@ -38,6 +38,8 @@ export const StateSchema = z.object({
    * (normally `readUntil − overlap`); a later run never reads from before it, or it could repeat.
    */
   recentSince: Timestamp,
+  /** Where the first run started (its --since): nothing before it was ever asked for. */
+  origin: Timestamp.optional(),
   /** Keys (`FullId|LastProcessedTimeUtc`) of alerts delivered since `recentSince`: not repeated. */
   recent: z.array(z.string()),
   updatedAt: z.string(),

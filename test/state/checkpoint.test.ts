@@ -130,3 +130,15 @@ describe('state file format', () => {
     expect(!result.ok && result.reason).toContain(reason);
   });
 });
+
+describe('Checkpoint origin', () => {
+  it('does not reach before the first run\'s --since, and says nothing about it', () => {
+    const first = new Checkpoint(identity, undefined, 10 * MIN);
+    first.startFrom(new Date('2024-05-01T09:55:00Z')); // --since 5m with a 10m overlap
+    first.readTo(new Date('2024-05-01T10:00:00Z'));
+    const state = first.state(new Date());
+    expect(state.origin).toBe('2024-05-01T09:55:00.0000000Z');
+    const next = new Checkpoint(identity, state, 10 * MIN);
+    expect(next.startFrom(new Date(0))).toEqual({ since: new Date('2024-05-01T09:55:00.000Z'), clamped: false });
+  });
+});
