@@ -15,7 +15,7 @@ Exit codes:
   0   success (also when the reader closes the pipe early, e.g. | head)
   1   internal error (a bug: please report it with the printed stack)
   2   usage or configuration error (bad flag, missing tenant, unreadable secret file)
-  3   authentication failed (Entra ID rejected the credentials, or the API answered 401)
+  3   authentication failed (Entra ID rejected the credentials or the sign-in, or the API answered 401)
   4   forbidden (the API answered 403: permissions, tenant state)
   5   the service failed (5xx or 429 after all retries; SIEM API retired or moved)
   6   network failure or timeout (DNS, connect, TLS, proxy, stalled response)
@@ -91,7 +91,7 @@ export function buildProgram(io: CommandIo): Command {
     .addHelpText('after', EXIT_CODES_HELP);
 
   addSettings(
-    program.command('pull').description('fetch alerts (SIEM alert-export API) and write them to stdout or --output'),
+    program.command('pull').description('fetch alerts (--api siem, mde or graph) and write them, validated, to stdout or --output'),
     [...AUTH_SETTINGS, ...PULL_SETTINGS],
   )
     .addHelpText('after', `${PULL_EXAMPLES}${EXIT_CODES_HELP}`)
