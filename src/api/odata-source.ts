@@ -3,26 +3,16 @@
  * alerts of its `value` as they arrive, validate each, and go on to the next page. Which page comes
  * next is each API's own business (`nextPage`): MDE follows `@odata.nextLink`, Graph pages by time.
  */
-import type { Dispatcher } from 'undici';
-import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { CachedCredential } from '../auth/token-cache.js';
 import { AuthError, ForbiddenError, ServiceError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { withRetries } from '../http/retry-loop.js';
-import type { RetryPolicy } from '../http/retry.js';
 import { send } from '../http/send.js';
 import { ODataPageSplitter } from '../json/odata-page.js';
 import { AlertGate } from './alert-gate.js';
-import type { AlertRecord, InvalidAlert } from './source.js';
+import type { AlertRecord, SourceContext } from './source.js';
 
-export interface ODataContext {
-  credential: CachedCredential;
-  dispatcher: Dispatcher;
-  retry: RetryPolicy;
-  timeoutMs: number;
-  log: Logger;
-  onInvalid: (invalid: InvalidAlert) => void;
+export interface ODataContext extends SourceContext {
   /** Waits before each request when the API has a documented rate limit (MDE). */
   pace?: (signal?: AbortSignal) => Promise<void>;
 }

@@ -3,20 +3,16 @@
  * answering one bare JSON array of flat detections. Retired by Microsoft (deprecated 2023-12-31);
  * when it is gone we say so and point to the successor APIs.
  */
-import type { Dispatcher } from 'undici';
-import type { Logger } from 'pino';
 import { SiemAlertSchema, type SiemAlert } from '../alert/siem-schema.js';
 import type { AlertQuery } from '../config/resolve.js';
 import { AuthError, ForbiddenError, NetworkError, ServiceError } from '../errors.js';
 import { HttpStatusError, TransportError } from '../http/errors.js';
 import { withRetries } from '../http/retry-loop.js';
-import type { RetryPolicy } from '../http/retry.js';
 import { send } from '../http/send.js';
 import { JsonArraySplitter } from '../json/array-splitter.js';
 import { formatUtc } from '../time.js';
-import type { CachedCredential } from '../auth/token-cache.js';
 import { AlertGate } from './alert-gate.js';
-import type { AlertRecord, AlertSource, InvalidAlert } from './source.js';
+import type { AlertRecord, AlertSource, SourceContext } from './source.js';
 
 const RETIREMENT =
   'Microsoft retired the SIEM API (deprecated 31 Dec 2023); if your tenant no longer has it, use --api graph (Microsoft Graph security/alerts_v2, the recommended successor; add --schema siem to keep this layout) or --api mde';
@@ -40,15 +36,8 @@ export function siemKey(alert: SiemAlert): string {
   return `${alert.FullId || alert.AlertId}|${alert.LastProcessedTimeUtc}`;
 }
 
-export interface SiemSourceOptions {
+export interface SiemSourceOptions extends SourceContext {
   baseUrl: URL;
-  credential: CachedCredential;
-  dispatcher: Dispatcher;
-  retry: RetryPolicy;
-  /** Only for messages: the dispatcher enforces it. */
-  timeoutMs: number;
-  log: Logger;
-  onInvalid: (invalid: InvalidAlert) => void;
 }
 
 /** Maps what the exporter answered to the error a user can act on. */

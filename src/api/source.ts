@@ -2,7 +2,11 @@
  * The interface every alert API implements. The SIEM API is the first; the Defender for Endpoint
  * alerts API and Graph alerts_v2 plug in beside it (issue: "Beyond the SIEM API").
  */
+import type { Dispatcher } from 'undici';
+import type { Logger } from 'pino';
+import type { CachedCredential } from '../auth/token-cache.js';
 import type { AlertQuery } from '../config/resolve.js';
+import type { RetryPolicy } from '../http/retry.js';
 
 /** One validated alert, carried as the bytes the API sent so output never changes a value. */
 export interface AlertRecord {
@@ -33,4 +37,15 @@ export interface AlertSource {
    * key twice within one call, even when a request is retried after part of an answer arrived.
    */
   fetch(query: AlertQuery, signal?: AbortSignal): AsyncIterable<AlertRecord>;
+}
+
+/** What every source needs to make its requests: shared by the SIEM and OData sources. */
+export interface SourceContext {
+  credential: CachedCredential;
+  dispatcher: Dispatcher;
+  retry: RetryPolicy;
+  /** Only for messages: the dispatcher enforces it. */
+  timeoutMs: number;
+  log: Logger;
+  onInvalid: (invalid: InvalidAlert) => void;
 }

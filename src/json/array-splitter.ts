@@ -45,7 +45,6 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
 const BOM = [0xef, 0xbb, 0xbf];
 
 // Where we are in the top-level array.

@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SiemAlert } from '../../src/simulator/alert-types.js';
 import { startSimClient, v1Form, type SimClient } from './sim-client.js';

@@ -4,48 +4,13 @@ import { describe, expect, it } from 'vitest';
 
 import { SiemAlertSchema } from '../../src/alert/siem-schema.js';
 import { formatPath, validateAlert } from '../../src/alert/validate.js';
+import { MSDOCS_EXAMPLE_2017 } from '../../src/simulator/msdocs-examples.js';
 
 const FIXTURE = new URL('../fixtures/siem-api-alerts-msdocs.json', import.meta.url);
 const documented: Record<string, unknown>[] = JSON.parse(readFileSync(FIXTURE, 'utf8'));
 
-/** The 2017 documentation example's style: `null` for absent values, `IoaDefinitiondId` (sic). */
-const ALERT_2017 = {
-  AlertTime: '2017-01-23T07:32:54.1861171Z',
-  ComputerDnsName: 'desktop-bvccckk',
-  AlertTitle: 'Suspicious PowerShell commandline',
-  Category: 'SuspiciousActivity',
-  Severity: 'Medium',
-  AlertId: '636207535742330111_-1114309685',
-  Actor: null,
-  LinkToWDATP: 'https://securitycenter.windows.com/alert/636207535742330111_-1114309685',
-  IocName: null,
-  IocValue: null,
-  CreatorIocName: null,
-  CreatorIocValue: null,
-  Sha1: '69484ca722b4285a234896a2e31707cbedc59ef9',
-  FileName: 'powershell.exe',
-  FilePath: 'C:\\Windows\\SysWOW64\\WindowsPowerShell\\v1.0',
-  IpAddress: null,
-  Url: null,
-  IoaDefinitiondId: '7f1c3609-a3ff-40e2-995b-c01770161d68',
-  UserName: null,
-  AlertPart: 0,
-  FullId: '636207535742330111_-1114309685:9DE735BA9FF87725E392C6DFBEB2AF279035CDE229FCC00D28C0F3242C5A50AF',
-  LastProcessedTimeUtc: '2017-01-23T11:33:45.0760449Z',
-  ThreatCategory: null,
-  ThreatFamily: null,
-  ThreatName: null,
-  RemediationAction: null,
-  RemediationIsSuccess: null,
-  Source: 'Windows Defender ATP',
-  Md5: null,
-  Sha256: null,
-  WasExecutingWhileDetected: null,
-  UserDomain: null,
-  LogOnUsers: null,
-  MachineDomain: null,
-  MachineName: 'desktop-bvccckk',
-};
+/** Microsoft's 2017 documentation example (the seed's): `null` for absent values, `IoaDefinitiondId` (sic). */
+const ALERT_2017 = { ...MSDOCS_EXAMPLE_2017 };
 
 /** A real 2018 answer's style: empty values simply left out. */
 const ALERT_SPARSE = {
