@@ -9,7 +9,7 @@
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config/resolve.js';
-import { scrubSecrets } from './http/redact.js';
+import { redactSecrets } from './secrets.js';
 
 export type { Logger };
 
@@ -40,23 +40,6 @@ export const REDACT_PATHS = [
   '*.headers.authorization',
   '*.headers.Authorization',
 ];
-
-/** The secret values of this process (client secret, access tokens); see {@link registerSecret}. */
-const SECRETS = new Set<string>();
-
-/**
- * Marks a value that no log line (and no final error line, see main.ts) may ever contain. Called
- * by the credential for the client secret and for every token it receives.
- */
-export function registerSecret(value: string): void {
-  // Shorter values would censor ordinary words; no real secret or token is that short.
-  if (value.length >= 8) SECRETS.add(value);
-}
-
-/** `text` with every registered secret replaced by `[redacted]`. */
-export function redactSecrets(text: string): string {
-  return SECRETS.size === 0 ? text : scrubSecrets(text, [...SECRETS]);
-}
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 

@@ -13,7 +13,7 @@ import { processIo, run } from './cli.js';
 //   million alerts); optimising for size keeps the heap small for ~5% more CPU.
 setFlagsFromString('--liftoff-only');
 setFlagsFromString('--optimize-for-size');
-import { redactSecrets } from './log.js';
+import { redactSecrets } from './secrets.js';
 
 // A reader that goes away (`defender-alerts pull --help | head`) is not an error. The alert sink
 // turns EPIPE into a quiet stop itself; this keeps other writes (help, version) from crashing.

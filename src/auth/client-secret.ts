@@ -12,7 +12,7 @@ import { retrying } from '../http/retry-loop.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { send } from '../http/send.js';
 import { AuthError } from '../errors.js';
-import { registerSecret } from '../log.js';
+import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import type { AccessToken, TokenCredential } from './token.js';
 import type { TokenAudience } from '../api/endpoints.js';

@@ -9,7 +9,7 @@ import { AuthError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { retrying } from '../http/retry-loop.js';
 import { send } from '../http/send.js';
-import { registerSecret } from '../log.js';
+import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import { postTokenForm, signInScope, v2Url, type EntraDeps, type UserTokens } from './user-credential.js';
 

@@ -12,7 +12,7 @@ import { HttpStatusError } from '../http/errors.js';
 import { retrying } from '../http/retry-loop.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { send } from '../http/send.js';
-import { registerSecret } from '../log.js';
+import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import { parseTokenResponse, tokenUrl } from './client-secret.js';
 import type { AccessToken, TokenCredential } from './token.js';
