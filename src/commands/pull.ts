@@ -11,6 +11,11 @@ import type { Logger } from '../log.js';
 import { buildContext, type CommandIo } from './context.js';
 import { runStatefulPull } from './pull-state.js';
 
+/** How many alerts failed validation so far in this run. */
+export interface InvalidCount {
+  count: number;
+}
+
 export interface PullResult {
   written: number;
   invalid: number;
@@ -23,7 +28,7 @@ export interface PullResult {
 export async function runPull(
   config: PullConfig,
   source: AlertSource,
-  invalid: InvalidAlert[],
+  invalid: InvalidCount,
   io: Pick<CommandIo, 'stdout' | 'signal' | 'now'>,
   log: Logger,
 ): Promise<PullResult> {
@@ -38,21 +43,21 @@ export async function runPull(
     await (io.signal.aborted ? sink.finish() : sink.abort());
     if (err instanceof OutputClosedError) {
       log.debug('the reader closed the output; stopping');
-      return { written: sink.count, invalid: invalid.length };
+      return { written: sink.count, invalid: invalid.count };
     }
     throw err;
   }
-  log.info({ alerts: sink.count, invalid: invalid.length, output: config.output ?? 'stdout' }, 'pull complete');
+  log.info({ alerts: sink.count, invalid: invalid.count, output: config.output ?? 'stdout' }, 'pull complete');
   failOnInvalid(invalid, sink.count);
   return { written: sink.count, invalid: 0 };
 }
 
 /** Invalid alerts fail the run (exit 65) once every valid alert was written. */
-function failOnInvalid(invalid: InvalidAlert[], written: number): void {
-  if (invalid.length === 0) return;
+function failOnInvalid(invalid: InvalidCount, written: number): void {
+  if (invalid.count === 0) return;
   throw new DataError(
     'INVALID_ALERTS',
-    `${invalid.length} alert(s) failed validation and were not written; ${written} valid alert(s) were written`,
+    `${invalid.count} alert(s) failed validation and were not written; ${written} valid alert(s) were written`,
     { hint: 'each invalid alert is described in the log above; please report it if the API changed' },
   );
 }
@@ -60,9 +65,10 @@ function failOnInvalid(invalid: InvalidAlert[], written: number): void {
 export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResult> {
   const ctx = await buildContext(flags, io, resolvePullConfig);
   const { config, log } = ctx;
-  const invalid: InvalidAlert[] = [];
+  // Each invalid alert is logged as it is found; only the count is kept (memory stays flat).
+  const invalid: InvalidCount = { count: 0 };
   const onInvalid = (report: InvalidAlert): void => {
-    invalid.push(report);
+    invalid.count++;
     log.error(
       { alertId: report.alertId ?? null, index: report.index, problems: report.problems },
       `invalid alert ${report.alertId ?? `#${report.index}`}: ${report.problems.join('; ')}`,
@@ -72,7 +78,7 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
   try {
     if (config.state === undefined) return await runPull(config, source, invalid, io, log);
     const result = await runStatefulPull(config, config.state, source, io, log);
-    log.info({ alerts: result.written, windows: result.windows, invalid: invalid.length, state: config.state.path }, 'pull complete');
+    log.info({ alerts: result.written, windows: result.windows, invalid: invalid.count, state: config.state.path }, 'pull complete');
     failOnInvalid(invalid, result.written);
     return { written: result.written, invalid: 0 };
   } finally {
