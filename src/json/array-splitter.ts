@@ -64,8 +64,9 @@ const QUOTED_CHARS = 40;
 /**
  * A byte-level state machine over one top-level JSON array.
  *
- * `push()` returns every element completed by the chunk, each a fresh Buffer with the whitespace
- * between tokens removed (so an element always fits on one NDJSON line). Errors are
+ * `push()` returns every element completed by the chunk, each a Buffer with the whitespace between
+ * tokens removed (so an element always fits on one NDJSON line): a view of the chunk when the
+ * element came compact and in one piece, else a new Buffer joining its pieces. Errors are
  * {@link DataError}s with code `NOT_AN_ARRAY`, `MALFORMED`, `TOO_LARGE`, `TRUNCATED` or
  * `TRAILING_DATA`. When a chunk completes elements before an error, those elements are returned
  * and the error is thrown by the next call, so no complete alert is lost.
@@ -82,7 +83,8 @@ export class JsonArraySplitter {
   /** How many bytes of a UTF-8 byte order mark opened the answer. */
   private bomBytes = 0;
 
-  // The element in progress: slices of the chunks seen so far, copied once when it completes.
+  // The element in progress: slices of the chunks seen so far, joined (copied) when it completes
+  // only if there are several.
   private parts: Buffer[] = [];
   private partsBytes = 0;
   /** Open brackets of the element in progress (only the first maxDepth levels). */
@@ -382,8 +384,10 @@ export class JsonArraySplitter {
   }
 
   private emit(out: Buffer[], next: number): void {
-    // Buffer.concat copies even a single part, so the element never pins the network chunk.
-    out.push(Buffer.concat(this.parts, this.partsBytes));
+    // An element that came in one piece (compact JSON within one network chunk, the common case)
+    // is handed on as a view of the chunk: no copy. It pins the chunk only until the sink has
+    // written it, which is at most one batch later; pieces from several chunks are joined.
+    out.push(this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsBytes));
     this.parts = [];
     this.partsBytes = 0;
     this.elements++;
