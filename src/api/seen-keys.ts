@@ -14,7 +14,7 @@
  * distinct alert is mistaken for a written one is about n² / 2⁶⁴ (3·10⁻⁸ for a million).
  */
 
-const BLOCK_HASHES = 64 * 1024; // hashes per block: 512 KiB
+const BLOCK_HASHES = 64 * 1024; // hashes per block: 512 KiB (two 32-bit halves each)
 
 /** Two independent 32-bit hashes of `key` (FNV-1a variants with murmur3's finaliser). */
 export function hash64(key: string): [number, number] {
@@ -44,9 +44,10 @@ function combine([hi, lo]: [number, number]): bigint {
 }
 
 export class SeenKeys {
-  readonly #blocks: BigUint64Array[] = [];
+  /** Hash halves, appended: hi in even slots, lo in odd ones (no BigInt per alert on the hot path). */
+  readonly #blocks: Uint32Array[] = [];
   #size = 0;
-  /** Sorted copy of the blocks, built by the first lookup. */
+  /** Sorted 64-bit hashes, built by the first lookup. */
   #index: BigUint64Array | undefined;
   /** Hashes added after the index was built. */
   readonly #late = new Set<bigint>();
@@ -57,14 +58,17 @@ export class SeenKeys {
 
   /** Remembers `key`. */
   add(key: string): void {
-    const hash = combine(hash64(key));
+    const [hi, lo] = hash64(key);
     if (this.#index !== undefined) {
+      const hash = combine([hi, lo]);
       if (!this.#late.has(hash) && !this.#indexed(hash)) this.#late.add(hash);
       return;
     }
     const slot = this.#size % BLOCK_HASHES;
-    if (slot === 0) this.#blocks.push(new BigUint64Array(BLOCK_HASHES));
-    (this.#blocks[this.#blocks.length - 1] as BigUint64Array)[slot] = hash;
+    if (slot === 0) this.#blocks.push(new Uint32Array(BLOCK_HASHES * 2));
+    const block = this.#blocks[this.#blocks.length - 1] as Uint32Array;
+    block[slot * 2] = hi;
+    block[slot * 2 + 1] = lo;
     this.#size++;
   }
 
@@ -90,11 +94,10 @@ export class SeenKeys {
 
   #buildIndex(): BigUint64Array {
     const index = new BigUint64Array(this.#size);
-    let at = 0;
-    for (const block of this.#blocks) {
-      const take = Math.min(BLOCK_HASHES, this.#size - at);
-      index.set(block.subarray(0, take), at);
-      at += take;
+    for (let i = 0; i < this.#size; i++) {
+      const block = this.#blocks[Math.floor(i / BLOCK_HASHES)] as Uint32Array;
+      const slot = (i % BLOCK_HASHES) * 2;
+      index[i] = combine([block[slot] as number, block[slot + 1] as number]);
     }
     this.#blocks.length = 0; // the index holds them all now
     return index.sort();
