@@ -1,0 +1,42 @@
+/**
+ * Logs on a terminal (issue #2): JSON lines when stderr is a file or pipe, a short human line when
+ * it is a terminal. The CLI runs under a real pseudo-terminal (`script` from util-linux).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { simEnv } from '../helpers/sim-env.js';
+
+const hasScript = spawnSync('script', ['--version']).status === 0;
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ alerts: 5 });
+});
+afterAll(async () => {
+  await sim.close();
+});
+
+describe('logs', () => {
+  it.skipIf(!hasScript)('are short human lines on a terminal', async () => {
+    // Asynchronously: the simulator answers from this very process.
+    const child = spawn('script', ['-qec', `${process.execPath} ${CLI} pull --limit 1 --log-level info`, '/dev/null'], {
+      env: simEnv(sim),
+      // script copies its own stdin to the terminal and would wait on an open pipe.
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(screen).toMatch(/\d\d:\d\d:\d\d INFO  pull complete alerts=1/);
+    expect(screen).not.toContain('"level":');
+  });
+
+  it('are JSON lines when stderr is a pipe', async () => {
+    const result = await runCli(['pull', '--limit', '1', '--log-level', 'info'], { env: simEnv(sim) });
+    expect(result.code).toBe(0);
+    const last = JSON.parse(result.stderr.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
+    expect(last).toMatchObject({ level: 30, msg: 'pull complete', alerts: 1 });
+  });
+});
