@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { compilePrecheck, UTC_TIMESTAMP, type FieldKind } from './precheck.js';
 import { registerPrecheck } from './validate.js';
+import { compileByteCheck } from './byte-check.js';
 
 /** A string field that may be absent: missing, `null` or `""`. */
 const text = z.string().nullable().optional();
@@ -118,6 +119,12 @@ export const SiemAlertSchema = z.looseObject(siemShape());
 
 // Valid alerts skip zod: its answer is needed only to explain a failure (see ./precheck.ts).
 registerPrecheck(SiemAlertSchema, compilePrecheck(SIEM_FIELD_KINDS));
+
+/**
+ * Checks a compact flat alert on its bytes, extracting what the SIEM source's identity reads
+ * (`siemKey` in ../api/siem.ts): valid alerts then skip JSON.parse (see ./byte-check.ts).
+ */
+export const SIEM_BYTE_CHECK = compileByteCheck(SIEM_FIELD_KINDS, ['AlertId', 'FullId', 'LastProcessedTimeUtc']);
 
 /** One SIEM API alert as validated; index with care, most fields may be absent. */
 export type SiemAlert = z.infer<typeof SiemAlertSchema>;

@@ -3,6 +3,7 @@
  * (a retried answer repeats it), and skip an alert already written before a retry (issue #2).
  */
 import type { z } from 'zod';
+import type { ByteCheck } from '../alert/byte-check.js';
 import { validateAlert } from '../alert/validate.js';
 import { SeenKeys } from './seen-keys.js';
 import type { AlertRecord, InvalidAlert } from './source.js';
@@ -19,11 +20,30 @@ export class AlertGate<T> {
   readonly #onInvalid: (invalid: InvalidAlert) => void;
   readonly #written = new SeenKeys();
   readonly #reported = new Set<string>();
+  readonly #byteCheck: ByteCheck | undefined;
 
-  constructor(schema: z.ZodType<T>, identify: (alert: T) => Identity, onInvalid: (invalid: InvalidAlert) => void) {
+  /**
+   * `byteCheck`, when given, is tried first by {@link admitRecord}: it must extract every field
+   * `identify` reads (see ../alert/byte-check.ts).
+   */
+  constructor(schema: z.ZodType<T>, identify: (alert: T) => Identity, onInvalid: (invalid: InvalidAlert) => void, byteCheck?: ByteCheck) {
     this.#schema = schema;
     this.#identify = identify;
     this.#onInvalid = onInvalid;
+    this.#byteCheck = byteCheck;
+  }
+
+  /**
+   * {@link admit} for a caller that needs only the record: a valid flat alert is then checked on
+   * its bytes, without JSON.parse (the byte check's "don't know" falls back to {@link admit}).
+   */
+  admitRecord(raw: Buffer, index: number, attempt: number): { record: AlertRecord; repeated: boolean } | undefined {
+    const fields = this.#byteCheck?.(raw);
+    if (fields === undefined) return this.admit(raw, index, attempt);
+    const identity = this.#identify(fields as T);
+    const repeated = attempt > 1 && this.#written.has(identity.key);
+    if (!repeated) this.#written.add(identity.key);
+    return { record: { raw, id: identity.id, updatedAt: identity.updatedAt, key: identity.key }, repeated };
   }
 
   /**

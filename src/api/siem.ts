@@ -3,7 +3,7 @@
  * answering one bare JSON array of flat detections. Retired by Microsoft (deprecated 2023-12-31);
  * when it is gone we say so and point to the successor APIs.
  */
-import { SiemAlertSchema, type SiemAlert } from '../alert/siem-schema.js';
+import { SIEM_BYTE_CHECK, SiemAlertSchema, type SiemAlert } from '../alert/siem-schema.js';
 import type { AlertQuery } from '../config/resolve.js';
 import { AuthError, ForbiddenError, NetworkError, ServiceError } from '../errors.js';
 import { HttpStatusError, TransportError } from '../http/errors.js';
@@ -84,6 +84,7 @@ export class SiemSource implements AlertSource {
       SiemAlertSchema,
       (alert) => ({ id: alert.AlertId, updatedAt: alert.LastProcessedTimeUtc, key: siemKey(alert) }),
       onInvalid,
+      SIEM_BYTE_CHECK,
     );
     const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {
       const { token } = await credential.getToken(signal);
@@ -97,7 +98,7 @@ export class SiemSource implements AlertSource {
       let index = 0;
       for await (const chunk of res.body) {
         for (const raw of splitter.push(chunk)) {
-          const admitted = gate.admit(raw, index++, attempt);
+          const admitted = gate.admitRecord(raw, index++, attempt);
           if (admitted && !admitted.repeated) yield admitted.record;
         }
       }
