@@ -35,7 +35,9 @@ export async function runPull(
   const sink = await openSink({ format: config.format, output: config.output, stdout: io.stdout, append: config.append });
   try {
     for await (const alert of source.fetch(config.query, io.signal)) {
-      await sink.write(alert.raw);
+      // Only a backpressured (or failed) destination makes write() return a promise.
+      const pending = sink.write(alert.raw);
+      if (pending !== undefined) await pending;
     }
     await sink.close();
   } catch (err) {

@@ -18,8 +18,11 @@ import { outputFormat, type OutputFormat, type OutputFormatName } from './format
 
 /** Where validated alerts go. Not safe for concurrent `write()` calls: await each one. */
 export interface AlertSink {
-  /** Queue one alert (raw compact JSON bytes). Resolves at once unless the destination is backpressured. */
-  write(raw: Buffer): Promise<void>;
+  /**
+   * Queue one alert (raw compact JSON bytes). Returns undefined when the alert was simply queued;
+   * a promise to await when the destination is backpressured (or a rejected one once it failed).
+   */
+  write(raw: Buffer): Promise<void> | undefined;
   /** Write everything queued and wait until the destination accepted it (stdout drained / file fsynced). */
   flush(): Promise<void>;
   /** Finish the document (close the JSON array), flush, and for files: fsync + rename into place. */
@@ -99,7 +102,7 @@ class BatchingSink implements AlertSink {
     return this.written;
   }
 
-  write(raw: Buffer): Promise<void> {
+  write(raw: Buffer): Promise<void> | undefined {
     if (this.failure !== undefined) return Promise.reject(this.failure.error);
     if (this.ended) return Promise.reject(new Error('AlertSink.write() after close() or abort()'));
     this.enqueue(this.format.before(this.written));
@@ -108,7 +111,7 @@ class BatchingSink implements AlertSink {
     this.written++;
     if (this.batchBytes >= BATCH_BYTES) return this.writeBatch();
     this.scheduleWrite();
-    return Promise.resolve();
+    return undefined;
   }
 
   /**

@@ -43,7 +43,9 @@ class Recorder extends Writable {
 }
 
 /** Whether a promise has settled, checked after letting the event loop run a few turns. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
+async function settled(promise: Promise<unknown> | undefined): Promise<boolean> {
+  // write() returns undefined for an alert simply queued.
+  if (promise === undefined) return true;
   let done = false;
   promise.then(
     () => (done = true),
