@@ -112,6 +112,13 @@ describe('login with a browser (authorization code + PKCE)', () => {
     expect((JSON.parse(pull.stdout) as unknown[]).length).toBeGreaterThan(5);
     expect(sim.stats.count('token')).toBe(tokenRequests);
     expectNoTokens(sim, result.stdout + result.stderr + pull.stdout + pull.stderr, await cachedTokens(cache));
+
+    // `token --auth user` prints the cached user token, for curl, as `token` does for the app.
+    const token = await runCli(['token', '--auth', 'user'], { env: userEnv(sim, cache) });
+    expect(token.code).toBe(0);
+    const printed = JSON.parse(token.stdout) as { token_type: string; access_token: string };
+    expect(printed.token_type).toBe('Bearer');
+    expect(await cachedTokens(cache)).toContain(printed.access_token);
   });
 
   it('a redirect with another state is refused: exit 3, and the browser is told', async () => {
