@@ -9,6 +9,7 @@
  * Pure functions, no I/O.
  */
 import { isUtf8 } from 'node:buffer';
+import { BACKSLASH, CLOSE_BRACE, COLON, COMMA, OPEN_BRACE, QUOTE } from '../json/bytes.js';
 import { UTC_TIMESTAMP, type FieldKind } from './precheck.js';
 
 /** The values of the fields asked for (missing or `null` → undefined), or undefined for "don't know". */
@@ -20,10 +21,6 @@ const TIMESTAMP = 2;
 const INTEGER = 4;
 const FLAG = 5;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
 
 /** Bytes that end a plain run inside a JSON string: quote, backslash and control characters. */
 const STOP = new Uint8Array(256);
@@ -82,7 +79,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
 
   return function byteCheck(raw: Buffer): Record<string, string | undefined> | undefined {
     const n = raw.length;
-    if (n < 2 || raw[0] !== 0x7b || raw[n - 1] !== 0x7d) return undefined;
+    if (n < 2 || raw[0] !== OPEN_BRACE || raw[n - 1] !== CLOSE_BRACE) return undefined;
     if (++generation === 0xffffffff) {
       seen.fill(0);
       generation = 1;
@@ -91,7 +88,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
     for (const field of extract) out[field] = undefined;
     let i = 1;
     let previous = 0;
-    if (raw[i] === 0x7d) {
+    if (raw[i] === CLOSE_BRACE) {
       i = n; // `{}`: falls through to the required-field check
     }
     while (i < n - 1) {

@@ -41,9 +41,7 @@ export class AlertGate<T> {
     const fields = this.#byteCheck?.(raw);
     if (fields === undefined) return this.admit(raw, index, attempt);
     const identity = this.#identify(fields as T);
-    const repeated = attempt > 1 && this.#written.has(identity.key);
-    if (!repeated) this.#written.add(identity.key);
-    return { record: { raw, id: identity.id, updatedAt: identity.updatedAt, key: identity.key }, repeated };
+    return { record: { raw, ...identity }, repeated: this.#repeated(identity, attempt) };
   }
 
   /**
@@ -62,9 +60,14 @@ export class AlertGate<T> {
       return undefined;
     }
     const identity = this.#identify(result.value);
+    return { record: { raw, ...identity }, value: result.value, repeated: this.#repeated(identity, attempt) };
+  }
+
+  /** Whether an earlier attempt wrote this alert; if not, it counts as written from now on. */
+  #repeated(identity: Identity, attempt: number): boolean {
     // Only a retry can repeat an alert, and only there is the (hashed) memory asked: see SeenKeys.
     const repeated = attempt > 1 && this.#written.has(identity.key);
     if (!repeated) this.#written.add(identity.key);
-    return { record: { raw, ...identity }, value: result.value, repeated };
+    return repeated;
   }
 }

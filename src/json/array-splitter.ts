@@ -10,6 +10,18 @@
  * so they can never be mistaken for a quote, bracket or backslash.
  */
 import { DataError } from '../errors.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  QUOTED_CHARS,
+  quoteStart,
+} from './bytes.js';
 
 /** Limits that keep memory bounded whatever the server sends. */
 export interface JsonArraySplitterOptions {
@@ -34,17 +46,13 @@ const C_COLON = 6;
 const CLASS = new Uint8Array(256);
 for (const b of [0x20, 0x09, 0x0a, 0x0d]) CLASS[b] = C_WS;
 CLASS[0x22] = C_QUOTE;
-CLASS[0x7b] = C_OPEN;
+CLASS[OPEN_BRACE] = C_OPEN;
 CLASS[0x5b] = C_OPEN;
-CLASS[0x7d] = C_CLOSE;
+CLASS[CLOSE_BRACE] = C_CLOSE;
 CLASS[0x5d] = C_CLOSE;
-CLASS[0x2c] = C_COMMA;
-CLASS[0x3a] = C_COLON;
+CLASS[COMMA] = C_COMMA;
+CLASS[COLON] = C_COLON;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 const BOM = [0xef, 0xbb, 0xbf];
 
 // Where we are in the top-level array.
@@ -57,9 +65,6 @@ const S_SCALAR = 5; // inside a bare top-level number/true/false/null
 const S_DONE = 6; // after the closing ']': only whitespace may follow
 const S_NOT_ARRAY = 7; // collecting the first bytes of a non-array answer for the error message
 const S_FAILED = 8;
-
-/** How many printable characters of a non-array answer the error message quotes. */
-const QUOTED_CHARS = 40;
 
 /**
  * A byte-level state machine over one top-level JSON array.
@@ -191,7 +196,7 @@ export class JsonArraySplitter {
           } else if (cls === C_OTHER) {
             this.state = S_SCALAR;
             runStart = i;
-          } else if (c === CLOSE_ARRAY && this.state === S_FIRST) {
+          } else if (c === CLOSE_BRACKET && this.state === S_FIRST) {
             this.state = S_DONE;
             i++;
           } else {
@@ -203,10 +208,10 @@ export class JsonArraySplitter {
         case S_AFTER: {
           const c = chunk[i]!;
           if (CLASS[c] === C_WS) i++;
-          else if (c === 0x2c) {
+          else if (c === COMMA) {
             this.state = S_NEXT;
             i++;
-          } else if (c === CLOSE_ARRAY) {
+          } else if (c === CLOSE_BRACKET) {
             this.state = S_DONE;
             i++;
           } else throw this.malformed(chunk, i, '"," or "]" after an alert');
@@ -218,7 +223,7 @@ export class JsonArraySplitter {
           else {
             throw this.fail(
               'TRAILING_DATA',
-              `unexpected data after the JSON array of alerts at byte ${this.offset + i}: ${quote(chunk.subarray(i))}`,
+              `unexpected data after the JSON array of alerts at byte ${this.offset + i}: ${quoteStart(chunk.subarray(i))}`,
             );
           }
           break;
@@ -234,7 +239,7 @@ export class JsonArraySplitter {
             this.state = S_NOT_ARRAY; // a BOM cut short is not a BOM
           } else if (CLASS[c] === C_WS) {
             i++;
-          } else if (c === OPEN_ARRAY) {
+          } else if (c === OPEN_BRACKET) {
             this.state = S_FIRST;
             i++;
           } else {
@@ -298,14 +303,7 @@ export class JsonArraySplitter {
           continue;
         }
         inString = false;
-        if (depth === 0) {
-          this.depth = 0;
-          this.inString = false;
-          this.escaped = false;
-          this.addPart(chunk, runStart, i);
-          this.emit(out, S_AFTER);
-          return i;
-        }
+        if (depth === 0) return this.finishElement(chunk, runStart, i, out); // a top-level string
         continue;
       }
 
@@ -330,14 +328,7 @@ export class JsonArraySplitter {
           if (stack[depth - 1]! + 2 !== c) throw this.malformed(chunk, i, 'a matching bracket');
           depth--;
           i++;
-          if (depth === 0) {
-            this.depth = 0;
-            this.inString = false;
-            this.escaped = false;
-            this.addPart(chunk, runStart, i);
-            this.emit(out, S_AFTER);
-            return i;
-          }
+          if (depth === 0) return this.finishElement(chunk, runStart, i, out);
           break;
         }
         case C_WS: {
@@ -363,6 +354,16 @@ export class JsonArraySplitter {
     this.escaped = escaped;
     this.addPart(chunk, runStart, n);
     return n;
+  }
+
+  /** The element in progress ended just before `end`: hand it on; scanning goes on from `end`. */
+  private finishElement(chunk: Buffer, runStart: number, end: number, out: Buffer[]): number {
+    this.depth = 0;
+    this.inString = false;
+    this.escaped = false;
+    this.addPart(chunk, runStart, end);
+    this.emit(out, S_AFTER);
+    return end;
   }
 
   private addPart(chunk: Buffer, start: number, end: number): void {
@@ -395,31 +396,17 @@ export class JsonArraySplitter {
   }
 
   private notAnArray(): DataError {
-    return this.fail('NOT_AN_ARRAY', `expected a JSON array of alerts, got ${quote(this.notArrayPrefix)}`);
+    return this.fail('NOT_AN_ARRAY', `expected a JSON array of alerts, got ${quoteStart(this.notArrayPrefix)}`);
   }
 
   private malformed(chunk: Buffer, i: number, expected: string): DataError {
     return this.fail(
       'MALFORMED',
-      `malformed JSON array of alerts at byte ${this.offset + i}: expected ${expected}, got ${quote(chunk.subarray(i))}`,
+      `malformed JSON array of alerts at byte ${this.offset + i}: expected ${expected}, got ${quoteStart(chunk.subarray(i))}`,
     );
   }
 
   private fail(code: string, message: string): DataError {
     return new DataError(code, message);
   }
-}
-
-/** The first printable characters of some bytes, quoted for an error message. */
-function quote(bytes: Buffer): string {
-  const text = bytes
-    .subarray(0, 4 * QUOTED_CHARS)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '')
-    // Control characters would garble a one-line message; a cut multi-byte character shows as U+FFFD.
-    .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
-    .replace(/\uFFFD+$/, '')
-    .trim();
-  const chars = Array.from(text);
-  return JSON.stringify(chars.length > QUOTED_CHARS ? `${chars.slice(0, QUOTED_CHARS).join('')}…` : text);
 }

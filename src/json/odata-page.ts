@@ -9,22 +9,22 @@
  */
 import { DataError } from '../errors.js';
 import { JsonArraySplitter } from './array-splitter.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  isJsonSpace,
+  quoteStart,
+} from './bytes.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
 
 // Members other than `value` are small (links, counts, a context URL): a huge one is not OData.
 const MAX_MEMBER_BYTES = 1024 * 1024;
-
-function isSpace(b: number): boolean {
-  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
-}
 
 type Phase =
   | 'start' // before `{`
@@ -63,8 +63,8 @@ export class ODataPageSplitter {
       const b = chunk[i] as number;
       switch (this.#phase) {
         case 'start':
-          if (isSpace(b)) continue;
-          if (b !== OPEN_BRACE) throw notAPage(chunk.subarray(i, i + 40));
+          if (isJsonSpace(b)) continue;
+          if (b !== OPEN_BRACE) throw notAPage(chunk.subarray(i));
           this.#phase = 'key';
           continue;
         case 'key':
@@ -83,7 +83,7 @@ export class ODataPageSplitter {
             } else this.#key.push(b);
             continue;
           }
-          if (isSpace(b)) continue;
+          if (isJsonSpace(b)) continue;
           if (b === QUOTE) {
             this.#readingKey = true;
             continue;
@@ -94,12 +94,12 @@ export class ODataPageSplitter {
           }
           throw malformed(`expected a member name, got "${String.fromCharCode(b)}"`);
         case 'colon':
-          if (isSpace(b)) continue;
+          if (isJsonSpace(b)) continue;
           if (b !== COLON) throw malformed('expected ":" after a member name');
           this.#phase = 'value';
           continue;
         case 'value':
-          if (isSpace(b)) continue;
+          if (isJsonSpace(b)) continue;
           if (this.#currentKey === 'value') {
             if (b !== OPEN_BRACKET) throw new DataError('NOT_AN_ARRAY', 'the OData page\'s "value" is not an array of alerts');
             this.#sawValue = true;
@@ -157,13 +157,13 @@ export class ODataPageSplitter {
           continue;
         }
         case 'next':
-          if (isSpace(b)) continue;
+          if (isJsonSpace(b)) continue;
           if (b === COMMA) this.#phase = 'key';
           else if (b === CLOSE_BRACE) this.#phase = 'done';
           else throw malformed('expected "," or "}" after a member');
           continue;
         case 'done':
-          if (!isSpace(b)) throw new DataError('TRAILING_DATA', 'unexpected data after the end of the OData page');
+          if (!isJsonSpace(b)) throw new DataError('TRAILING_DATA', 'unexpected data after the end of the OData page');
           continue;
       }
     }
@@ -207,6 +207,5 @@ function malformed(detail: string): DataError {
 }
 
 function notAPage(head: Buffer): DataError {
-  const text = head.toString('utf8').replace(/[^\x20-\x7e]/g, ' ');
-  return new DataError('NOT_AN_ARRAY', `expected an OData page of alerts ({"value":[…]}), got "${text}…"`);
+  return new DataError('NOT_AN_ARRAY', `expected an OData page of alerts ({"value":[…]}), got ${quoteStart(head)}`);
 }
