@@ -3,7 +3,7 @@
  * certificate. The file checks follow src/config/files.ts (missing, directory, huge → UsageError
  * naming the file); the parsing is src/auth/client-assertion.ts's. Nothing here prints the key.
  */
-import { readSmallFileWithMode } from '../config/files.js';
+import { exposedWarning, readSmallFileWithMode } from '../config/files.js';
 import { UsageError } from '../errors.js';
 import { loadCertificate, type LoadedCertificate } from './client-assertion.js';
 
@@ -29,10 +29,7 @@ export async function readCertificateFile(path: string, password?: string, now: 
     throw new UsageError(`cannot use ${what}: ${err.message}`, { cause: err.cause, hint: err.hint });
   }
 
-  const result: LoadedCertificateFile = { ...loaded };
   // The file holds a private key: like a secret file, it should be readable by its owner alone.
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    result.warning = `the certificate file "${path}" holds a private key and is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 "${path}"`;
-  }
-  return result;
+  const warning = exposedWarning(path, mode, `the certificate file "${path}" holds a private key and`);
+  return warning === undefined ? { ...loaded } : { ...loaded, warning };
 }

@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { ClientSecretCredential } from '../auth/client-secret.js';
 import { CachedCredential } from '../auth/token-cache.js';
-import { readEnvFile, readSecretFile } from '../config/files.js';
+import { exposedFileWarning, readEnvFile, readSecretFile } from '../config/files.js';
 import type { AuthConfig, Env, Flags, ResolveInput } from '../config/resolve.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import type { RetryPolicy } from '../http/retry.js';
@@ -13,7 +13,6 @@ import { createLogger, type Logger } from '../log.js';
 import { registerSecret } from '../secrets.js';
 import { createClientAssertion } from '../auth/client-assertion.js';
 import { readCertificateFile } from '../auth/certificate-file.js';
-import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { tokenCachePath } from '../auth/token-store.js';
 import { UserCredential, resourceScope } from '../auth/user-credential.js';
@@ -63,8 +62,8 @@ export async function buildContext<C extends AuthConfig>(
   const log = createLogger(config.logLevel);
   if (secretFile?.warning) log.warn(secretFile.warning);
   if (envFilePath !== undefined && envFile['AZURE_CLIENT_SECRET']) {
-    const warning = await readableByOthers(envFilePath);
-    if (warning) log.warn(`the env file "${envFilePath}" holds AZURE_CLIENT_SECRET and ${warning}; run: chmod 600 "${envFilePath}"`);
+    const warning = await exposedFileWarning(envFilePath, `the env file "${envFilePath}" holds AZURE_CLIENT_SECRET and`);
+    if (warning) log.warn(warning);
   }
   const proof = config.credential.kind === 'user' ? undefined : await credentialProof(config.credential, config, env, log);
   if (typeof flags['clientSecret'] === 'string') {
@@ -103,13 +102,6 @@ export async function buildContext<C extends AuthConfig>(
 /** The user sign-in cache of this user (DEFENDER_TOKEN_CACHE overrides; see token-store.ts). */
 export function userTokenCachePath(env: Env): string {
   return tokenCachePath(env, process.platform, env['HOME'] || homedir());
-}
-
-/** Whether a file can be read by group or others ("is readable by …"), or undefined. */
-async function readableByOthers(path: string): Promise<string | undefined> {
-  if (process.platform === 'win32') return undefined;
-  const { mode } = await stat(path);
-  return (mode & 0o077) !== 0 ? `is readable by other users (mode ${(mode & 0o777).toString(8)})` : undefined;
 }
 
 /**

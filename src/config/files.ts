@@ -99,17 +99,26 @@ export interface SecretFile {
 
 /** Reads `--client-secret-file` (`-` = stdin); one trailing newline (LF or CRLF) is trimmed. */
 export async function readSecretFile(path: string, stdin: NodeJS.ReadableStream): Promise<SecretFile> {
-  const text = path === '-' ? await readAll(stdin) : await readSmallFile(path, '--client-secret-file');
+  const { text, mode } = path === '-' ? { text: await readAll(stdin), mode: undefined } : await readSmallFileWithMode(path, '--client-secret-file');
   const secret = text.replace(/\r?\n$/, '');
   if (secret.length === 0) {
     throw new UsageError(`--client-secret-file ${path === '-' ? '(stdin)' : `"${path}"`} is empty; put the secret's value in it`);
   }
-  const result: SecretFile = { secret };
-  if (path !== '-' && process.platform !== 'win32') {
-    const { mode } = await stat(path);
-    if ((mode & 0o077) !== 0) {
-      result.warning = `the secret file "${path}" is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 "${path}"`;
-    }
-  }
-  return result;
+  const warning = mode === undefined ? undefined : exposedWarning(path, mode, `the secret file "${path}"`);
+  return warning === undefined ? { secret } : { secret, warning };
+}
+
+/**
+ * The "chmod 600" warning for a file holding a secret that group or others may read, or undefined
+ * when it is private (or on Windows, where the mode says nothing). `subject` starts the sentence:
+ * `the secret file "…"` → `… is readable by other users (mode 644); run: chmod 600 "…"`.
+ */
+export function exposedWarning(path: string, mode: number, subject: string): string | undefined {
+  if (process.platform === 'win32' || (mode & 0o077) === 0) return undefined;
+  return `${subject} is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 "${path}"`;
+}
+
+/** {@link exposedWarning} for a file known only by its path. */
+export async function exposedFileWarning(path: string, subject: string): Promise<string | undefined> {
+  return exposedWarning(path, (await stat(path)).mode, subject);
 }

@@ -135,11 +135,19 @@ describe('pull: success', () => {
         'AZURE_AUTHORITY_HOST=https://login.invalid',
         'DEFENDER_LOG_LEVEL=error',
       ].join('\n'),
+      { mode: 0o600 },
     );
     const env = baseEnv({ NODE_EXTRA_CA_CERTS: sim.caCertPath, AZURE_AUTHORITY_HOST: sim.url });
     const result = await runCli(['pull', '--limit', '1', '--env-file', envFile, '--log-level', 'debug'], { env });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('"level":20'); // the flag's debug won over the file's error
+    expect(result.stderr).not.toContain('readable by other users');
+
+    // The same file, readable by others while it holds the secret: a warning that says how to fix it.
+    await chmod(envFile, 0o644);
+    const exposed = await runCli(['pull', '--limit', '1', '--env-file', envFile, '--log-level', 'warn'], { env });
+    expect(exposed.code).toBe(0);
+    expect(exposed.stderr).toContain("holds AZURE_CLIENT_SECRET and is readable by other users (mode 644); run: chmod 600");
   });
 });
 
