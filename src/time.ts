@@ -86,3 +86,25 @@ export function parseIsoDuration(input: string): number {
 export function formatUtc(date: Date): string {
   return date.toISOString();
 }
+
+/**
+ * A length of time for people, in the units the duration options take: `450 ms`, `5s`, `2m30s`,
+ * `1h`, `3d4h`. Whole seconds and above drop the remainder below the two largest units.
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const parts: [number, string][] = [
+    [Math.floor(seconds / 86_400), 'd'],
+    [Math.floor((seconds % 86_400) / 3600), 'h'],
+    [Math.floor((seconds % 3600) / 60), 'm'],
+    [seconds % 60, 's'],
+  ];
+  const first = parts.findIndex(([n]) => n > 0);
+  return parts
+    .slice(first, first + 2)
+    .filter(([n]) => n > 0)
+    .map(([n, unit]) => `${n}${unit}`)
+    .join('');
+}

@@ -9,6 +9,7 @@ import { exposedFileWarning, readEnvFile, readSecretFile } from '../config/files
 import type { AuthConfig, Env, Flags, ResolveInput } from '../config/resolve.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import type { RetryPolicy } from '../http/retry.js';
+import { ThrottleBudget } from '../http/throttle.js';
 import { createLogger, type Logger } from '../log.js';
 import { registerSecret } from '../secrets.js';
 import { createClientAssertion } from '../auth/client-assertion.js';
@@ -35,9 +36,13 @@ export interface CommandContext<C extends AuthConfig> {
   env: Env;
 }
 
-/** Backoff shape (the count comes from --max-retries): 0.5 s doubling to 30 s; a server's Retry-After is honoured up to 2 min. */
-export function retryPolicy(maxRetries: number): RetryPolicy {
-  return { maxRetries, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
+/**
+ * Backoff shape (the count comes from --max-retries): 0.5 s doubling to 30 s; a failure's
+ * Retry-After is honoured up to 2 min. Throttled answers are waited out from one budget for the
+ * whole run (--max-throttle-wait).
+ */
+export function retryPolicy(maxRetries: number, maxThrottleWaitMs: number): RetryPolicy {
+  return { maxRetries, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000, throttle: new ThrottleBudget(maxThrottleWaitMs) };
 }
 
 /**
@@ -70,7 +75,7 @@ export async function buildContext<C extends AuthConfig>(
     log.warn('--client-secret puts the secret on the command line, where other local users can see it; prefer AZURE_CLIENT_SECRET or --client-secret-file');
   }
   const dispatcher = createDispatcher({ timeoutMs: config.timeoutMs });
-  const retry = retryPolicy(config.maxRetries);
+  const retry = retryPolicy(config.maxRetries, config.maxThrottleWaitMs);
   const credential = new CachedCredential(
     proof === undefined
       ? new UserCredential({

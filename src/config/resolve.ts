@@ -124,6 +124,7 @@ function authShape() {
       .transform(Number)
       .pipe(z.number().positive('must be more than 0').max(3600, 'must be at most 3600')),
     maxRetries: wholeNumber(0, 20),
+    maxThrottleWait: duration(0, 86_400_000),
     logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
   };
 }
@@ -145,6 +146,8 @@ export interface AuthConfig {
   baseUrl: URL | undefined;
   timeoutMs: number;
   maxRetries: number;
+  /** Total time a run may spend waiting out throttled answers (`--max-throttle-wait`). */
+  maxThrottleWaitMs: number;
   logLevel: LogLevel;
 }
 
@@ -300,6 +303,7 @@ export function resolveAuthConfig(input: ResolveInput, problems: string[] = []):
     baseUrl: c.baseUrl ?? (fallback ? new URL(fallback) : undefined),
     timeoutMs: Math.round(c.timeout * 1000),
     maxRetries: c.maxRetries,
+    maxThrottleWaitMs: c.maxThrottleWait,
     logLevel: c.logLevel,
   };
 }

@@ -84,7 +84,14 @@ export const AUTH_SETTINGS = [
     description: 'Entra ID host (default by --cloud: https://login.microsoftonline.com or .us); token URL <host>/<tenant>/oauth2/token (v2: /oauth2/v2.0/token)',
   },
   { flag: 'timeout', arg: '<seconds>', description: 'per-request budget for headers and between body chunks', default: '30' },
-  { flag: 'max-retries', arg: '<n>', description: 'retries of 408/429/5xx and connection errors', default: '4' },
+  { flag: 'max-retries', arg: '<n>', description: 'retries of failed requests: 408, 5xx, 429 without Retry-After, connection errors', default: '4' },
+  {
+    flag: 'max-throttle-wait',
+    arg: '<duration>',
+    env: 'DEFENDER_MAX_THROTTLE_WAIT',
+    description: "how long in all to wait out the API's rate limits (429/503 with Retry-After) before giving up with exit 5 (0s, 90s, 15m, 1h)",
+    default: '1h',
+  },
   {
     flag: 'log-level',
     arg: '<level>',
@@ -155,6 +162,7 @@ const USER_SIGN_IN_FLAGS: ReadonlySet<string> = new Set([
   'authority-host',
   'timeout',
   'max-retries',
+  'max-throttle-wait',
   'log-level',
   'env-file',
 ]);

@@ -1,7 +1,9 @@
 /**
  * Client-side pacing for APIs with documented rate limits, so a long backfill waits for a free
  * slot instead of running into 429s (Defender for Endpoint: 100 calls a minute and 1 500 an hour
- * per app and tenant, API-NOTES §2). A 429 that happens anyway is still retried (retry.ts).
+ * per app and tenant; docs/microsoft-apis.md). The quota is shared with every other client of the
+ * same app registration, so a 429 can happen anyway: the pacer then learns from it and holds every
+ * request until the time the server named (retry-loop.ts reports it through `hold`).
  */
 import type { Logger } from 'pino';
 
@@ -45,23 +47,39 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** A function to await before each call; it waits (abortably) when the limits require it. */
+/** What a source awaits before each call, and what the retry loop tells it when the server throttled. */
+export interface Pacer {
+  /** Waits (abortably) until one more call keeps every limit and no hold is in force. */
+  wait(signal?: AbortSignal): Promise<void>;
+  /** The server said "not before `untilMs`" (epoch ms): no call starts earlier, whoever makes it. */
+  hold(untilMs: number): void;
+}
+
 export function createPacer(
   limits: readonly RateLimit[],
   log: Pick<Logger, 'info'>,
   now: () => number = Date.now,
   wait: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
-): (signal?: AbortSignal) => Promise<void> {
+): Pacer {
   const history: number[] = [];
   const keepMs = Math.max(...limits.map((l) => l.perMs));
-  return async (signal) => {
-    const delay = delayForNextCall(history, now(), limits);
-    if (delay > 0) {
-      log.info({ delayMs: delay }, `pacing requests to stay within the API's rate limit; waiting ${Math.ceil(delay / 1000)} s`);
-      await wait(delay, signal);
-    }
-    const at = now();
-    history.push(at);
-    while (history.length > 0 && (history[0] as number) <= at - keepMs) history.shift();
+  let heldUntil = 0;
+  return {
+    async wait(signal) {
+      const at0 = now();
+      const held = heldUntil - at0;
+      const delay = Math.max(delayForNextCall(history, at0, limits), held);
+      if (delay > 0) {
+        const why = held >= delay ? 'the API throttled this app earlier and named when to come back' : "pacing requests to stay within the API's rate limit";
+        log.info({ delayMs: delay }, `${why}; waiting ${Math.ceil(delay / 1000)} s`);
+        await wait(delay, signal);
+      }
+      const at = now();
+      history.push(at);
+      while (history.length > 0 && (history[0] as number) <= at - keepMs) history.shift();
+    },
+    hold(untilMs) {
+      heldUntil = Math.max(heldUntil, untilMs);
+    },
   };
 }

@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { firstHeader, HttpStatusError, TransportError } from './errors.js';
 import { DataError, ServiceError } from '../errors.js';
 import { decideRetry, type Failure, type RetryPolicy } from './retry.js';
+import { parseRetryAfter } from './retry-after.js';
+import { decideThrottle, isThrottleStatus, serverMessage, throttleExhausted } from './throttle.js';
+import { formatDuration } from '../time.js';
 
 export interface RetryLoopOptions {
   policy: RetryPolicy;
@@ -17,6 +20,8 @@ export interface RetryLoopOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   now?: () => number;
+  /** Told when the server throttled us until `untilMs` (epoch ms), so a pacer can hold every request until then. */
+  onThrottle?: ((untilMs: number) => void) | undefined;
 }
 
 /**
@@ -26,41 +31,70 @@ export interface RetryLoopOptions {
  *
  * Non-retryable errors, unknown errors and aborts are thrown at once. When retries are used
  * up, the last error is thrown with " (after N attempts)" appended to its message.
+ *
+ * With a throttle budget in the policy, a throttled answer (429/503 with `Retry-After`) is waited
+ * out without counting as a failure: `attempt` still grows (it numbers the readings of the
+ * answer), the failure count that decides "retries used up" does not.
  */
 export async function* withRetries<T>(
   open: (attempt: number) => AsyncIterable<T>,
   opts: RetryLoopOptions,
 ): AsyncGenerator<T> {
+  let failures = 0;
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted();
     try {
       yield* open(attempt);
       return;
     } catch (err) {
-      await pauseOrThrow(err, attempt, opts);
+      failures = await pauseOrThrow(err, attempt, failures, opts);
     }
   }
 }
 
 /** {@link withRetries} for one promise (a token request): the same decisions, logs and final error. */
 export async function retrying<T>(fn: (attempt: number) => Promise<T>, opts: RetryLoopOptions): Promise<T> {
+  let failures = 0;
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted();
     try {
       return await fn(attempt);
     } catch (err) {
-      await pauseOrThrow(err, attempt, opts);
+      failures = await pauseOrThrow(err, attempt, failures, opts);
     }
   }
 }
 
-/** Sleep before the next attempt, or throw `err` (annotated) if there is none. */
-async function pauseOrThrow(err: unknown, attempt: number, opts: RetryLoopOptions): Promise<void> {
+/**
+ * Sleep before the next attempt, or throw `err` (annotated) if there is none. Returns the number
+ * of failures so far (unchanged by a throttle wait).
+ */
+async function pauseOrThrow(err: unknown, attempt: number, failures: number, opts: RetryLoopOptions): Promise<number> {
   const failure = opts.signal?.aborted ? undefined : toFailure(err);
   if (failure === undefined) throw err;
 
   const now = opts.now ?? Date.now;
-  const decision = decideRetry(failure, attempt, opts.policy, now(), opts.random ?? Math.random);
+  const budget = opts.policy.throttle;
+  if (budget !== undefined && failure.kind === 'status' && isThrottleStatus(failure.status)) {
+    const askedMs = parseRetryAfter(failure.retryAfter, now());
+    // Below a second the server is not asking for patience (a `Retry-After: 0` loop would
+    // otherwise spin for the whole budget): that is an ordinary retry, counted as a failure.
+    if (askedMs !== undefined && askedMs >= MIN_THROTTLE_WAIT_MS) {
+      const detail = err instanceof HttpStatusError ? serverMessage(err.bodyText) : undefined;
+      const throttle = decideThrottle(askedMs, budget.remainingMs);
+      if (!throttle.wait) throw throttleExhausted(opts.what, failure.status, detail, throttle.reason, budget);
+      budget.spend(throttle.delayMs);
+      opts.log.info(
+        { what: opts.what, status: failure.status, delayMs: throttle.delayMs, throttleBudgetLeftMs: budget.remainingMs },
+        `${opts.what} throttled (HTTP ${failure.status}${detail ? `: ${detail}` : ''}); waiting ${formatDuration(throttle.delayMs)} as the server asked (${formatDuration(budget.remainingMs)} left of --max-throttle-wait)`,
+      );
+      opts.onThrottle?.(now() + throttle.delayMs);
+      await (opts.sleep ?? abortableSleep)(throttle.delayMs, opts.signal);
+      return failures;
+    }
+  }
+
+  const decision = decideRetry(failure, failures + 1, opts.policy, now(), opts.random ?? Math.random);
   if (!decision.retry) {
     if (attempt > 1 && err instanceof Error) err.message += ` (after ${attempt} attempts)`;
     throw err;
@@ -78,7 +112,11 @@ async function pauseOrThrow(err: unknown, attempt: number, opts: RetryLoopOption
     `${opts.what} failed (${err instanceof Error ? err.message : String(err)}); attempt ${attempt + 1} in ${formatDelay(decision.delayMs)}`,
   );
   await (opts.sleep ?? abortableSleep)(decision.delayMs, opts.signal);
+  return failures + 1;
 }
+
+/** The shortest `Retry-After` taken as throttling rather than as a failure's retry delay. */
+const MIN_THROTTLE_WAIT_MS = 1000;
 
 /** DataError codes of the streaming splitter (json/array-splitter.ts) that describe a broken answer. */
 const BROKEN_ANSWER_CODES: ReadonlySet<string> = new Set(['NOT_AN_ARRAY', 'TRUNCATED', 'MALFORMED', 'TRAILING_DATA']);

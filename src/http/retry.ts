@@ -3,6 +3,7 @@
  * The loop that sleeps and re-sends lives in retry-loop.ts.
  */
 import { parseRetryAfter } from './retry-after.js';
+import type { ThrottleBudget } from './throttle.js';
 
 /** How often and how patiently to retry. */
 export interface RetryPolicy {
@@ -12,8 +13,14 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Ceiling of the exponential backoff. Default 30 s. */
   maxDelayMs: number;
-  /** Cap on a server's `Retry-After`, so a confused server cannot park the CLI for hours. Default 120 s. */
+  /** Cap on a server's `Retry-After` for a failure, so a confused server cannot park the CLI for hours. Default 120 s. */
   maxRetryAfterMs: number;
+  /**
+   * When set, a 429 or 503 with `Retry-After` is waited out as asked, from this budget (shared by
+   * every request of the run), without using up `maxRetries` (throttle.ts). When absent, such an
+   * answer is one more failure.
+   */
+  throttle?: ThrottleBudget | undefined;
 }
 
 /** The defaults named in the policy's doc comments. */

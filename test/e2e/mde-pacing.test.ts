@@ -44,13 +44,13 @@ describe('MDE rate-limit pacing', () => {
       now,
     );
     const waits: number[] = [];
-    const pace = createPacer([{ calls: 5, perMs: 60_000 }], log, now, async (ms) => {
+    const pacer = createPacer([{ calls: 5, perMs: 60_000 }], log, now, async (ms) => {
       waits.push(ms);
       clockMs += ms;
     });
     const source = new MdeSource(
       { baseUrl: new URL(sim.url), pageSize: 5, filterOn: 'lastUpdateTime', expandEvidence: false },
-      { credential, dispatcher, retry, timeoutMs: 10_000, log, onInvalid: () => {}, pace },
+      { credential, dispatcher, retry, timeoutMs: 10_000, log, onInvalid: () => {}, pacer },
     );
     const startMs = clockMs;
     const ids: string[] = [];

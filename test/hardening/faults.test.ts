@@ -233,7 +233,8 @@ describe('Retry-After and throttling', () => {
       if (req.seq === 2) respond(socket, status, '{"error":{"code":"TooManyRequests"}}', { 'retry-after': retryAfter });
       else respond(socket, 200, arrayOf([alert(1)]));
     };
-  const delayAsked = (stderr: string): number => Number(/server asked to retry after (\d+) ms/.exec(stderr)?.[1] ?? NaN);
+  // Both a failure's retry and a throttle wait log the delay they honour.
+  const delayAsked = (stderr: string): number => Number(/"delayMs":(\d+)/.exec(stderr)?.[1] ?? NaN);
 
   it.each(['0', '-5'])('Retry-After: %s retries at once (exit 0)', async (value) => {
     const { result, server, tokens } = await pullAgainst(throttledOnce(value), []);
@@ -251,9 +252,38 @@ describe('Retry-After and throttling', () => {
     expect(asked).toBeLessThanOrEqual(2_500);
   });
 
-  it('a huge Retry-After is capped at 2 minutes (and Ctrl-C still ends the wait)', async () => {
+  it('a throttle wait is waited as asked, outside --max-retries (and Ctrl-C still ends it)', async () => {
     const { result, tokens } = await pullAgainst(
-      (_req, socket) => respond(socket, 429, '', { 'retry-after': '999999999' }),
+      (_req, socket) => respond(socket, 429, '{"error":{"code":"TooManyRequests","message":"API calls quota exceeded! maximum allowed 100 per 00:01:00"}}', { 'retry-after': '600' }),
+      ['--max-retries', '0'],
+      (server) =>
+        runCli(['pull', '--max-retries', '0'], {
+          env: hostileEnv(server),
+          onSpawn: (child) => {
+            child.stderr?.on('data', (d: Buffer) => {
+              if (String(d).includes('as the server asked')) child.kill('SIGINT');
+            });
+          },
+        }),
+    );
+    expect(result.code).toBe(130);
+    expect(delayAsked(result.stderr)).toBe(600_000);
+    expect(result.stderr).toContain('throttled (HTTP 429: API calls quota exceeded! maximum allowed 100 per 00:01:00); waiting 10m as the server asked (50m left of --max-throttle-wait)');
+    completeAlerts(result.stdout, 'json');
+    for (const token of tokens) expect(result.stderr).not.toContain(token);
+  });
+
+  it('a Retry-After beyond the throttle budget is not waited for at all: exit 5 at once', async () => {
+    const started = Date.now();
+    const { result, server, tokens } = await pullAgainst((_req, socket) => respond(socket, 429, '', { 'retry-after': '999999999' }), []);
+    check(result, tokens, { code: 5, message: /throttled \(HTTP 429\); the server asked to wait \d+d\d*h?, more than the 1h left of the throttle budget \(--max-throttle-wait 1h\)/, alerts: 0 });
+    expect(server.apiRequests()).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a failure\'s Retry-After (a 500 with one) is still capped at 2 minutes', async () => {
+    const { result } = await pullAgainst(
+      (_req, socket) => respond(socket, 500, '', { 'retry-after': '999999999' }),
       [],
       (server) =>
         runCli(['pull'], {
@@ -268,8 +298,6 @@ describe('Retry-After and throttling', () => {
     expect(result.code).toBe(130);
     expect(delayAsked(result.stderr)).toBe(120_000);
     expect(result.stderr).toContain('capped from 999999999000 ms');
-    completeAlerts(result.stdout, 'json');
-    for (const token of tokens) expect(result.stderr).not.toContain(token);
   });
 
   it('429 forever: bounded by --max-retries, exit 5', async () => {

@@ -66,7 +66,7 @@ describe('token endpoint faults', () => {
       okAlerts,
     );
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('server asked to retry after 1000 ms');
+    expect(result.stderr).toContain('waiting 1s as the server asked');
     expect(server.tokenRequests()).toHaveLength(2);
   });
 

@@ -6,6 +6,7 @@ import { createDispatcher } from '../../src/http/dispatcher.js';
 import { HttpStatusError, TransportError } from '../../src/http/errors.js';
 import { retrying, withRetries, type RetryLoopOptions } from '../../src/http/retry-loop.js';
 import type { RetryPolicy } from '../../src/http/retry.js';
+import { ThrottleBudget } from '../../src/http/throttle.js';
 import { send } from '../../src/http/send.js';
 
 const POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
@@ -275,5 +276,73 @@ describe('retrying', () => {
     );
     expect((err as Error).message).toBe('stop');
     expect(calls).toBe(0);
+  });
+});
+
+describe('withRetries with a throttle budget', () => {
+  const quota = (seconds: string) => status(429, { 'retry-after': seconds });
+
+  it('waits out throttled answers as asked without using up the retries (1 retry, 5 throttles, still succeeds)', async () => {
+    const server = await serveSequence(quota('2'), quota('2'), status(503, { 'retry-after': '3' }), quota('1'), quota('1'), status(500), ok('[]'));
+    const budget = new ThrottleBudget(60_000);
+    const held: number[] = [];
+    const h = harness({ policy: { ...POLICY, maxRetries: 1, throttle: budget }, now: () => 1_000, onThrottle: (until) => held.push(until) });
+    const attempts: number[] = [];
+    expect((await collect(withRetries(opener(server.url, attempts), h.opts))).join('')).toBe('[]');
+    expect(server.hits()).toBe(7);
+    expect(attempts).toEqual([1, 2, 3, 4, 5, 6, 7]); // every reading numbered, for the retry dedup
+    expect(h.sleeps).toEqual([2_000, 2_000, 3_000, 1_000, 1_000, 250]);
+    expect(budget.remainingMs).toBe(60_000 - 9_000);
+    expect(held).toEqual([3_000, 3_000, 4_000, 2_000, 2_000]); // the pacer is told when to come back
+    const waits = h.logs.filter((l) => l['level'] === 30);
+    expect(waits).toHaveLength(5);
+    expect(waits[0]).toMatchObject({ what: 'alerts request', status: 429, delayMs: 2_000, throttleBudgetLeftMs: 58_000 });
+    expect(String(waits[0]?.['msg'])).toBe('alerts request throttled (HTTP 429); waiting 2s as the server asked (58s left of --max-throttle-wait)');
+  });
+
+  it('gives up at once (exit 5, no sleep) when the wait asked for is more than the budget left', async () => {
+    const server = await serveSequence(quota('30'), quota('40'), ok('[]'));
+    const budget = new ThrottleBudget(60_000);
+    const h = harness({ policy: { ...POLICY, throttle: budget } });
+    const err = await rejection(collect(withRetries(opener(server.url), h.opts)));
+    expect(err).toMatchObject({ code: 'THROTTLED', exitCode: 5 });
+    expect((err as Error).message).toContain('the server asked to wait 40s, more than the 30s left of the throttle budget (--max-throttle-wait 1m)');
+    expect(h.sleeps).toEqual([30_000]);
+    expect(server.hits()).toBe(2);
+  });
+
+  it('a Retry-After under a second is an ordinary retry, counted against --max-retries', async () => {
+    const server = await serveSequence(quota('0'));
+    const h = harness({ policy: { ...POLICY, maxRetries: 2, throttle: new ThrottleBudget(60_000) } });
+    const err = await rejection(collect(withRetries(opener(server.url), h.opts)));
+    expect((err as HttpStatusError).status).toBe(429);
+    expect((err as Error).message).toContain('(after 3 attempts)');
+    expect(server.hits()).toBe(3);
+  });
+
+  it('without a budget a throttled answer is one more failure, as before', async () => {
+    const server = await serveSequence(quota('1'));
+    const h = harness({ policy: { ...POLICY, maxRetries: 1 } });
+    const err = await rejection(collect(withRetries(opener(server.url), h.opts)));
+    expect((err as HttpStatusError).status).toBe(429);
+    expect(server.hits()).toBe(2);
+  });
+
+  it('retrying() (token requests) shares the same budget and rules', async () => {
+    const budget = new ThrottleBudget(5_000);
+    let calls = 0;
+    const h = harness({ policy: { ...POLICY, maxRetries: 0, throttle: budget } });
+    const server = await serveSequence(quota('2'), quota('2'), ok('token'));
+    const d = dispatcher();
+    const value = await retrying(async () => {
+      calls++;
+      const sent = await send({ method: 'GET', url: server.url }, { dispatcher: d });
+      let text = '';
+      for await (const chunk of sent.body) text += chunk.toString('utf8');
+      return text;
+    }, h.opts);
+    expect(value).toBe('token');
+    expect(calls).toBe(3);
+    expect(budget.remainingMs).toBe(1_000);
   });
 });

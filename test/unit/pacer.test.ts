@@ -24,18 +24,38 @@ describe('createPacer', () => {
   it('sleeps only when a call would break the limit', async () => {
     let clock = 0;
     const waits: number[] = [];
-    const pace = createPacer([{ calls: 2, perMs: 1000 }], { info: () => {} }, () => clock, async (ms) => {
+    const pacer = createPacer([{ calls: 2, perMs: 1000 }], { info: () => {} }, () => clock, async (ms) => {
       waits.push(ms);
       clock += ms;
     });
-    await pace();
-    await pace();
-    await pace();
+    await pacer.wait();
+    await pacer.wait();
+    await pacer.wait();
     expect(waits).toEqual([1000]);
     clock += 10; // t=1010: only the call at 1000 is inside the last second
-    await pace();
+    await pacer.wait();
     expect(waits).toEqual([1000]);
-    await pace(); // a third call in the window waits until the one at 1000 leaves it
+    await pacer.wait(); // a third call in the window waits until the one at 1000 leaves it
     expect(waits).toEqual([1000, 990]);
+  });
+});
+
+describe('createPacer learning from a 429', () => {
+  it('holds every request until the time the server named, then paces as before', async () => {
+    let clock = 0;
+    const waits: number[] = [];
+    const logs: string[] = [];
+    const pacer = createPacer([{ calls: 100, perMs: 60_000 }], { info: (_o: unknown, msg?: string) => void logs.push(String(msg)) } as never, () => clock, async (ms) => {
+      waits.push(ms);
+      clock += ms;
+    });
+    await pacer.wait();
+    pacer.hold(5_000);
+    pacer.hold(2_000); // an earlier time never shortens a hold
+    await pacer.wait();
+    expect(waits).toEqual([5_000]);
+    expect(logs.at(-1)).toMatch(/throttled this app earlier/);
+    await pacer.wait();
+    expect(waits).toEqual([5_000]);
   });
 });
