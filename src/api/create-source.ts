@@ -29,7 +29,7 @@ export async function createSource(
       const pacer = createPacer(MDE_RATE_LIMITS, ctx.log);
       return new MdeSource(
         { baseUrl: config.baseUrl, pageSize: config.mde.pageSize, filterOn: config.mde.filterOn, expandEvidence: config.mde.expandEvidence },
-        { ...common, pace: pacer },
+        { ...common, pacer },
       );
     }
     case 'graph': {

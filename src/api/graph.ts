@@ -1,13 +1,16 @@
 /**
- * Microsoft Graph `security/alerts_v2` (API-NOTES §3): `$filter` on `lastUpdateDateTime`, ordered
+ * Microsoft Graph `security/alerts_v2` (docs/microsoft-apis.md): `$filter` on `lastUpdateDateTime`, ordered
  * ascending (descending for `--limit`: the most recent n), `$top` ≤ 1000. A long backlog is paged by time boundary — the next page asks from the
- * last alert's `lastUpdateDateTime` — rather than by `$skip`, which Graph caps at 500. A 206 answer
- * with `Warning: 199` is partial (a provider failed): it is retried and never taken as complete.
+ * last alert's `lastUpdateDateTime` — rather than by `$skip`, which Graph caps at 500; only inside
+ * one instant that fills a whole page (a bulk change) is `$skip` used. Next links are not needed
+ * and never followed. A 206 answer with `Warning: 199` is partial (a provider failed): it is
+ * retried and never taken as complete.
  */
 import { GraphAlertSchema, type GraphAlert } from '../alert/graph-schema.js';
 import type { AlertQuery } from '../config/resolve.js';
 import { ServiceError } from '../errors.js';
-import { odataError, readPage, sameOriginLink, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { skipPagesComplete } from './completeness.js';
+import { odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
 import type { AlertRecord, AlertSource } from './source.js';
 import { normalizeTimestamp } from '../state/timestamps.js';
 
@@ -27,23 +30,46 @@ function quote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
+/** Graph's largest `$skip` (a larger one is answered 400). */
+export const GRAPH_MAX_SKIP = 500;
+
+/** Where a page starts: the near bound moved to `at`, excluding that instant itself when `exclusive`. */
+export interface GraphCursor {
+  at: string;
+  exclusive: boolean;
+}
+
 /**
  * A page's URL: alerts updated in [since, until], oldest first — or, for `--limit`, newest first
- * (the most recent n, as the SIEM API's `limit` means). `cursor` moves the near bound.
+ * (the most recent n, as the SIEM API's `limit` means). `cursor` moves the near bound; `tie`
+ * pins both bounds to one instant and pages through it with `$skip`.
  */
-export function buildGraphUrl(options: GraphOptions, query: AlertQuery, cursor: string | undefined, top: number, newestFirst = false): URL {
+export function buildGraphUrl(
+  options: GraphOptions,
+  query: AlertQuery,
+  cursor: GraphCursor | undefined,
+  top: number,
+  newestFirst = false,
+  tie?: { at: string; skip: number },
+): URL {
   const url = new URL(`${options.baseUrl.href.replace(/\/+$/, '')}/v1.0/security/alerts_v2`);
   const filters: string[] = [];
   const since = query.since?.toISOString();
   const until = query.until?.toISOString();
-  const lower = newestFirst ? since : (cursor ?? since);
-  const upper = newestFirst ? (cursor ?? until) : until;
-  if (lower) filters.push(`lastUpdateDateTime ge ${lower}`);
-  if (upper) filters.push(`lastUpdateDateTime le ${upper}`);
+  if (tie) {
+    filters.push(`lastUpdateDateTime ge ${tie.at}`, `lastUpdateDateTime le ${tie.at}`);
+  } else {
+    const near = cursor ? `${cursor.exclusive ? (newestFirst ? 'lt' : 'gt') : newestFirst ? 'le' : 'ge'} ${cursor.at}` : undefined;
+    const lower = newestFirst ? (since ? `ge ${since}` : undefined) : (near ?? (since ? `ge ${since}` : undefined));
+    const upper = newestFirst ? (near ?? (until ? `le ${until}` : undefined)) : until ? `le ${until}` : undefined;
+    if (lower) filters.push(`lastUpdateDateTime ${lower}`);
+    if (upper) filters.push(`lastUpdateDateTime ${upper}`);
+  }
   if (options.serviceSource) filters.push(`serviceSource eq ${quote(options.serviceSource)}`);
   if (filters.length > 0) url.searchParams.set('$filter', filters.join(' and '));
   url.searchParams.set('$orderby', `lastUpdateDateTime ${newestFirst ? 'desc' : 'asc'}`);
   url.searchParams.set('$top', String(top));
+  if (tie && tie.skip > 0) url.searchParams.set('$skip', String(tie.skip));
   return url;
 }
 
@@ -69,50 +95,110 @@ export class GraphSource implements AlertSource {
 
   async *fetch(query: AlertQuery, signal?: AbortSignal): AsyncGenerator<AlertRecord> {
     const headers = { prefer: 'include-unknown-enum-members' };
+    const limit = query.limit;
     let total = 0;
-    let cursor: string | undefined;
+    let cursor: GraphCursor | undefined;
     // Keys of the alerts at the cursor's exact time: the next page (ge cursor) returns them again.
     let atCursor = new Set<string>();
-    let url: URL | undefined;
-    const topFor = () => (query.limit !== undefined ? Math.min(query.limit - total, this.#options.pageSize) : this.#options.pageSize);
+    const topFor = () => (limit !== undefined ? Math.min(limit - total, this.#options.pageSize) : this.#options.pageSize);
     // --limit asks for the most recent n (as the SIEM API's limit does): page backwards in time.
-    const newestFirst = query.limit !== undefined;
+    const newestFirst = limit !== undefined;
     const beyond = (time: string, mark: string) => (newestFirst ? time < mark : time > mark);
+    let requests = 0;
+    let ties = 0;
     try {
-      url = buildGraphUrl(this.#options, query, cursor, topFor(), newestFirst);
-      const origin = url;
-      while (url) {
+      for (;;) {
+        const url = buildGraphUrl(this.#options, query, cursor, topFor(), newestFirst);
+        const top = Number(url.searchParams.get('$top'));
         const page: PageResult<GraphAlert> = { alerts: [], size: 0, nextLink: undefined };
-        let fresh = 0;
+        requests++;
         for await (const alert of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
           if (atCursor.has(alert.key)) continue;
-          fresh++;
           yield alert;
-          if (query.limit !== undefined && ++total >= query.limit) return;
+          if (limit !== undefined && ++total >= limit) return;
         }
-        const full = page.size >= Number(url.searchParams.get('$top') ?? this.#options.pageSize);
-        if (!full && !page.nextLink) return;
+        // Time-boundary paging needs no next link: a short page without one is the end of the range.
+        // (A short page with a link is Graph paging on its own: go on from its last alert.)
+        if (page.size < top && page.nextLink === undefined) break;
         const last = page.alerts.at(-1);
         const lastTime = last ? normalizeTimestamp(last.lastUpdateDateTime) : undefined;
-        if (fresh > 0 && last && lastTime !== undefined && (cursor === undefined || beyond(lastTime, normalizeTimestamp(cursor) ?? ''))) {
-          // Time-boundary paging: continue from the last alert's time, skipping what we have there.
-          cursor = last.lastUpdateDateTime;
-          atCursor = new Set(page.alerts.filter((a) => a.lastUpdateDateTime === cursor).map((a) => `${a.id}|${a.lastUpdateDateTime}`));
-          url = buildGraphUrl(this.#options, query, cursor, topFor(), newestFirst);
-        } else if (page.nextLink) {
-          // A whole page at one instant: only Graph's own link can move past it.
-          url = sameOriginLink(page.nextLink, origin);
-        } else if (full) {
-          // Stopping here would silently drop the rest of this instant's alerts.
-          throw new ServiceError('PAGING_STUCK', `more than ${page.size} alerts share lastUpdateDateTime ${cursor ?? '?'} and Graph sent no next link`, {
-            hint: 'raise --page-size (at most 1000) so one page holds them',
-          });
-        } else {
-          return;
+        if (!last || lastTime === undefined) {
+          throw new ServiceError('PAGING_STUCK', `Graph answered a full page of ${page.size} alerts without one valid alert to page on`);
         }
+        const mark = cursor ? normalizeTimestamp(cursor.at) : undefined;
+        if (cursor === undefined || mark === undefined || beyond(lastTime, mark)) {
+          // Continue from the last alert's time, skipping what we have there.
+          cursor = { at: last.lastUpdateDateTime, exclusive: false };
+          atCursor = new Set(page.alerts.filter((a) => normalizeTimestamp(a.lastUpdateDateTime) === lastTime).map((a) => `${a.id}|${a.lastUpdateDateTime}`));
+          continue;
+        }
+        // A whole page at the cursor's instant (a bulk change in the portal): $skip through it,
+        // skipping what the pages at that instant already wrote.
+        ties++;
+        for (const alert of page.alerts) atCursor.add(`${alert.id}|${alert.lastUpdateDateTime}`);
+        const tie = yield* this.#readTie(query, cursor.at, atCursor, newestFirst, headers, signal, limit === undefined ? undefined : limit - total);
+        requests += tie.requests;
+        total += tie.written;
+        if (limit !== undefined && total >= limit) return;
+        cursor = { at: cursor.at, exclusive: true };
+        atCursor = new Set();
       }
     } catch (err) {
       throw odataError(err, 'Graph security API', 'SecurityAlert.Read.All (Microsoft Graph)');
+    }
+    this.#ctx.log.debug(
+      { since: query.since?.toISOString() ?? null, until: query.until?.toISOString() ?? null, requests, ties },
+      `range read in ${requests} request(s) by time boundary${ties > 0 ? `, ${ties} instant(s) read with $skip` : ''}, ended by a short page`,
+    );
+  }
+
+  /**
+   * Every alert of one instant, by `$skip` over `lastUpdateDateTime eq at` (ge and le). Graph caps
+   * `$skip` at 500, so with `$top` at its maximum an instant of up to 1 500 alerts can be read.
+   * The pages are proven not to overlap (completeness.ts); past the cap the run fails (exit 5).
+   */
+  async *#readTie(
+    query: AlertQuery,
+    at: string,
+    known: ReadonlySet<string>,
+    newestFirst: boolean,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    left: number | undefined,
+  ): AsyncGenerator<AlertRecord, { requests: number; written: number }> {
+    const distinct = new Set<string>();
+    let invalid = 0;
+    let requests = 0;
+    let written = 0;
+    for (let skip = 0; ; ) {
+      const top = GRAPH_MAX_PAGE;
+      const url = buildGraphUrl(this.#options, query, undefined, top, newestFirst, { at, skip });
+      const page: PageResult<GraphAlert> = { alerts: [], size: 0, nextLink: undefined };
+      requests++;
+      for await (const alert of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
+        if (known.has(alert.key) || distinct.has(alert.key)) continue;
+        distinct.add(alert.key);
+        yield alert;
+        if (left !== undefined && ++written >= left) return { requests, written };
+      }
+      for (const alert of page.alerts) distinct.add(`${alert.id}|${alert.lastUpdateDateTime}`);
+      invalid += page.size - page.alerts.length;
+      const end = skip + page.size;
+      if (page.size < top) {
+        if (skipPagesComplete(end, distinct.size + invalid)) return { requests, written };
+        throw new ServiceError(
+          'PAGING_UNPROVEN',
+          `more than ${top} alerts share lastUpdateDateTime ${at} and Graph answered them in a different order to each $skip request (${distinct.size} distinct of ${end}); some may be missing`,
+          { hint: 'run again; if it persists, please report it' },
+        );
+      }
+      if (skip >= GRAPH_MAX_SKIP) {
+        // Stopping here would silently drop the rest of this instant's alerts.
+        throw new ServiceError('PAGING_STUCK', `more than ${end} alerts share lastUpdateDateTime ${at}: more than Graph's $skip (at most ${GRAPH_MAX_SKIP}) and $top (at most ${GRAPH_MAX_PAGE}) can reach`, {
+          hint: 'narrow the range with --since/--until or --service-source; please report it',
+        });
+      }
+      skip = Math.min(end, GRAPH_MAX_SKIP);
     }
   }
 }

@@ -1,11 +1,21 @@
 /**
- * The Defender for Endpoint alerts API (API-NOTES §2): `GET {base}/api/alerts` with an OData
- * `$filter` on `lastUpdateTime` (or `alertCreationTime`), `$top` pages, `@odata.nextLink` to the
- * end, optional `$expand=evidence`. Limits: 100 calls a minute and 1 500 an hour, kept by a pacer.
+ * The Defender for Endpoint alerts API (docs/microsoft-apis.md): `GET {base}/api/alerts` with an
+ * OData `$filter` on `lastUpdateTime` (or `alertCreationTime`), `$top` pages, optional
+ * `$expand=evidence`. Limits: 100 calls a minute and 1 500 an hour, kept by a pacer.
+ *
+ * The service is trusted only as far as it proves itself (completeness.ts): it may leave out
+ * `@odata.nextLink` when the request has `$top`, link to another host, and it documents no order.
+ * A full page without a usable link is therefore read again as two shorter time ranges, each until
+ * it comes back short; a range of one millisecond that is still full is read with `$skip` and
+ * checked for repeats. Alerts a continuation reads twice are written once.
  */
 import { MdeAlertSchema, type MdeAlert } from '../alert/mde-schema.js';
 import type { AlertQuery } from '../config/resolve.js';
-import { odataError, readPage, sameOriginLink, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { ServiceError } from '../errors.js';
+import { dateOf, normalizeTimestamp } from '../state/timestamps.js';
+import { judgePage, skipPagesComplete, splitRange, type MsRange } from './completeness.js';
+import { classifyNextLink, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { SeenKeys } from './seen-keys.js';
 import type { AlertRecord, AlertSource } from './source.js';
 
 /** `$top` may be at most 10 000 (Microsoft's documented maximum page size). */
@@ -18,6 +28,14 @@ export interface MdeOptions {
   pageSize: number;
   filterOn: MdeFilterField;
   expandEvidence: boolean;
+  /** The clock that ends a range without `--until` once it has to be split (default: the system clock). */
+  now?: () => Date;
+}
+
+/** A range of the filter field; an open end is no bound at all in the request. */
+export interface MdeRange {
+  since?: Date | undefined;
+  until?: Date | undefined;
 }
 
 /** OData time literal: ISO-8601 UTC, unquoted (`lastUpdateTime ge 2024-05-01T10:00:00Z`). */
@@ -25,18 +43,36 @@ function odataTime(date: Date): string {
   return date.toISOString();
 }
 
-/** The first page's URL: only the filters given. */
-export function buildMdeUrl(options: MdeOptions, query: AlertQuery): URL {
+/** A page's URL: only the bounds given, `$top`, and `$skip` when continuing inside one instant. */
+export function buildMdeUrl(options: MdeOptions, range: MdeRange, top: number, skip = 0): URL {
   const url = new URL(`${options.baseUrl.href.replace(/\/+$/, '')}/api/alerts`);
   const field = options.filterOn;
   const filters: string[] = [];
-  if (query.since) filters.push(`${field} ge ${odataTime(query.since)}`);
-  if (query.until) filters.push(`${field} le ${odataTime(query.until)}`);
+  if (range.since) filters.push(`${field} ge ${odataTime(range.since)}`);
+  if (range.until) filters.push(`${field} le ${odataTime(range.until)}`);
   if (filters.length > 0) url.searchParams.set('$filter', filters.join(' and '));
-  const top = query.limit !== undefined ? Math.min(query.limit, options.pageSize) : options.pageSize;
   url.searchParams.set('$top', String(top));
+  if (skip > 0) url.searchParams.set('$skip', String(skip));
   if (options.expandEvidence) url.searchParams.set('$expand', 'evidence');
   return url;
+}
+
+/** How a range was read, for the debug log (and tests). */
+interface RangeReport {
+  requests: number;
+  splits: number;
+  skipPages: number;
+}
+
+/** The state of one fetch() call. */
+interface Run {
+  limit: number | undefined;
+  /** Every key written by this call. Looked up only once a continuation re-reads part of a range. */
+  written: SeenKeys;
+  rereading: boolean;
+  total: number;
+  report: RangeReport;
+  signal: AbortSignal | undefined;
 }
 
 export class MdeSource implements AlertSource {
@@ -44,6 +80,8 @@ export class MdeSource implements AlertSource {
   readonly #options: MdeOptions;
   readonly #ctx: ODataContext;
   readonly #kind: ODataAlertKind<MdeAlert>;
+  /** Quirks already warned about in this run: each is said once, not once a page. */
+  readonly #warned = new Set<string>();
 
   constructor(options: MdeOptions, ctx: ODataContext) {
     this.#options = options;
@@ -57,20 +95,107 @@ export class MdeSource implements AlertSource {
       // Rejected in config already; kept as a guard for programmatic use.
       throw new Error('the mde API takes --since/--until/--limit only');
     }
-    const first = buildMdeUrl(this.#options, query);
-    let url: URL | undefined = first;
-    let total = 0;
+    const limit = query.limit;
+    const top = limit !== undefined ? Math.min(limit, this.#options.pageSize) : this.#options.pageSize;
+    // Where a split range ends when the query has no --until: this moment (later alerts are the next run's).
+    const openUntil = (this.#options.now ?? (() => new Date()))();
+    const run: Run = { limit, written: new SeenKeys(), rereading: false, total: 0, report: { requests: 0, splits: 0, skipPages: 0 }, signal };
+    const report = run.report;
+    // Ranges still to read, the oldest last (popped first).
+    const todo: MdeRange[] = [{ since: query.since, until: query.until }];
+
     try {
-      while (url) {
-        const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
-        for await (const alert of readPage(url, this.#kind, this.#ctx, {}, page, signal)) {
-          yield alert;
-          if (query.limit !== undefined && ++total >= query.limit) return;
+      while (todo.length > 0) {
+        const range = todo.pop() as MdeRange;
+        let url = buildMdeUrl(this.#options, range, top);
+        for (;;) {
+          const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
+          if (yield* this.#read(url, page, run)) return;
+          const link = classifyNextLink(page.nextLink, this.#options.baseUrl);
+          const verdict = judgePage(page.size, top, link.kind);
+          if (verdict.kind === 'complete') break;
+          if (verdict.kind === 'follow' && link.kind === 'follow') {
+            url = link.url;
+            continue;
+          }
+          if (verdict.kind !== 'unproven') break;
+          this.#warnOnce(verdict.why, link.kind === 'foreign' ? link.origin : undefined, top);
+          // Read the range again in two halves; what this page wrote is skipped when it comes again.
+          run.rereading = true;
+          const bounds: MsRange = { since: range.since?.getTime() ?? 0, until: range.until?.getTime() ?? openUntil.getTime() };
+          const halves = splitRange(bounds, page.alerts.map((a) => this.#timeMs(a)).filter((t) => !Number.isNaN(t)));
+          if (halves) {
+            report.splits++;
+            const [older, newer] = halves;
+            todo.push({ since: new Date(newer.since), until: new Date(newer.until) }, { since: new Date(older.since), until: new Date(older.until) });
+          } else {
+            if (yield* this.#readInstant({ since: new Date(bounds.since), until: new Date(bounds.until) }, top, run)) return;
+          }
+          break;
         }
-        url = page.nextLink ? sameOriginLink(page.nextLink, first) : undefined;
       }
     } catch (err) {
       throw odataError(err, 'Defender for Endpoint alerts API', 'Alert.Read.All (WindowsDefenderATP)');
+    }
+    this.#ctx.log.debug(
+      { since: query.since?.toISOString() ?? null, until: query.until?.toISOString() ?? null, ...report },
+      report.splits + report.skipPages === 0
+        ? `range read in ${report.requests} request(s), ended by a short page`
+        : `range read in ${report.requests} request(s): split ${report.splits} time(s) and ${report.skipPages} $skip page(s), every piece ended by a short page`,
+    );
+  }
+
+  /**
+   * A range too short to split (one millisecond) that still fills a page: `$skip` through it, and
+   * prove that the pages did not overlap (no order is documented). Returns true when --limit is reached.
+   */
+  async *#readInstant(range: MdeRange, top: number, run: Run): AsyncGenerator<AlertRecord, boolean> {
+    const distinct = new Set<string>();
+    let invalid = 0;
+    for (let skip = 0; ; ) {
+      const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
+      run.report.skipPages++;
+      if (yield* this.#read(buildMdeUrl(this.#options, range, top, skip), page, run)) return true;
+      for (const alert of page.alerts) distinct.add(`${this.#kind.id(alert)}|${this.#kind.updatedAt(alert)}`);
+      invalid += page.size - page.alerts.length;
+      const end = skip + page.size;
+      if (page.size < top) {
+        if (skipPagesComplete(end, distinct.size + invalid)) return false;
+        throw new ServiceError(
+          'PAGING_UNPROVEN',
+          `more than ${top} alerts share ${range.since?.toISOString() ?? '?'} and the API answered them in a different order to each $skip request (${distinct.size} distinct of ${end}); some may be missing`,
+          { hint: 'raise --page-size (at most 10000) so one page holds them, then run again' },
+        );
+      }
+      skip = end;
+    }
+  }
+
+  /** Reads one page into `page`, yielding its alerts not written before. Returns true when --limit is reached. */
+  async *#read(url: URL, page: PageResult<MdeAlert>, run: Run): AsyncGenerator<AlertRecord, boolean> {
+    run.report.requests++;
+    for await (const alert of readPage(url, this.#kind, this.#ctx, {}, page, run.signal)) {
+      if (run.rereading && run.written.has(alert.key)) continue;
+      run.written.add(alert.key);
+      yield alert;
+      if (run.limit !== undefined && ++run.total >= run.limit) return true;
+    }
+    return false;
+  }
+
+  #timeMs(alert: MdeAlert): number {
+    const normalized = normalizeTimestamp(this.#kind.updatedAt(alert));
+    return normalized === undefined ? Number.NaN : dateOf(normalized).getTime();
+  }
+
+  #warnOnce(why: 'no next link' | 'foreign next link', origin: string | undefined, top: number): void {
+    if (this.#warned.has(why)) return;
+    this.#warned.add(why);
+    const log = this.#ctx.log;
+    if (why === 'foreign next link') {
+      log.warn({ nextLinkOrigin: origin }, `the API's @odata.nextLink points to another host (${origin ?? '?'}); not followed, so the token stays with ${this.#options.baseUrl.origin}: the rest is read from there by narrower time ranges`);
+    } else {
+      log.warn({ top }, `the API answered a full page of ${top} alerts without an @odata.nextLink (it omits the link when the request has $top); the rest is read by narrower time ranges`);
     }
   }
 }

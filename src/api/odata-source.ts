@@ -8,13 +8,14 @@ import { AuthError, ForbiddenError, ServiceError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { withRetries } from '../http/retry-loop.js';
 import { send } from '../http/send.js';
+import type { Pacer } from '../http/pacer.js';
 import { ODataPageSplitter } from '../json/odata-page.js';
 import { AlertGate } from './alert-gate.js';
 import type { AlertRecord, SourceContext } from './source.js';
 
 export interface ODataContext extends SourceContext {
-  /** Waits before each request when the API has a documented rate limit (MDE). */
-  pace?: (signal?: AbortSignal) => Promise<void>;
+  /** Paces the requests when the API has a documented rate limit (MDE), and learns from a 429. */
+  pacer?: Pacer | undefined;
 }
 
 /** One API's alert shape, as the shared page reader needs it. */
@@ -93,7 +94,7 @@ export async function* readPage<T>(
   );
   const { credential, dispatcher, retry, timeoutMs, log } = ctx;
   const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {
-    await ctx.pace?.(signal);
+    await ctx.pacer?.wait(signal);
     const { token } = await credential.getToken(signal);
     log.debug({ url: url.href, attempt }, 'requesting a page of alerts');
     const res = await send(
@@ -123,22 +124,26 @@ export async function* readPage<T>(
     result.size = index;
     result.nextLink = nextLink;
   };
-  yield* withRetries(open, { policy: retry, log, what: 'alerts page request', signal });
+  const pacer = ctx.pacer;
+  yield* withRetries(open, { policy: retry, log, what: 'alerts page request', signal, onThrottle: pacer && ((until) => pacer.hold(until)) });
 }
+
+/** What a page's `@odata.nextLink` allows: follow it, or not (absent, or pointing elsewhere). */
+export type NextLink = { kind: 'none' } | { kind: 'follow'; url: URL } | { kind: 'foreign'; origin: string };
 
 /**
  * A `@odata.nextLink` is followed only to the origin the first request went to: the bearer token
- * must never go to another host, whatever a page says.
+ * must never go to another host, whatever a page says. A link elsewhere is reported as `foreign`
+ * (the caller continues on its own origin instead); one that is not a URL is a broken answer.
  */
-export function sameOriginLink(link: string, base: URL): URL {
+export function classifyNextLink(link: string | undefined, base: URL): NextLink {
+  if (link === undefined) return { kind: 'none' };
   let next: URL;
   try {
     next = new URL(link, base);
   } catch {
     throw new ServiceError('BAD_NEXT_LINK', `the API sent an @odata.nextLink that is not a URL: ${link.slice(0, 100)}`);
   }
-  if (next.origin !== base.origin) {
-    throw new ServiceError('FOREIGN_NEXT_LINK', `the API's @odata.nextLink points to another host (${next.origin}); not followed, so the token stays with ${base.origin}`);
-  }
-  return next;
+  if (next.origin !== base.origin) return { kind: 'foreign', origin: next.origin };
+  return { kind: 'follow', url: next };
 }

@@ -15,6 +15,8 @@
  */
 
 const BLOCK_HASHES = 64 * 1024; // hashes per block: 512 KiB (two 32-bit halves each)
+/** Late hashes kept in a Set before they are merged into the sorted index (doubling keeps it amortised). */
+const LATE_MERGE_MIN = 64 * 1024;
 
 /** Two independent 32-bit hashes of `key` (FNV-1a variants with murmur3's finaliser). */
 export function hash64(key: string): [number, number] {
@@ -49,11 +51,14 @@ export class SeenKeys {
   #size = 0;
   /** Sorted 64-bit hashes, built by the first lookup. */
   #index: BigUint64Array | undefined;
-  /** Hashes added after the index was built. */
+  /**
+   * Hashes added after the index was built. Merged into the index once it grows as large (a
+   * continuation can keep adding after its first lookup), so memory stays near 8 bytes an alert.
+   */
   readonly #late = new Set<bigint>();
 
   get size(): number {
-    return this.#size;
+    return this.#size + this.#late.size;
   }
 
   /** Remembers `key`. */
@@ -61,7 +66,10 @@ export class SeenKeys {
     const [hi, lo] = hash64(key);
     if (this.#index !== undefined) {
       const hash = combine([hi, lo]);
-      if (!this.#late.has(hash) && !this.#indexed(hash)) this.#late.add(hash);
+      if (!this.#late.has(hash) && !this.#indexed(hash)) {
+        this.#late.add(hash);
+        if (this.#late.size >= Math.max(LATE_MERGE_MIN, this.#index.length)) this.#mergeLate(this.#index);
+      }
       return;
     }
     const slot = this.#size % BLOCK_HASHES;
@@ -90,6 +98,16 @@ export class SeenKeys {
       else hi = mid - 1;
     }
     return false;
+  }
+
+  #mergeLate(index: BigUint64Array): void {
+    const merged = new BigUint64Array(index.length + this.#late.size);
+    merged.set(index);
+    let i = index.length;
+    for (const hash of this.#late) merged[i++] = hash;
+    this.#late.clear();
+    this.#index = merged.sort();
+    this.#size = merged.length;
   }
 
   #buildIndex(): BigUint64Array {

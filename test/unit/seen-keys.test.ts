@@ -24,6 +24,19 @@ describe('SeenKeys', () => {
     expect(seen.has('c|3')).toBe(false);
   });
 
+  it('keeps finding keys when many are added after the first lookup (a continuation re-reading a range)', () => {
+    const seen = new SeenKeys();
+    for (let i = 0; i < 10; i++) seen.add(`early|${i}`);
+    expect(seen.has('early|3')).toBe(true); // builds the index
+    for (let i = 0; i < 200_000; i++) seen.add(`late|${i}`); // merged into the index more than once
+    expect(seen.size).toBe(200_010);
+    for (let i = 0; i < 200_000; i += 997) expect(seen.has(`late|${i}`)).toBe(true);
+    expect(seen.has('early|9')).toBe(true);
+    expect(seen.has('late|200000')).toBe(false);
+    seen.add('late|5');
+    expect(seen.size).toBe(200_010);
+  });
+
   it('hashes keys that differ in one character differently', () => {
     expect(hash64('da1_2|2024-05-01T10:00:00.1234567Z')).not.toEqual(hash64('da1_2|2024-05-01T10:00:00.1234568Z'));
     expect(hash64('')).toEqual(hash64(''));

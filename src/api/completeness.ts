@@ -1,0 +1,67 @@
+/**
+ * When has a paged API proven that a range was read to its end? Pure rules, shared by the OData
+ * sources (mde.ts, graph.ts) and tested with plain values.
+ *
+ * The only proof is an answer that held fewer alerts than were asked for (`$top`), or a chain of
+ * the API's own next links that ended on such a page. A full page proves nothing, whatever it
+ * says: the Defender for Endpoint API leaves out `@odata.nextLink` when the request has `$top`,
+ * and documents no order, so a full page without a link may be any `$top` alerts of many more
+ * (docs/microsoft-apis.md). Such a range is read again in smaller pieces, each proven on its own.
+ */
+import type { NextLink } from './odata-source.js';
+
+/** A time range, both ends inclusive, in epoch milliseconds (what the `$filter` literals carry). */
+export interface MsRange {
+  since: number;
+  until: number;
+}
+
+/** What one page says about the range it was asked for. */
+export type PageVerdict =
+  /** The page held fewer alerts than asked for, and no link to follow: the range is read. */
+  | { kind: 'complete' }
+  /** The API linked to the rest on our own origin. */
+  | { kind: 'follow' }
+  /** A full page (or one linking elsewhere) without a usable link: the rest must be asked for another way. */
+  | { kind: 'unproven'; why: 'no next link' | 'foreign next link' };
+
+/**
+ * The verdict on one page of `size` elements (valid or not) asked for with `$top` = `top`.
+ * A same-origin link is always followed, even from a short page: the API says there is more.
+ * A foreign link is never followed (the token stays with our origin); a short page still proves
+ * the end, a full one does not.
+ */
+export function judgePage(size: number, top: number, link: NextLink['kind']): PageVerdict {
+  if (link === 'follow') return { kind: 'follow' };
+  if (size < top) return { kind: 'complete' };
+  return { kind: 'unproven', why: link === 'foreign' ? 'foreign next link' : 'no next link' };
+}
+
+/**
+ * Two smaller ranges that together cover `range` (they share the split instant, so an alert there
+ * is read twice and suppressed as a repeat), or undefined when the range is too short to split at
+ * millisecond precision. `seenMs` are the times of the alerts a full page returned: splitting at
+ * their median halves the count however the API orders its rows, and finds where the alerts are
+ * when the range has no lower bound; the midpoint is the fallback. Any split instant is sound,
+ * since each piece is proven on its own.
+ */
+export function splitRange(range: MsRange, seenMs: readonly number[]): [MsRange, MsRange] | undefined {
+  if (range.until - range.since < 2) return undefined;
+  const inside = seenMs.filter((t) => t > range.since && t < range.until).sort((a, b) => a - b);
+  const median = inside[Math.floor(inside.length / 2)];
+  const at = median ?? range.since + Math.floor((range.until - range.since) / 2);
+  return [
+    { since: range.since, until: at },
+    { since: at, until: range.until },
+  ];
+}
+
+/**
+ * Whether `$skip` pages over a fixed set proved that every element was read: the last page was
+ * short, so the set held `positions` elements, and as many distinct alerts arrived. Without a
+ * documented order two requests may order the set differently; then some element came twice and
+ * another never, which this catches.
+ */
+export function skipPagesComplete(positions: number, distinct: number): boolean {
+  return distinct === positions;
+}
