@@ -163,12 +163,25 @@ ${EXIT_CODES_HELP}`,
     .option('--throttle <n>', 'answer every nth alert request 429 with Retry-After: 1 (0 = never)', '0')
     .option('--latency <ms>', 'delay before each answer', '0')
     .option('--mde-calls-per-minute <n>', 'Defender for Endpoint API rate limit (429 beyond it)', '100')
+    .option('--mde-calls-per-hour <n>', 'Defender for Endpoint API hourly rate limit (429 beyond it)', '1500')
+    .option('--mde-minute <seconds>', 'length of the per-minute window, shorter to test throttling quickly', '60')
+    .option('--quota-used <n>', 'calls "another client" of the same app already made this minute and hour (the quota is per app and tenant)', '0')
+    .option('--mde-no-next-link', 'mde: leave out @odata.nextLink when the request has $top, as users of the real API report')
+    .option('--mde-unordered', 'mde: answer rows in an order unrelated to time (the API documents none)')
+    .option('--foreign-next-links <origin>', 'mde/graph: next links point to this origin instead of the one asked')
+    .option('--shared-update-time <n>', 'this many alerts share one last-update time (a bulk change in the portal)', '0')
     .option('--seed <n>', 'seed of the alert generator (same seed, same alerts)', '1')
     .addHelpText(
       'after',
       `
 It prints one JSON line with its URL and test credentials, then serves until Ctrl-C:
   {"url":"https://127.0.0.1:PORT","authorityHost":"…","tenantId":"…","clientId":"…","clientSecret":"…","caCertPath":"…"}
+
+The real services' undocumented behaviours are off unless switched on (--mde-no-next-link,
+--mde-unordered, --quota-used, --foreign-next-links, --shared-update-time), so a pipeline can be
+tested against each: e.g. a Defender for Endpoint tenant whose quota another client half used,
+answering full pages without next links:
+  defender-alerts simulate --mde-no-next-link --mde-unordered --quota-used 95
 
 Example (HTTPS, trusting its certificate):
   defender-alerts simulate --port 8443 &

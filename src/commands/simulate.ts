@@ -29,8 +29,30 @@ export async function simulateCommand(opts: Opts, io: CommandIo): Promise<void> 
     throttle: number(opts, 'throttle', 'throttle', whole, 'a whole number (0 = never)'),
     latencyMs: number(opts, 'latency', 'latency', (n) => n >= 0, 'milliseconds, 0 or more'),
     mdeCallsPerMinute: number(opts, 'mdeCallsPerMinute', 'mde-calls-per-minute', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
+    mdeCallsPerHour: number(opts, 'mdeCallsPerHour', 'mde-calls-per-hour', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
+    mdeMinuteSeconds: number(opts, 'mdeMinute', 'mde-minute', (n) => whole(n) && n >= 1, 'seconds, 1 or more'),
+    quotaUsed: number(opts, 'quotaUsed', 'quota-used', whole, 'a whole number'),
+    sharedUpdateTime: number(opts, 'sharedUpdateTime', 'shared-update-time', whole, 'a whole number'),
+    mdeNoNextLinkWithTop: opts['mdeNoNextLink'] === true,
+    mdeUnordered: opts['mdeUnordered'] === true,
     seed: number(opts, 'seed', 'seed', Number.isInteger, 'a whole number'),
   };
+  const foreign = opts['foreignNextLinks'];
+  if (typeof foreign === 'string' && !isOrigin(foreign)) {
+    throw new UsageError(`--foreign-next-links: expected an origin such as https://eu.api.security.microsoft.com, got "${foreign}"`);
+  }
   const certDir = typeof opts['certDir'] === 'string' ? opts['certDir'] : undefined;
-  await runSimulate(certDir === undefined ? settings : { ...settings, certDir }, { stdout: io.stdout, signal: io.signal });
+  await runSimulate(
+    { ...settings, ...(certDir === undefined ? {} : { certDir }), ...(typeof foreign === 'string' ? { foreignNextLinks: foreign } : {}) },
+    { stdout: io.stdout, signal: io.signal },
+  );
+}
+
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
 }

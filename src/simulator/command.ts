@@ -15,6 +15,13 @@ export interface SimulateOptions {
   throttle?: number;
   latencyMs?: number;
   mdeCallsPerMinute?: number;
+  mdeCallsPerHour?: number;
+  mdeMinuteSeconds?: number;
+  quotaUsed?: number;
+  mdeNoNextLinkWithTop?: boolean;
+  mdeUnordered?: boolean;
+  foreignNextLinks?: string;
+  sharedUpdateTime?: number;
   seed?: number;
   certDir?: string;
 }
@@ -28,7 +35,11 @@ export interface SimulateIo {
 export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promise<void> {
   const options: SimulatorOptions = { https: !(opts.http ?? false) };
   // Copy only what was given: with exactOptionalPropertyTypes an explicit undefined is not "absent".
-  for (const key of ['port', 'host', 'alerts', 'rate', 'failRate', 'throttle', 'latencyMs', 'mdeCallsPerMinute', 'seed', 'certDir'] as const) {
+  const keys = [
+    'port', 'host', 'alerts', 'rate', 'failRate', 'throttle', 'latencyMs', 'mdeCallsPerMinute', 'mdeCallsPerHour', 'mdeMinuteSeconds',
+    'quotaUsed', 'mdeNoNextLinkWithTop', 'mdeUnordered', 'foreignNextLinks', 'sharedUpdateTime', 'seed', 'certDir',
+  ] as const;
+  for (const key of keys) {
     if (opts[key] !== undefined) Object.assign(options, { [key]: opts[key] });
   }
   if (io.signal.aborted) return;

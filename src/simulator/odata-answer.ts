@@ -16,12 +16,26 @@ import {
   timeBounds,
   type ODataService,
 } from './odata.js';
+import { hashSeed } from './prng.js';
 import type { AlertStore } from './store.js';
 import { formatTicks, parseTimestamp, type Ticks } from './ticks.js';
 
 export interface ODataAnswer {
   status: number;
   body: Record<string, unknown>;
+}
+
+/**
+ * Behaviours of the real services that the documentation does not promise, switched on one by one
+ * (all off by default) so clients can be tested against them (docs/microsoft-apis.md).
+ */
+export interface ODataQuirks {
+  /** Defender for Endpoint: no `@odata.nextLink` when the request has `$top`, as users of the real API report. */
+  mdeNoNextLinkWithTop?: boolean;
+  /** Defender for Endpoint: rows in an order unrelated to time (stable per alert id), as no order is documented. */
+  mdeUnordered?: boolean;
+  /** Both APIs: next links point to this origin instead of the one asked (a geo host linking to another). */
+  nextLinkOrigin?: string;
 }
 
 export interface ODataRequest {
@@ -33,6 +47,7 @@ export interface ODataRequest {
   now: Date;
   /** The request's `client-request-id`, echoed in Graph's errors. */
   clientRequestId?: string | undefined;
+  quirks?: ODataQuirks | undefined;
 }
 
 // The store is read between these when a filter sets no bound: every alert it has.
@@ -61,12 +76,22 @@ export function odataAnswer(store: AlertStore, req: ODataRequest): ODataAnswer {
   const until = bounds.until === undefined || bounds.until > LATEST ? LATEST : bounds.until;
   const { alerts } = store.query({ sinceTimeUtc: formatTicks(since), untilTimeUtc: formatTicks(until) }, req.now);
   const expandEvidence = query.expand.includes('evidence');
-  const rows = mergeDetections(alerts).map((a) => (req.service === 'mde' ? mdeRow(a, expandEvidence) : graphRow(a)));
+  const quirks = req.quirks ?? {};
+  const merged = mergeDetections(alerts);
+  if (req.service === 'mde' && quirks.mdeUnordered) {
+    // A fixed order by id hash: new alerts land anywhere in it, as in an index the client cannot see.
+    const rank = new Map(merged.map((a) => [a.id, hashSeed(0x5eed, ...Buffer.from(a.id, 'utf8'))]));
+    merged.sort((a, b) => (rank.get(a.id) as number) - (rank.get(b.id) as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+  const rows = merged.map((a) => (req.service === 'mde' ? mdeRow(a, expandEvidence) : graphRow(a)));
   const page = selectPage(rows, query);
 
   const body: Record<string, unknown> = { '@odata.context': `${req.origin}${context}` };
   if (query.count) body['@odata.count'] = page.total;
-  const link = page.nextSkip === undefined ? undefined : nextLink(`${req.origin}${req.url.pathname}`, req.url.searchParams, page.nextSkip, query, dialect);
+  const omitLink = req.service === 'mde' && quirks.mdeNoNextLinkWithTop === true && req.url.searchParams.has('$top');
+  const linkOrigin = quirks.nextLinkOrigin ?? req.origin;
+  const link =
+    page.nextSkip === undefined || omitLink ? undefined : nextLink(`${linkOrigin}${req.url.pathname}`, req.url.searchParams, page.nextSkip, query, dialect);
   // Graph writes the next link before `value`, Defender after it: clients must take either.
   if (link !== undefined && req.service === 'graph') body['@odata.nextLink'] = link;
   body['value'] = page.rows.map((r) => r.render());

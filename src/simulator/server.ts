@@ -1,6 +1,9 @@
 /**
- * The local simulator: Microsoft Entra ID's token endpoint and the Defender SIEM alert-export
- * API on one loopback server, over HTTPS (a fresh self-signed certificate) or HTTP.
+ * The local simulator: Microsoft Entra ID's token endpoint and the three alert APIs (the SIEM
+ * alert-export API, the Defender for Endpoint alerts API, Graph alerts_v2) on one loopback
+ * server, over HTTPS (a fresh self-signed certificate) or HTTP. What the real services do beyond
+ * their documentation (pages without next links, shared quotas, foreign next links, bulk-updated
+ * alerts) can be switched on one by one; all of it is off by default.
  *
  * Routes:
  *   POST /{tenant}/oauth2/token        v1 client credentials (`resource=`)
@@ -40,10 +43,10 @@ import {
   type TokenEndpointVersion,
 } from './entra.js';
 import { FaultQueue, parseFaults, type Fault, type FaultRoute } from './faults.js';
-import { odataAnswer } from './odata-answer.js';
+import { odataAnswer, type ODataQuirks } from './odata-answer.js';
 import { odataErrorBody, type ODataService } from './odata.js';
 import { createRng, hashSeed } from './prng.js';
-import { SlidingWindowLimit } from './rate-limit.js';
+import { Quota, SlidingWindowLimit, formatWindow } from './rate-limit.js';
 import { SimulatorStats, type RecordedRequest, type SimulatorRoute } from './stats.js';
 import { AlertStore, InvalidQueryError } from './store.js';
 import { TokenRegistry } from './tokens.js';
@@ -75,6 +78,29 @@ export interface SimulatorOptions {
    * `Retry-After` (default 100, the documented limit).
    */
   mdeCallsPerMinute?: number;
+  /** Defender for Endpoint alert calls admitted per sliding hour (default 1500, the documented limit). */
+  mdeCallsPerHour?: number;
+  /**
+   * Length in seconds of the "minute" of `mdeCallsPerMinute` (default 60). Shorter windows let a test
+   * exercise throttling without waiting a real minute.
+   */
+  mdeMinuteSeconds?: number;
+  /**
+   * Calls another client of the same app registration has already made when the simulator starts,
+   * charged to the Defender for Endpoint quotas (default 0): the quota is per app and tenant.
+   */
+  quotaUsed?: number;
+  /** Defender for Endpoint: no `@odata.nextLink` when the request has `$top` (default false), as users report. */
+  mdeNoNextLinkWithTop?: boolean;
+  /** Defender for Endpoint: rows in an order unrelated to time (default false; the order is undocumented). */
+  mdeUnordered?: boolean;
+  /** Next links of both OData APIs point to this origin instead of the one asked (default: the one asked). */
+  foreignNextLinks?: string;
+  /**
+   * This many of the initial alerts share one last-update time, halfway through the initial window,
+   * as after a bulk change in the portal (default 0).
+   */
+  sharedUpdateTime?: number;
   /** Delay before answering each token or alert request, in ms (default 0). */
   latencyMs?: number;
   /** Lifetime of issued tokens, in seconds (default 3599, as Entra ID). */
@@ -155,7 +181,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const failRng = createRng(hashSeed(seed, 0xfa11));
   const closing = new AbortController();
   let alertRequests = 0;
-  const mdeCalls = new SlidingWindowLimit(opts.mdeCallsPerMinute ?? 100);
+  const mdeQuota = new Quota([
+    new SlidingWindowLimit(opts.mdeCallsPerMinute ?? 100, (opts.mdeMinuteSeconds ?? 60) * 1000),
+    new SlidingWindowLimit(opts.mdeCallsPerHour ?? 1500, 3_600_000),
+  ]);
+  mdeQuota.charge(opts.quotaUsed ?? 0, now().getTime());
+  if ((opts.sharedUpdateTime ?? 0) > 0) {
+    store.bulkUpdate(opts.sharedUpdateTime ?? 0, new Date(now().getTime() - ((opts.windowHours ?? 3) * 3_600_000) / 2));
+  }
+  const quirks: ODataQuirks = {
+    mdeNoNextLinkWithTop: opts.mdeNoNextLinkWithTop ?? false,
+    mdeUnordered: opts.mdeUnordered ?? false,
+    ...(opts.foreignNextLinks === undefined ? {} : { nextLinkOrigin: new URL(opts.foreignNextLinks).origin }),
+  };
 
   const delay = async (ms: number): Promise<boolean> => {
     if (ms <= 0) return true;
@@ -310,10 +348,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         });
       }
       if (service === 'mde') {
-        const admitted = mdeCalls.take(now().getTime());
+        const admitted = mdeQuota.take(now().getTime());
         if (!admitted.ok) {
-          const seconds = admitted.retryAfterSeconds;
-          return fail(429, 'TooManyRequests', `Rate limit is exceeded. Try again in ${seconds} seconds.`, { 'retry-after': String(seconds) });
+          // The real API's words (its 429 bodies name the limit that was hit).
+          const { limit, retryAfterSeconds } = admitted;
+          return fail(429, 'TooManyRequests', `API calls quota exceeded! maximum allowed ${limit.limit} per ${formatWindow(limit.windowMs)}`, {
+            'retry-after': String(retryAfterSeconds),
+          });
         }
       }
       const answer = odataAnswer(store, {
@@ -322,6 +363,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         origin: `${useHttps ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
         now: now(),
         clientRequestId: headerValue(req, 'client-request-id'),
+        quirks,
       });
       // A scripted 2xx (Graph's 206 partial answer) keeps the page as its body.
       const status = answer.status === 200 && fault?.status !== undefined ? fault.status : answer.status;
@@ -572,6 +614,20 @@ function validate(opts: SimulatorOptions): void {
   check(opts.failRate === undefined || (opts.failRate >= 0 && opts.failRate <= 1), 'failRate must be between 0 and 1');
   check(whole(opts.throttle, 0), 'throttle must be a whole number >= 0');
   check(whole(opts.mdeCallsPerMinute, 1), 'mdeCallsPerMinute must be a whole number >= 1');
+  check(whole(opts.mdeCallsPerHour, 1), 'mdeCallsPerHour must be a whole number >= 1');
+  check(whole(opts.mdeMinuteSeconds, 1), 'mdeMinuteSeconds must be a whole number >= 1');
+  check(whole(opts.quotaUsed, 0), 'quotaUsed must be a whole number >= 0');
+  check(whole(opts.sharedUpdateTime, 0), 'sharedUpdateTime must be a whole number >= 0');
+  if (opts.foreignNextLinks !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(opts.foreignNextLinks);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === opts.foreignNextLinks.replace(/\/+$/, '');
+    } catch {
+      ok = false;
+    }
+    check(ok, 'foreignNextLinks must be an origin such as https://eu.api.security.microsoft.com');
+  }
   check(whole(opts.latencyMs, 0), 'latencyMs must be a whole number >= 0');
   check(whole(opts.tokenLifetimeSeconds, 1), 'tokenLifetimeSeconds must be a whole number >= 1');
   check(whole(opts.deviceIntervalSeconds, 0), 'deviceIntervalSeconds must be a whole number >= 0');

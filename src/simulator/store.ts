@@ -1,6 +1,6 @@
 /**
  * The simulator's alert store and the SIEM API's documented query semantics
- * (../shared/API-NOTES.md §1):
+ * (docs/microsoft-apis.md):
  *
  * - alerts are selected by `LastProcessedTimeUtc`, both bounds inclusive;
  * - `sinceTimeUtc` defaults to two hours before now, `untilTimeUtc` to now;
@@ -212,6 +212,24 @@ export class AlertStore {
     }
     for (const alert of moved) this.#insert(atTicks, { ...alert, LastProcessedTimeUtc: formatTicks(atTicks) });
     return moved.length;
+  }
+
+  /**
+   * A bulk change in the portal (resolving many alerts at once): the `count` oldest alerts
+   * (AlertIds) all move to the one instant `at`. Returns how many alerts moved.
+   */
+  bulkUpdate(count: number, at: Date): number {
+    const ids: string[] = [];
+    const seen = new Set<string>();
+    for (let i = 0; i < this.#ticks.length && ids.length < count; i++) {
+      const ref = this.#refs[i] as Ref;
+      const id = typeof ref === 'number' ? this.#generator.alertId(Math.floor(ref / PARTS_RADIX), this.#ticks[i] as Ticks) : ref.AlertId;
+      if (typeof id !== 'string' || seen.has(id)) continue;
+      seen.add(id);
+      ids.push(id);
+    }
+    for (const id of ids) this.update(id, at);
+    return ids.length;
   }
 
   #materialise(ref: Ref, ticks: Ticks): SiemAlert {

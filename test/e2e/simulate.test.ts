@@ -41,16 +41,32 @@ describe('simulate', () => {
     expect((JSON.parse(result.stdout) as unknown[]).length).toBeGreaterThanOrEqual(5);
   });
 
-  it('serves plain HTTP with --http, and injects 429s with --throttle that pull rides out', async () => {
+  it('serves plain HTTP with --http, and injects 429s with --throttle that pull waits out within its budget', async () => {
     const info = await startSimulateProcess(['--http', '--alerts', '3', '--throttle', '1']);
     expect(info['url']).toMatch(/^http:\/\//);
     expect(info['caCertPath']).toBeUndefined();
-    const result = await runCli(['pull', '--since', '3h', '--max-retries', '1', '--base-url', info['url']!, '--authority-host', info['url']!], {
-      env: envFrom(info),
-    });
-    // Every request is throttled: pull retries once after Retry-After: 1, then gives up with exit 5.
+    const result = await runCli(
+      ['pull', '--since', '3h', '--max-retries', '0', '--max-throttle-wait', '2s', '--base-url', info['url']!, '--authority-host', info['url']!],
+      { env: envFrom(info) },
+    );
+    // Every request is throttled (Retry-After: 1): two waits fit the budget, the third does not: exit 5.
     expect(result.code).toBe(5);
-    expect(result.stderr).toContain('429');
+    expect(result.stderr.split('\n').filter((l) => l.includes('as the server asked'))).toHaveLength(2);
+    expect(result.stderr).toMatch(/defender-alerts: .*HTTP 429.*--max-throttle-wait 2s/);
+  });
+
+  it('switches on the real services\' quirks: next links left out, another client\'s quota, one shared update time', async () => {
+    const info = await startSimulateProcess(['--http', '--alerts', '60', '--mde-no-next-link', '--mde-unordered', '--quota-used', '1500', '--shared-update-time', '7']);
+    const env = envFrom(info);
+    const base = ['--since', '3h', '--base-url', info['url']!, '--authority-host', info['url']!];
+    // The hourly quota is used up by "another client": the wait asked for is far beyond a 5s budget.
+    const mde = await runCli(['pull', '--api', 'mde', '--max-throttle-wait', '5s', ...base], { env });
+    expect(mde.code).toBe(5);
+    expect(mde.stderr).toMatch(/maximum allowed 1500 per 01:00:00/);
+    const graph = await runCli(['pull', '--api', 'graph', '--format', 'ndjson', '--page-size', '5', ...base], { env });
+    expect(graph.code).toBe(0);
+    const times = graph.stdout.trim().split('\n').map((l) => String((JSON.parse(l) as Record<string, unknown>)['lastUpdateDateTime']));
+    expect(Math.max(...[...new Set(times)].map((t) => times.filter((x) => x === t).length))).toBe(7);
   });
 
   it('refuses invalid options with exit 2', async () => {

@@ -242,7 +242,7 @@ describe('GET /api/alerts with a Defender for Endpoint token', () => {
     const refused = await s.get('/api/alerts?$top=1', token);
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toBe('40');
-    expect(refused.json()).toMatchObject({ error: { code: 'TooManyRequests', message: expect.stringContaining('40 seconds'), target: expect.stringMatching(UUID) } });
+    expect(refused.json()).toMatchObject({ error: { code: 'TooManyRequests', message: 'API calls quota exceeded! maximum allowed 3 per 00:01:00', target: expect.stringMatching(UUID) } });
     clock = new Date(NOW.getTime() + 60_000);
     expect((await s.get('/api/alerts?$top=1', token)).status).toBe(200);
     // Every one of them is an alert request in the stats.

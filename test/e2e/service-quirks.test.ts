@@ -1,0 +1,256 @@
+/**
+ * What the real services do beyond their documentation must never cost an alert. The built CLI
+ * against the simulator in each of its quirk modes — full pages without next links, rows in no
+ * time order, next links to another host, many alerts sharing one update time, a quota another
+ * client half used — for `pull` and for `pull --state` over several runs with alerts arriving
+ * and changing between them: the union of the outputs is every alert in range, none twice.
+ */
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeTimestamp } from '../../src/state/timestamps.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { simEnv } from '../helpers/sim-env.js';
+
+let dir: string;
+/** A stand-in for another host: records every request, so a test can prove nothing was sent to it. */
+let foreign: http.Server;
+const foreignRequests: { url: string; authorization: string | undefined }[] = [];
+let foreignOrigin: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'defender-quirks-'));
+  foreign = http.createServer((req, res) => {
+    foreignRequests.push({ url: req.url ?? '', authorization: req.headers.authorization });
+    res.writeHead(500).end();
+  });
+  await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+  foreignOrigin = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => foreign.close(() => resolve()));
+});
+
+let sim: Simulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+async function start(options: SimulatorOptions): Promise<Simulator> {
+  // The server-side quota is raised unless a test is about it: several runs share one simulator.
+  sim = await startSimulator({ seed: 9, windowHours: 2, mdeCallsPerMinute: 100_000, mdeCallsPerHour: 100_000, ...options });
+  return sim;
+}
+
+type Api = 'mde' | 'graph';
+
+interface Delivered {
+  id: string;
+  /** Normalised update time: the key of this version of the alert. */
+  updated: string;
+}
+
+function delivered(result: CliResult, api: Api): Delivered[] {
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const alert = JSON.parse(line) as Record<string, unknown>;
+      const time = String(api === 'mde' ? alert['lastUpdateTime'] : alert['lastUpdateDateTime']);
+      return { id: String(alert['id']), updated: normalizeTimestamp(time) ?? time };
+    });
+}
+
+/** Every alert the simulator holds now, with its latest update time (what a complete pull must end with). */
+function current(s: Simulator): Map<string, string> {
+  const latest = new Map<string, string>();
+  for (const detection of s.store.query({ sinceTimeUtc: '2000-01-01T00:00:00Z' }, new Date()).alerts) {
+    const id = String(detection.AlertId);
+    const time = normalizeTimestamp(String(detection.LastProcessedTimeUtc)) ?? '';
+    if ((latest.get(id) ?? '') < time) latest.set(id, time);
+  }
+  return latest;
+}
+
+function pull(s: Simulator, api: Api, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(['pull', '--api', api, '--since', '3h', '--format', 'ndjson', ...args], { env: simEnv(s, extraEnv), timeoutMs: 60_000 });
+}
+
+let added = 0;
+/** A new alert, processed now (the simulator merges detections by AlertId into one alert). */
+function addAlert(s: Simulator): void {
+  const id = `da9${String(++added).padStart(17, '0')}_1`;
+  s.store.add([{ AlertId: id, FullId: `${id}:ioc`, LastProcessedTimeUtc: new Date().toISOString().replace('Z', '4321Z'), AlertTitle: 'arrived between runs', Severity: 'High' }]);
+}
+
+/** Runs `pull --state` three times, alerts arriving and changing between runs; checks the union. */
+async function statefulRuns(s: Simulator, api: Api, args: string[], name: string): Promise<CliResult[]> {
+  const state = join(dir, `${name}.json`);
+  const runs: CliResult[] = [];
+  for (let run = 0; run < 3; run++) {
+    if (run > 0) {
+      for (let i = 0; i < 5; i++) addAlert(s);
+      // An alert changed in the portal: its new version must be delivered too.
+      const [changed] = [...current(s).keys()];
+      s.store.update(changed as string, new Date());
+    }
+    const result = await pull(s, api, ['--state', state, ...args]);
+    expect(result.stderr).not.toContain('defender-alerts:');
+    expect(result.code).toBe(0);
+    runs.push(result);
+  }
+  const all = runs.flatMap((r) => delivered(r, api));
+  const keys = all.map((a) => `${a.id}|${a.updated}`);
+  expect(new Set(keys).size).toBe(keys.length); // no version delivered twice across runs
+  const last = new Map<string, string>();
+  for (const a of all) if ((last.get(a.id) ?? '') < a.updated) last.set(a.id, a.updated);
+  expect(Object.fromEntries([...last].sort())).toEqual(Object.fromEntries([...current(s)].sort()));
+  return runs;
+}
+
+/** How many alerts share the most common update time. */
+function sharingOneTime(s: Simulator): number {
+  const counts = new Map<string, number>();
+  for (const time of current(s).values()) counts.set(time, (counts.get(time) ?? 0) + 1);
+  return Math.max(...counts.values());
+}
+
+function expectEveryAlert(s: Simulator, result: CliResult, api: Api): void {
+  expect(result.stderr).not.toContain('defender-alerts:');
+  expect(result.code).toBe(0);
+  const got = delivered(result, api);
+  expect(new Set(got.map((a) => a.id)).size).toBe(got.length); // none twice
+  expect(Object.fromEntries(got.map((a) => [a.id, a.updated]).sort())).toEqual(Object.fromEntries([...current(s)].sort()));
+}
+
+describe('mde: full pages without @odata.nextLink, rows in no time order', () => {
+  const mode = { alerts: 160, mdeNoNextLinkWithTop: true, mdeUnordered: true };
+
+  it('pull reads every alert (a range is split until each piece comes back short), warning once', async () => {
+    const s = await start(mode);
+    const result = await pull(s, 'mde', ['--page-size', '25']);
+    expectEveryAlert(s, result, 'mde');
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('without an @odata.nextLink'));
+    expect(warnings).toHaveLength(1);
+    expect(result.stderr).toMatch(/range read in \d+ request\(s\): split \d+ time/);
+  });
+
+  it('pull --state over three runs with arrivals and changes delivers each version once', async () => {
+    const s = await start(mode);
+    await statefulRuns(s, 'mde', ['--page-size', '25'], 'mde-nolink');
+  });
+
+  it('many alerts in one millisecond: $skip inside it, each alert once', async () => {
+    const s = await start({ ...mode, sharedUpdateTime: 40 });
+    const result = await pull(s, 'mde', ['--page-size', '15']);
+    expectEveryAlert(s, result, 'mde');
+    expect(result.stderr).toMatch(/[1-9]\d* \$skip page/);
+  });
+
+  it('without the quirk, the next links are followed and nothing is split', async () => {
+    const s = await start({ alerts: 160, mdeUnordered: true });
+    const result = await pull(s, 'mde', ['--page-size', '25']);
+    expectEveryAlert(s, result, 'mde');
+    expect(result.stderr).not.toContain('without an @odata.nextLink');
+    expect(result.stderr).toMatch(/ended by a short page/);
+    expect(result.stderr).not.toMatch(/split \d+ time/);
+  });
+});
+
+describe('next links to another host', () => {
+  it.each(['mde', 'graph'] as const)('%s: not followed, the token never leaves the origin, every alert read', async (api) => {
+    foreignRequests.length = 0;
+    const s = await start({ alerts: 120, foreignNextLinks: foreignOrigin, sharedUpdateTime: api === 'graph' ? 30 : 0 });
+    const result = await pull(s, api, ['--page-size', '20']);
+    expectEveryAlert(s, result, api);
+    await statefulRuns(s, api, ['--page-size', '20'], `${api}-foreign`);
+    expect(foreignRequests).toEqual([]);
+    if (api === 'mde') {
+      expect(result.stderr).toContain(`points to another host (${foreignOrigin}); not followed`);
+      // The links really were foreign: the simulator sent them, the client kept its token home.
+      expect(s.stats.requests.every((r) => r.route !== 'alerts' || !String(r.headers['host']).includes(foreignOrigin.slice(7)))).toBe(true);
+    }
+  });
+});
+
+describe('graph: more alerts than a page share one lastUpdateDateTime (a bulk change)', () => {
+  it('pull and pull --state read the instant with $skip, each alert once', async () => {
+    const s = await start({ alerts: 1800, sharedUpdateTime: 1200 });
+    expect(sharingOneTime(s)).toBe(1200); // more than one page of $top 1000: $skip is needed
+    const result = await pull(s, 'graph', ['--page-size', '100']);
+    expectEveryAlert(s, result, 'graph');
+    expect(result.stderr).toMatch(/1 instant\(s\) read with \$skip/);
+    await statefulRuns(s, 'graph', ['--page-size', '100'], 'graph-tie');
+  });
+
+  it('past what $skip (500) and $top (1000) reach: exit 5, and the checkpoint does not move', async () => {
+    const s = await start({ alerts: 2600, sharedUpdateTime: 1600 });
+    expect(sharingOneTime(s)).toBe(1600);
+    const state = join(dir, 'graph-tie-too-many.json');
+    const result = await pull(s, 'graph', ['--page-size', '1000', '--state', state, '--window', '7d']);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/defender-alerts: more than 1500 alerts share lastUpdateDateTime .*\$skip \(at most 500\)/);
+    await expect(stat(state)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('throttling: the quota is shared with other clients of the app', () => {
+  // 4 calls per 2-second "minute", all used by another client when the run starts.
+  const mode = { alerts: 120, mdeCallsPerMinute: 4, mdeMinuteSeconds: 2, quotaUsed: 4 };
+
+  it('pull and pull --state wait the quota out (not counted as failures) and finish with exit 0', async () => {
+    const s = await start(mode);
+    // --max-retries 0: any throttle counted as a failure would end the run.
+    const result = await pull(s, 'mde', ['--page-size', '30', '--max-retries', '0']);
+    expectEveryAlert(s, result, 'mde');
+    expect(result.stderr).toMatch(/throttled \(HTTP 429: API calls quota exceeded! maximum allowed 4 per 00:00:02\); waiting \d+s as the server asked/);
+    await statefulRuns(s, 'mde', ['--page-size', '30', '--max-retries', '0'], 'mde-quota');
+  });
+
+  it('past --max-throttle-wait: exit 5 at once, naming the quota and the flag, state untouched', async () => {
+    const s = await start(mode);
+    const state = join(dir, 'mde-quota-budget.json');
+    const started = Date.now();
+    const result = await pull(s, 'mde', ['--page-size', '30', '--state', state, '--max-throttle-wait', '1s']);
+    expect(result.code).toBe(5);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.stderr).toMatch(/defender-alerts: .*throttled \(HTTP 429: API calls quota exceeded!.*more than the 1s left .*--max-throttle-wait/);
+    expect(result.stdout).toBe('');
+    await expect(stat(state)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a Retry-After of a day is not waited for, even within the budget of other waits', async () => {
+    const s = await start({ alerts: 20 });
+    s.faults.push({ status: 429, retryAfter: '86400' });
+    const result = await pull(s, 'graph', []);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/asked to wait 1d, more than the 1h left/);
+  });
+
+  it('graph: a run of throttled answers longer than --max-retries is waited out', async () => {
+    const s = await start({ alerts: 40 });
+    s.faults.push({ status: 429, retryAfter: '1', times: 2 }, { status: 503, retryAfter: '1', times: 1 });
+    const result = await pull(s, 'graph', ['--max-retries', '1']);
+    expectEveryAlert(s, result, 'graph');
+    expect(result.stderr.split('\n').filter((l) => l.includes('as the server asked'))).toHaveLength(3);
+  });
+});
+
+describe('state file is not moved past unread data', () => {
+  it('a stateful run stopped by an unprovable page keeps the previous checkpoint', async () => {
+    const s = await start({ alerts: 60 });
+    const state = join(dir, 'kept.json');
+    const first = await pull(s, 'graph', ['--state', state]);
+    expect(first.code).toBe(0);
+    const before = await readFile(state, 'utf8');
+    s.faults.push({ status: 429, retryAfter: '7200' });
+    const second = await pull(s, 'graph', ['--state', state]);
+    expect(second.code).toBe(5);
+    expect(await readFile(state, 'utf8')).toBe(before);
+  });
+});
