@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // Loads the built entry point; everything else lives in src/ (built to dist/ by `npm ci`).
 import module from 'node:module';
 

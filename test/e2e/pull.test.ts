@@ -184,13 +184,10 @@ describe('pull: exit codes', () => {
     expect(b.stderr).toContain(`cannot read --env-file "${dir}": it is a directory`);
   });
 
-  it('--env-file naming a missing file: Node.js itself refuses it before the CLI starts (exit 9, documented)', async () => {
-    // Node checks any `--env-file` argument, even after the script (nodejs/node#54232). Should a
-    // future Node stop doing that, our own message and exit 2 take over.
+  it('--env-file naming a missing file: exit 2 with our own message, not Node\'s exit 9', async () => {
     const missing = join(dir, 'missing.env');
     const result = await runCli(['pull', '--env-file', missing], { env: simEnv(sim) });
-    if (result.code === 9) expect(result.stderr).toContain(`${missing}: not found`);
-    else expect([result.code, result.stderr]).toEqual([2, expect.stringContaining(`cannot read --env-file "${missing}"`)]);
+    expect([result.code, result.stderr]).toEqual([2, expect.stringContaining(`defender-alerts: cannot read --env-file "${missing}": no such file`)]);
   });
 
   it('3: a wrong secret gives the AADSTS code, its first sentence, the trace id and a hint', async () => {

@@ -32,7 +32,9 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    // `--`, as the bin's shebang passes it: Node's own options end there, so a `--env-file` among
+    // the CLI's arguments is ours, not Node's (nodejs/node#54232).
+    const child = spawn(process.execPath, ['--', CLI, ...args], {
       env: options.env ?? baseEnv(),
       cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
