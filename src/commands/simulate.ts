@@ -3,6 +3,7 @@
  */
 import { UsageError } from '../errors.js';
 import { runSimulate } from '../simulator/command.js';
+import { isOrigin } from '../simulator/server.js';
 import type { CommandIo } from './context.js';
 
 type Opts = Record<string, string | boolean | undefined>;
@@ -46,13 +47,4 @@ export async function simulateCommand(opts: Opts, io: CommandIo): Promise<void> 
     { ...settings, ...(certDir === undefined ? {} : { certDir }), ...(typeof foreign === 'string' ? { foreignNextLinks: foreign } : {}) },
     { stdout: io.stdout, signal: io.signal },
   );
-}
-
-function isOrigin(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text.replace(/\/+$/, '');
-  } catch {
-    return false;
-  }
 }

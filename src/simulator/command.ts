@@ -4,27 +4,11 @@
  */
 import { describeSimulator, startSimulator, type SimulatorOptions } from './server.js';
 
-export interface SimulateOptions {
-  port?: number;
-  host?: string;
+/** The simulator's options as the command takes them: `--http` instead of `https`, no injected clock. */
+export type SimulateOptions = Omit<SimulatorOptions, 'https' | 'now' | 'windowHours' | 'includeExamples' | 'tokenLifetimeSeconds' | 'deviceIntervalSeconds'> & {
   /** Serve plain HTTP instead of HTTPS. */
   http?: boolean;
-  alerts?: number;
-  rate?: number;
-  failRate?: number;
-  throttle?: number;
-  latencyMs?: number;
-  mdeCallsPerMinute?: number;
-  mdeCallsPerHour?: number;
-  mdeMinuteSeconds?: number;
-  quotaUsed?: number;
-  mdeNoNextLinkWithTop?: boolean;
-  mdeUnordered?: boolean;
-  foreignNextLinks?: string;
-  sharedUpdateTime?: number;
-  seed?: number;
-  certDir?: string;
-}
+};
 
 export interface SimulateIo {
   stdout: NodeJS.WritableStream;
@@ -33,14 +17,11 @@ export interface SimulateIo {
 
 /** Runs the simulator until `io.signal` aborts. Throws UsageError for invalid options or a busy port. */
 export async function runSimulate(opts: SimulateOptions, io: SimulateIo): Promise<void> {
-  const options: SimulatorOptions = { https: !(opts.http ?? false) };
+  const { http, ...rest } = opts;
+  const options: SimulatorOptions = { https: !(http ?? false) };
   // Copy only what was given: with exactOptionalPropertyTypes an explicit undefined is not "absent".
-  const keys = [
-    'port', 'host', 'alerts', 'rate', 'failRate', 'throttle', 'latencyMs', 'mdeCallsPerMinute', 'mdeCallsPerHour', 'mdeMinuteSeconds',
-    'quotaUsed', 'mdeNoNextLinkWithTop', 'mdeUnordered', 'foreignNextLinks', 'sharedUpdateTime', 'seed', 'certDir',
-  ] as const;
-  for (const key of keys) {
-    if (opts[key] !== undefined) Object.assign(options, { [key]: opts[key] });
+  for (const [key, value] of Object.entries(rest)) {
+    if (value !== undefined) Object.assign(options, { [key]: value });
   }
   if (io.signal.aborted) return;
   const sim = await startSimulator(options);

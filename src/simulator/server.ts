@@ -618,21 +618,22 @@ function validate(opts: SimulatorOptions): void {
   check(whole(opts.mdeMinuteSeconds, 1), 'mdeMinuteSeconds must be a whole number >= 1');
   check(whole(opts.quotaUsed, 0), 'quotaUsed must be a whole number >= 0');
   check(whole(opts.sharedUpdateTime, 0), 'sharedUpdateTime must be a whole number >= 0');
-  if (opts.foreignNextLinks !== undefined) {
-    let ok = false;
-    try {
-      const u = new URL(opts.foreignNextLinks);
-      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === opts.foreignNextLinks.replace(/\/+$/, '');
-    } catch {
-      ok = false;
-    }
-    check(ok, 'foreignNextLinks must be an origin such as https://eu.api.security.microsoft.com');
-  }
+  check(opts.foreignNextLinks === undefined || isOrigin(opts.foreignNextLinks), 'foreignNextLinks must be an origin such as https://eu.api.security.microsoft.com');
   check(whole(opts.latencyMs, 0), 'latencyMs must be a whole number >= 0');
   check(whole(opts.tokenLifetimeSeconds, 1), 'tokenLifetimeSeconds must be a whole number >= 1');
   check(whole(opts.deviceIntervalSeconds, 0), 'deviceIntervalSeconds must be a whole number >= 0');
   check(opts.windowHours === undefined || (Number.isFinite(opts.windowHours) && opts.windowHours > 0), 'windowHours must be > 0');
   if (problems.length > 0) throw new UsageError(`invalid simulator options: ${problems.join('; ')}`);
+}
+
+/** Whether `text` is an http(s) origin (`https://host[:port]`, a trailing slash allowed): nothing more. */
+export function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
 }
 
 /** Names the certificate must cover: the listen host plus the loopback names clients use. */

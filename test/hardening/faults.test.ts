@@ -233,6 +233,16 @@ describe('Retry-After and throttling', () => {
       if (req.seq === 2) respond(socket, status, '{"error":{"code":"TooManyRequests"}}', { 'retry-after': retryAfter });
       else respond(socket, 200, arrayOf([alert(1)]));
     };
+  /** `pull`, stopped with Ctrl-C as soon as its log says `text` (a wait has begun). */
+  const pullInterruptedAt = (text: string, server: Parameters<typeof hostileEnv>[0], args: string[] = []) =>
+    runCli(['pull', ...args], {
+      env: hostileEnv(server),
+      onSpawn: (child) => {
+        child.stderr?.on('data', (d: Buffer) => {
+          if (String(d).includes(text)) child.kill('SIGINT');
+        });
+      },
+    });
   // Both a failure's retry and a throttle wait log the delay they honour.
   const delayAsked = (stderr: string): number => Number(/"delayMs":(\d+)/.exec(stderr)?.[1] ?? NaN);
 
@@ -256,15 +266,7 @@ describe('Retry-After and throttling', () => {
     const { result, tokens } = await pullAgainst(
       (_req, socket) => respond(socket, 429, '{"error":{"code":"TooManyRequests","message":"API calls quota exceeded! maximum allowed 100 per 00:01:00"}}', { 'retry-after': '600' }),
       ['--max-retries', '0'],
-      (server) =>
-        runCli(['pull', '--max-retries', '0'], {
-          env: hostileEnv(server),
-          onSpawn: (child) => {
-            child.stderr?.on('data', (d: Buffer) => {
-              if (String(d).includes('as the server asked')) child.kill('SIGINT');
-            });
-          },
-        }),
+      (server) => pullInterruptedAt('as the server asked', server, ['--max-retries', '0']),
     );
     expect(result.code).toBe(130);
     expect(delayAsked(result.stderr)).toBe(600_000);
@@ -285,15 +287,7 @@ describe('Retry-After and throttling', () => {
     const { result } = await pullAgainst(
       (_req, socket) => respond(socket, 500, '', { 'retry-after': '999999999' }),
       [],
-      (server) =>
-        runCli(['pull'], {
-          env: hostileEnv(server),
-          onSpawn: (child) => {
-            child.stderr?.on('data', (d: Buffer) => {
-              if (String(d).includes('capped from')) child.kill('SIGINT');
-            });
-          },
-        }),
+      (server) => pullInterruptedAt('capped from', server),
     );
     expect(result.code).toBe(130);
     expect(delayAsked(result.stderr)).toBe(120_000);
