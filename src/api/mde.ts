@@ -123,7 +123,15 @@ export class MdeSource implements AlertSource {
           // Read the range again in two halves; what this page wrote is skipped when it comes again.
           run.rereading = true;
           const bounds: MsRange = { since: range.since?.getTime() ?? 0, until: range.until?.getTime() ?? openUntil.getTime() };
-          const halves = splitRange(bounds, page.alerts.map((a) => this.#timeMs(a)).filter((t) => !Number.isNaN(t)));
+          const times = page.alerts.map((a) => this.#timeMs(a)).filter((t) => !Number.isNaN(t));
+          // Splitting narrows the $filter; a service that ignores it would be split forever.
+          const outside = range.since !== undefined || range.until !== undefined ? times.find((t) => t < bounds.since || t > bounds.until) : undefined;
+          if (outside !== undefined) {
+            throw new ServiceError('FILTER_IGNORED', `the API answered an alert updated at ${new Date(outside).toISOString()}, outside the range asked for (${new Date(bounds.since).toISOString()} to ${new Date(bounds.until).toISOString()}): the range cannot be proven complete`, {
+              hint: 'check --base-url: it must be the Defender for Endpoint API itself; please report it if it is',
+            });
+          }
+          const halves = splitRange(bounds, times);
           if (halves) {
             report.splits++;
             const [older, newer] = halves;
@@ -156,9 +164,16 @@ export class MdeSource implements AlertSource {
       const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
       run.report.skipPages++;
       if (yield* this.#read(buildMdeUrl(this.#options, range, top, skip), page, run)) return true;
+      const before = distinct.size;
       for (const alert of page.alerts) distinct.add(`${this.#kind.id(alert)}|${this.#kind.updatedAt(alert)}`);
       invalid += page.size - page.alerts.length;
       const end = skip + page.size;
+      if (page.size >= top && distinct.size === before) {
+        // A full page of nothing new: the service is not paging, and would be asked forever.
+        throw new ServiceError('PAGING_UNPROVEN', `the API answered $skip=${skip} with alerts it had already sent for ${range.since?.toISOString() ?? '?'}; the range cannot be proven complete`, {
+          hint: 'please report it; raising --page-size so one page holds them avoids $skip',
+        });
+      }
       if (page.size < top) {
         if (skipPagesComplete(end, distinct.size + invalid)) return false;
         throw new ServiceError(

@@ -44,6 +44,7 @@ afterEach(async () => {
 async function start(options: SimulatorOptions): Promise<Simulator> {
   // The server-side quota is raised unless a test is about it: several runs share one simulator.
   sim = await startSimulator({ seed: 9, windowHours: 2, mdeCallsPerMinute: 100_000, mdeCallsPerHour: 100_000, ...options });
+  expect(sim.url.startsWith(foreignOrigin)).toBe(false);
   return sim;
 }
 
@@ -150,6 +151,7 @@ describe('mde: full pages without @odata.nextLink, rows in no time order', () =>
     const result = await pull(s, 'mde', ['--page-size', '15']);
     expectEveryAlert(s, result, 'mde');
     expect(result.stderr).toMatch(/[1-9]\d* \$skip page/);
+    await statefulRuns(s, 'mde', ['--page-size', '15'], 'mde-instant');
   });
 
   it('without the quirk, the next links are followed and nothing is split', async () => {
@@ -238,6 +240,28 @@ describe('throttling: the quota is shared with other clients of the app', () => 
     const result = await pull(s, 'graph', ['--max-retries', '1']);
     expectEveryAlert(s, result, 'graph');
     expect(result.stderr.split('\n').filter((l) => l.includes('as the server asked'))).toHaveLength(3);
+  });
+});
+
+describe('every quirk at once', () => {
+  it.each(['mde', 'graph'] as const)('%s: pull and pull --state still deliver every alert once', async (api) => {
+    foreignRequests.length = 0;
+    const s = await start({
+      alerts: 250,
+      mdeNoNextLinkWithTop: true,
+      mdeUnordered: true,
+      foreignNextLinks: foreignOrigin,
+      sharedUpdateTime: 60,
+      // A quota of 40 calls per 2-second "minute", 30 of them used by another client.
+      mdeCallsPerMinute: 40,
+      mdeMinuteSeconds: 2,
+      quotaUsed: 30,
+      throttle: 15,
+    });
+    const result = await pull(s, api, ['--page-size', '60', '--max-retries', '0']);
+    expectEveryAlert(s, result, api);
+    await statefulRuns(s, api, ['--page-size', '60', '--max-retries', '0'], `${api}-everything`);
+    expect(foreignRequests).toEqual([]);
   });
 });
 
