@@ -6,7 +6,7 @@
  * what to do), and the underlying `cause`. Only `src/main.ts` turns these into stderr lines
  * and exit codes; anything that is not an AppError is a bug (exit 1, stack printed).
  *
- * Exit codes are part of the interface (README "Exit codes", ../shared/DESIGN.md).
+ * Exit codes are part of the interface (README "Exit codes", docs/design.md).
  */
 
 export const ExitCode = {
@@ -26,18 +26,25 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** A second line of advice, printed after the message (e.g. how to fix an AADSTS error). */
   hint?: string | undefined;
+  /**
+   * Asking again may well succeed: a broken answer from a gateway, a partial answer of a federated
+   * service. The retry loop retries exactly the errors so marked (besides HTTP and transport failures).
+   */
+  retryable?: boolean | undefined;
 }
 
 export abstract class AppError extends Error {
   abstract readonly exitCode: ExitCode;
   readonly code: string;
   readonly hint: string | undefined;
+  readonly retryable: boolean;
 
   constructor(code: string, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.hint = options.hint;
+    this.retryable = options.retryable ?? false;
   }
 }
 

@@ -8,10 +8,13 @@
  * Every secret value the process holds is registered here, and no line leaves with one in it.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
-import type { LogLevel } from './config/resolve.js';
 import { redactSecrets } from './secrets.js';
 
 export type { Logger };
+
+/** pino's levels, as `--log-level` takes them. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Every place a secret or token could sit in a logged object (pino/fast-redact path syntax). */
 export const REDACT_PATHS = [

@@ -1,6 +1,7 @@
 /**
- * Parsing of the time options `--since`, `--until` (absolute or relative) and `--ago`
- * (ISO-8601 duration). Pure: `now` is passed in.
+ * Time, in one module: parsing of the time options `--since`, `--until` (absolute or relative),
+ * `--ago` (ISO-8601 duration) and the durations; formatting for people; and the exact 7-digit
+ * timestamps the APIs write. Pure: `now` is passed in.
  */
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -107,4 +108,28 @@ export function formatDuration(ms: number): string {
     .filter(([n]) => n > 0)
     .map(([n, unit]) => `${n}${unit}`)
     .join('');
+}
+
+// Exact comparison of Defender timestamps. `LastProcessedTimeUtc` carries up to 7 fractional
+// digits (`2017-01-23T07:32:54.1861171Z`), more than a JavaScript Date holds, and collectors that
+// parse it into milliseconds lose alerts that share a millisecond. They are normalised to a fixed
+// 7-digit form instead, which sorts as text.
+
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,7}))?Z?$/;
+
+/** `2024-05-01T10:00:00.1Z` → `2024-05-01T10:00:00.1000000Z`; undefined when not a UTC timestamp. */
+export function normalizeTimestamp(text: string): string | undefined {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return undefined;
+  return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(7, '0')}Z`;
+}
+
+/** The normalised form of a Date (whole milliseconds). */
+export function timestampOf(date: Date): string {
+  return `${date.toISOString().slice(0, 23)}0000Z`;
+}
+
+/** The Date of a normalised timestamp, rounded down to the millisecond. */
+export function dateOf(normalized: string): Date {
+  return new Date(`${normalized.slice(0, 23)}Z`);
 }

@@ -3,13 +3,11 @@
  * so SIEM parsers and jq filters written for the SIEM API keep working after a migration.
  *
  * The mapping follows Microsoft's published SIEM → alerts_v2 field table (defender-endpoint
- * "configure-siem", API-NOTES §3) and its Defender for Endpoint equivalents. Every one of the 50
+ * "configure-siem"; docs/microsoft-apis.md) and its Defender for Endpoint equivalents. Every one of the 50
  * SIEM fields is present in every mapped alert, in the SIEM API's order; a field with no
  * equivalent is null. Severity is capitalised as the SIEM API wrote it (`High`), so filters like
  * `select(.Severity=="High")` still match.
  */
-import type { AlertRecord, AlertSource } from '../api/source.js';
-import type { AlertQuery } from '../config/resolve.js';
 import type { GraphAlert, GraphEvidence } from './graph-schema.js';
 import type { MdeAlert } from './mde-schema.js';
 
@@ -148,22 +146,4 @@ export function mdeToSiem(alert: MdeAlert): MappedAlert {
     CommandLine: str(process?.['processCommandLine']),
   } satisfies Partial<MappedAlert>);
   return out;
-}
-
-/**
- * Wraps a source so each alert is written in the SIEM layout. The record's key and time stay the
- * API's own, so checkpoints do not depend on the output schema.
- */
-export function withSchema(source: AlertSource, schema: 'native' | 'siem'): AlertSource {
-  if (schema === 'native' || source.api === 'siem') return source;
-  const map = source.api === 'mde' ? (a: unknown) => mdeToSiem(a as MdeAlert) : (a: unknown) => graphToSiem(a as GraphAlert);
-  return {
-    api: source.api,
-    async *fetch(query: AlertQuery, signal?: AbortSignal): AsyncGenerator<AlertRecord> {
-      for await (const record of source.fetch(query, signal)) {
-        const mapped = map(JSON.parse(record.raw.toString('utf8')));
-        yield { ...record, raw: Buffer.from(JSON.stringify(mapped)) };
-      }
-    },
-  };
 }

@@ -7,15 +7,13 @@
  * retried and never taken as complete.
  */
 import { GraphAlertSchema, type GraphAlert } from '../alert/graph-schema.js';
-import type { AlertQuery } from '../config/resolve.js';
 import { ServiceError } from '../errors.js';
+import { GRAPH_MAX_PAGE, GRAPH_MAX_SKIP } from '../microsoft.js';
 import { skipPagesComplete } from './completeness.js';
 import { odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
-import type { AlertRecord, AlertSource } from './source.js';
-import { normalizeTimestamp } from '../state/timestamps.js';
+import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
+import { normalizeTimestamp } from '../time.js';
 
-/** Graph's documented maximum `$top` for alerts_v2. */
-export const GRAPH_MAX_PAGE = 1000;
 
 export interface GraphOptions {
   baseUrl: URL;
@@ -29,9 +27,6 @@ const KIND: ODataAlertKind<GraphAlert> = { schema: GraphAlertSchema, id: (a) => 
 function quote(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
-
-/** Graph's largest `$skip` (a larger one is answered 400). */
-export const GRAPH_MAX_SKIP = 500;
 
 /** Where a page starts: the near bound moved to `at`, excluding that instant itself when `exclusive`. */
 export interface GraphCursor {
@@ -80,6 +75,8 @@ export function checkGraphAnswer(status: number, headers: Record<string, string 
   const text = Array.isArray(warning) ? warning.join('; ') : (warning ?? 'no Warning header');
   throw new ServiceError('PARTIAL_ANSWER', `Graph answered 206 (partial: ${text}); not taken as complete`, {
     hint: 'a security provider behind Graph failed; try again later',
+    // As transient as a 5xx: asked again, it is usually whole.
+    retryable: true,
   });
 }
 

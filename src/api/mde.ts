@@ -10,16 +10,12 @@
  * checked for repeats. Alerts a continuation reads twice are written once.
  */
 import { MdeAlertSchema, type MdeAlert } from '../alert/mde-schema.js';
-import type { AlertQuery } from '../config/resolve.js';
 import { ServiceError } from '../errors.js';
-import { dateOf, normalizeTimestamp } from '../state/timestamps.js';
+import { dateOf, normalizeTimestamp } from '../time.js';
 import { judgePage, skipPagesComplete, splitRange, type MsRange } from './completeness.js';
 import { classifyNextLink, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
 import { SeenKeys } from './seen-keys.js';
-import type { AlertRecord, AlertSource } from './source.js';
-
-/** `$top` may be at most 10 000 (Microsoft's documented maximum page size). */
-export const MDE_MAX_PAGE = 10_000;
+import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
 
 export type MdeFilterField = 'lastUpdateTime' | 'alertCreationTime';
 

@@ -4,7 +4,6 @@
  * when it is gone we say so and point to the successor APIs.
  */
 import { SIEM_BYTE_CHECK, SiemAlertSchema, type SiemAlert } from '../alert/siem-schema.js';
-import type { AlertQuery } from '../config/resolve.js';
 import { AuthError, ForbiddenError, NetworkError, ServiceError } from '../errors.js';
 import { HttpStatusError, TransportError } from '../http/errors.js';
 import { withRetries } from '../http/retry-loop.js';
@@ -12,7 +11,7 @@ import { send } from '../http/send.js';
 import { JsonArraySplitter } from '../json/array-splitter.js';
 import { formatUtc } from '../time.js';
 import { AlertGate } from './alert-gate.js';
-import type { AlertRecord, AlertSource, SourceContext } from './source.js';
+import type { AlertQuery, AlertRecord, AlertSource, SourceContext } from './source.js';
 
 const RETIREMENT =
   'Microsoft retired the SIEM API (deprecated 31 Dec 2023); if your tenant no longer has it, use --api graph (Microsoft Graph security/alerts_v2, the recommended successor; add --schema siem to keep this layout) or --api mde';

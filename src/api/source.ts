@@ -1,12 +1,26 @@
 /**
- * The interface every alert API implements. The SIEM API is the first; the Defender for Endpoint
- * alerts API and Graph alerts_v2 plug in beside it (issue: "Beyond the SIEM API").
+ * The interface every alert API implements: the SIEM API, the Defender for Endpoint alerts API and
+ * Graph alerts_v2 each stream the alerts of a query as `AlertRecord`s.
  */
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { CachedCredential } from '../auth/token-cache.js';
-import type { AlertQuery } from '../config/resolve.js';
 import type { RetryPolicy } from '../http/retry.js';
+
+/**
+ * What to fetch, in the SIEM API's terms (the other APIs take what applies to them; config refuses
+ * the rest): only what the user gave.
+ */
+export interface AlertQuery {
+  since?: Date;
+  until?: Date;
+  /** siem: ISO-8601 duration sent as `ago=`. */
+  ago?: string;
+  limit?: number;
+  machineGroups: string[];
+  deviceTag?: string;
+  cloudTag?: string;
+}
 
 /** One validated alert, carried as the bytes the API sent so output never changes a value. */
 export interface AlertRecord {

@@ -3,7 +3,7 @@
  * certificate. The file checks follow src/config/files.ts (missing, directory, huge → UsageError
  * naming the file); the parsing is src/auth/client-assertion.ts's. Nothing here prints the key.
  */
-import { exposedWarning, readSmallFileWithMode } from '../config/files.js';
+import { exposedWarning, readSmallFileWithMode } from '../util/small-file.js';
 import { UsageError } from '../errors.js';
 import { loadCertificate, type LoadedCertificate } from './client-assertion.js';
 

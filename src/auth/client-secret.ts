@@ -15,7 +15,7 @@ import { AuthError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import type { AccessToken, TokenCredential } from './token.js';
-import type { TokenAudience } from '../api/endpoints.js';
+import type { TokenAudience } from '../microsoft.js';
 
 // v1 sends numbers as strings ("3599"), v2 and later docs as numbers: accept both.
 const seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import type { TokenAudience } from '../api/endpoints.js';
+import type { TokenAudience } from '../microsoft.js';
 import { AuthError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { retrying } from '../http/retry-loop.js';

@@ -5,7 +5,8 @@
 import type { Dispatcher } from 'undici';
 import { ClientSecretCredential } from '../auth/client-secret.js';
 import { CachedCredential } from '../auth/token-cache.js';
-import { exposedFileWarning, readEnvFile, readSecretFile } from '../config/files.js';
+import { readEnvFile, readSecretFile } from '../config/files.js';
+import { exposedFileWarning } from '../util/small-file.js';
 import type { AuthConfig, Env, Flags, ResolveInput } from '../config/resolve.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import type { RetryPolicy } from '../http/retry.js';

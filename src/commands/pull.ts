@@ -1,8 +1,8 @@
 /**
  * `defender-alerts pull`: fetch alerts and stream them, validated, to stdout or a file.
  */
-import { createSource } from '../api/create-source.js';
-import { withSchema } from '../alert/to-siem.js';
+import { createSource } from './create-source.js';
+import { withSchema } from '../api/with-schema.js';
 import type { AlertSource, InvalidAlert } from '../api/source.js';
 import { resolvePullConfig, type Flags, type PullConfig } from '../config/resolve.js';
 import { DataError, OutputClosedError } from '../errors.js';
@@ -76,7 +76,8 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
       `invalid alert ${report.alertId ?? `#${report.index}`}: ${report.problems.join('; ')}`,
     );
   };
-  const source = withSchema(await createSource(config, ctx, onInvalid), config.schema);
+  const sourceContext = { credential: ctx.credential, dispatcher: ctx.dispatcher, retry: ctx.retry, timeoutMs: config.timeoutMs, log, onInvalid };
+  const source = withSchema(await createSource(config, sourceContext), config.schema);
   try {
     if (config.state === undefined) return await runPull(config, source, invalid, io, log);
     const result = await runStatefulPull(config, config.state, source, io, log);

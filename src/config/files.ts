@@ -2,78 +2,10 @@
  * The files configuration comes from: `--env-file` and `--client-secret-file`. Each failure is a
  * UsageError naming the file and the fix; nothing here prints the secret.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { UsageError } from '../errors.js';
+import { exposedWarning, MAX_CONFIG_FILE_BYTES, readSmallFile, readSmallFileWithMode } from '../util/small-file.js';
 
-// A secret or env file is a few hundred bytes; a huge one is a wrong path (a log, a disk image).
-const MAX_CONFIG_FILE_BYTES = 1024 * 1024; // 1 MiB
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOTDIR':
-      return 'a part of the path is not a directory';
-    case 'ELOOP':
-      return 'too many symbolic links';
-    case 'ENAMETOOLONG':
-      return 'the name is too long';
-    default:
-      return code ?? String(err);
-  }
-}
-
-/**
- * Reads a small configuration file (at most 1 MiB), or throws a UsageError naming `what` and the
- * path: missing, unreadable, a directory, too large — including devices and pipes that never end.
- */
-export async function readSmallFile(path: string, what: string): Promise<string> {
-  return (await readSmallFileWithMode(path, what)).text;
-}
-
-/** {@link readSmallFile}, with the file's mode (for the "readable by others" warning). */
-export async function readSmallFileWithMode(path: string, what: string): Promise<{ text: string; mode: number }> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(path, 'r');
-    const info = await handle.stat();
-    if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    if (info.isFile() && info.size > MAX_CONFIG_FILE_BYTES) {
-      throw new UsageError(`cannot use ${what} "${path}": it is ${info.size} bytes; expected a small text file`);
-    }
-    // Read at most one byte past the limit whatever stat said: a device (/dev/zero) or a pipe
-    // reports size 0 and may never end, and readFile would then fill memory (issue #6).
-    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    if (filled > MAX_CONFIG_FILE_BYTES) {
-      throw new UsageError(`cannot use ${what} "${path}": it is larger than 1 MiB; expected a small text file`);
-    }
-    return { text: buffer.subarray(0, filled).toString('utf8'), mode: info.mode };
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read ${what} "${path}": ${describeFsError(err)}`, { cause: err });
-  } finally {
-    await handle?.close();
-  }
-}
-
-/**
- * Reads a dotenv file into a plain object with Node's own parser (`util.parseEnv`, the parser behind
- * `process.loadEnvFile`), without touching `process.env`: the caller layers the real environment on
- * top, so a variable set in the environment wins over the file.
- */
 export async function readEnvFile(path: string): Promise<Record<string, string>> {
   const text = await readSmallFile(path, '--env-file');
   return parseEnv(text) as Record<string, string>;
@@ -106,19 +38,4 @@ export async function readSecretFile(path: string, stdin: NodeJS.ReadableStream)
   }
   const warning = mode === undefined ? undefined : exposedWarning(path, mode, `the secret file "${path}"`);
   return warning === undefined ? { secret } : { secret, warning };
-}
-
-/**
- * The "chmod 600" warning for a file holding a secret that group or others may read, or undefined
- * when it is private (or on Windows, where the mode says nothing). `subject` starts the sentence:
- * `the secret file "…"` → `… is readable by other users (mode 644); run: chmod 600 "…"`.
- */
-export function exposedWarning(path: string, mode: number, subject: string): string | undefined {
-  if (process.platform === 'win32' || (mode & 0o077) === 0) return undefined;
-  return `${subject} is readable by other users (mode ${(mode & 0o777).toString(8)}); run: chmod 600 "${path}"`;
-}
-
-/** {@link exposedWarning} for a file known only by its path. */
-export async function exposedFileWarning(path: string, subject: string): Promise<string | undefined> {
-  return exposedWarning(path, (await stat(path)).mode, subject);
 }

@@ -17,17 +17,15 @@ import {
   type ApiName,
   type Cloud,
   type TokenAudience,
-} from '../api/endpoints.js';
-
-// Documented page maxima (API-NOTES §2–3); kept here so config does not load the API modules.
-const MDE_MAX_PAGE = 10_000;
-const GRAPH_MAX_PAGE = 1000;
+  GRAPH_MAX_PAGE,
+  MDE_MAX_PAGE,
+} from '../microsoft.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+import type { AlertQuery } from '../api/source.js';
 
 export type Flags = Readonly<Record<string, unknown>>;
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain: DNS labels, at least two. The tenant goes into the token URL's path, so
@@ -178,16 +176,6 @@ export interface StateConfig {
   windowMs: number;
 }
 
-/** The SIEM API's query parameters, only those the user gave (API-NOTES §1). */
-export interface AlertQuery {
-  since?: Date;
-  until?: Date;
-  ago?: string;
-  limit?: number;
-  machineGroups: string[];
-  deviceTag?: string;
-  cloudTag?: string;
-}
 
 /** What the caller read for the secret: the file's (or stdin's) content, if a file was named. */
 export interface ResolveInput {

@@ -3,7 +3,7 @@
  */
 import type { Logger } from 'pino';
 import { firstHeader, HttpStatusError, TransportError } from './errors.js';
-import { DataError, ServiceError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { decideRetry, type Failure, type RetryPolicy } from './retry.js';
 import { parseRetryAfter } from './retry-after.js';
 import { decideThrottle, isThrottleStatus, serverMessage, throttleExhausted } from './throttle.js';
@@ -26,8 +26,9 @@ export interface RetryLoopOptions {
 
 /**
  * Iterate `open(attempt)`, re-opening it when it throws a retryable HttpStatusError or
- * TransportError, or a broken answer (DataError from the splitter) — before its first item or mid-stream. `attempt` is 1 for the first try and
- * grows by one per retry; on a re-open the caller must skip what it already emitted.
+ * TransportError, or an error its thrower marked `retryable` (a broken or partial answer) —
+ * before its first item or mid-stream. `attempt` is 1 for the first try and grows by one per
+ * re-open; on a re-open the caller must skip what it already emitted.
  *
  * Non-retryable errors, unknown errors and aborts are thrown at once. When retries are used
  * up, the last error is thrown with " (after N attempts)" appended to its message.
@@ -118,9 +119,6 @@ async function pauseOrThrow(err: unknown, attempt: number, failures: number, opt
 /** The shortest `Retry-After` taken as throttling rather than as a failure's retry delay. */
 const MIN_THROTTLE_WAIT_MS = 1000;
 
-/** DataError codes of the streaming splitter (json/array-splitter.ts) that describe a broken answer. */
-const BROKEN_ANSWER_CODES: ReadonlySet<string> = new Set(['NOT_AN_ARRAY', 'TRUNCATED', 'MALFORMED', 'TRAILING_DATA']);
-
 function toFailure(err: unknown): Failure | undefined {
   if (err instanceof HttpStatusError) {
     return { kind: 'status', status: err.status, retryAfter: firstHeader(err.headers, 'retry-after') };
@@ -128,13 +126,9 @@ function toFailure(err: unknown): Failure | undefined {
   if (err instanceof TransportError) {
     return { kind: 'transport', code: err.transportCode };
   }
-  // Only a broken *document* is retried; an alert that fails validation is the API's data, and
-  // asking again would not change it.
-  // Graph's 206 "partial content" (a provider behind it failed) is as transient as a 5xx.
-  if (err instanceof ServiceError && err.code === 'PARTIAL_ANSWER') {
-    return { kind: 'answer', code: err.code };
-  }
-  if (err instanceof DataError && BROKEN_ANSWER_CODES.has(err.code)) {
+  // What its thrower marked retryable: a broken document (json/), a partial answer (api/graph.ts).
+  // An alert that fails validation is the API's data, and asking again would not change it.
+  if (err instanceof AppError && err.retryable) {
     return { kind: 'answer', code: err.code };
   }
   return undefined;

@@ -406,7 +406,11 @@ export class JsonArraySplitter {
     );
   }
 
+  /**
+   * A broken document (not an array, cut off, malformed, trailing data) is retryable: a gateway
+   * hiccup as often as not. An element too large is the data itself, and would come again.
+   */
   private fail(code: string, message: string): DataError {
-    return new DataError(code, message);
+    return new DataError(code, message, { retryable: code !== 'TOO_LARGE' });
   }
 }

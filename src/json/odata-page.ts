@@ -22,6 +22,9 @@ import {
   quoteStart,
 } from './bytes.js';
 
+/** A broken page is retried (a gateway hiccup as often as not): the retry loop asks again. */
+const BROKEN = { retryable: true } as const;
+
 
 // Members other than `value` are small (links, counts, a context URL): a huge one is not OData.
 const MAX_MEMBER_BYTES = 1024 * 1024;
@@ -101,7 +104,7 @@ export class ODataPageSplitter {
         case 'value':
           if (isJsonSpace(b)) continue;
           if (this.#currentKey === 'value') {
-            if (b !== OPEN_BRACKET) throw new DataError('NOT_AN_ARRAY', 'the OData page\'s "value" is not an array of alerts');
+            if (b !== OPEN_BRACKET) throw new DataError('NOT_AN_ARRAY', 'the OData page\'s "value" is not an array of alerts', BROKEN);
             this.#sawValue = true;
             this.#array = new JsonArraySplitter();
             this.#phase = 'array';
@@ -163,7 +166,7 @@ export class ODataPageSplitter {
           else throw malformed('expected "," or "}" after a member');
           continue;
         case 'done':
-          if (!isJsonSpace(b)) throw new DataError('TRAILING_DATA', 'unexpected data after the end of the OData page');
+          if (!isJsonSpace(b)) throw new DataError('TRAILING_DATA', 'unexpected data after the end of the OData page', BROKEN);
           continue;
       }
     }
@@ -176,9 +179,9 @@ export class ODataPageSplitter {
 
   /** Checks the page is complete and returns its members other than `value`. */
   end(): { nextLink: string | undefined; members: Record<string, unknown> } {
-    if (this.#phase === 'start') throw new DataError('NOT_AN_ARRAY', 'expected an OData page of alerts, got an empty answer');
-    if (this.#phase !== 'done') throw new DataError('TRUNCATED', 'the OData page ended before it was complete');
-    if (!this.#sawValue) throw new DataError('NOT_AN_ARRAY', 'the OData page has no "value" array of alerts');
+    if (this.#phase === 'start') throw new DataError('NOT_AN_ARRAY', 'expected an OData page of alerts, got an empty answer', BROKEN);
+    if (this.#phase !== 'done') throw new DataError('TRUNCATED', 'the OData page ended before it was complete', BROKEN);
+    if (!this.#sawValue) throw new DataError('NOT_AN_ARRAY', 'the OData page has no "value" array of alerts', BROKEN);
     const link = this.#members['@odata.nextLink'];
     return { nextLink: typeof link === 'string' ? link : undefined, members: this.#members };
   }
@@ -203,9 +206,9 @@ export class ODataPageSplitter {
 }
 
 function malformed(detail: string): DataError {
-  return new DataError('MALFORMED', `the answer is not a valid OData page: ${detail}`);
+  return new DataError('MALFORMED', `the answer is not a valid OData page: ${detail}`, BROKEN);
 }
 
 function notAPage(head: Buffer): DataError {
-  return new DataError('NOT_AN_ARRAY', `expected an OData page of alerts ({"value":[…]}), got ${quoteStart(head)}`);
+  return new DataError('NOT_AN_ARRAY', `expected an OData page of alerts ({"value":[…]}), got ${quoteStart(head)}`, BROKEN);
 }

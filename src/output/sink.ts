@@ -13,6 +13,7 @@ import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/p
 import { basename, dirname, join } from 'node:path';
 
 import { OutputClosedError, UsageError } from '../errors.js';
+import { errnoCode, fileProblem } from '../util/errno.js';
 import { syncDirectory } from '../util/sync-directory.js';
 import { outputFormat, type OutputFormat, type OutputFormatName } from './formats.js';
 
@@ -417,23 +418,11 @@ async function modeToKeep(path: string, target: string): Promise<number> {
   }
 }
 
-/** Errors that mean the path is wrong for us (user's to fix), not an I/O failure. */
-const CANNOT_CREATE: Record<string, string> = {
-  ENOENT: 'its directory does not exist',
-  ENOTDIR: 'a part of the path is not a directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'the file system is read-only',
-  EISDIR: 'it is a directory',
-  ENAMETOOLONG: 'the name is too long',
-  ELOOP: 'too many symbolic links',
-};
-
+/** A path that is wrong for us (the user's to fix) becomes a UsageError; an I/O failure stays what it is. */
 function cannotCreate(path: string, error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const reason = code === undefined ? undefined : CANNOT_CREATE[code];
+  const reason = fileProblem(error, 'creating');
   if (reason === undefined) return error;
-  return new UsageError(`cannot create the output file ${path}: ${reason} (${code})`, {
+  return new UsageError(`cannot create the output file ${path}: ${reason} (${errnoCode(error) ?? '?'})`, {
     cause: error,
     hint: 'check the --output path: its directory must exist and be writable',
   });

@@ -10,7 +10,7 @@
 import type { AlertRecord } from '../api/source.js';
 import type { State, StateIdentity } from './format.js';
 import { STATE_VERSION } from './format.js';
-import { dateOf, normalizeTimestamp, timestampOf } from './timestamps.js';
+import { dateOf, normalizeTimestamp, timestampOf } from '../time.js';
 
 export interface Window {
   since: Date;

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { describeFileError, errnoCode, fileProblem } from '../util/errno.js';
 import { parseState, serializeState, type State, type StateIdentity } from './format.js';
 import { syncDirectory } from '../util/sync-directory.js';
 import { pauseAt } from './test-hooks.js';
@@ -14,15 +15,6 @@ import { pauseAt } from './test-hooks.js';
 // A state holds the keys of one overlap window: kilobytes. Far more is not our file.
 const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
-/** Why a state path cannot be read, in words (for "cannot read the state file …: <reason>"). */
-function unreadableReason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EISDIR') return 'it is a directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOTDIR') return 'a part of the path is not a directory';
-  if (code === 'ELOOP') return 'too many symbolic links';
-  return String(code ?? err);
-}
 
 const LEFT_UNTOUCHED = (path: string): string =>
   `it was left untouched; to start over from --since, move it aside (mv "${path}" "${path}.bad"); to re-read a period, run pull --since/--until without --state`;
@@ -62,7 +54,7 @@ export async function readState(path: string, identity: StateIdentity): Promise<
   } catch (err) {
     if (err instanceof DataError || err instanceof UsageError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read the state file ${path}: ${unreadableReason(err)}`, { cause: err, hint: 'check --state (or DEFENDER_STATE_FILE)' });
+    throw new UsageError(`cannot read the state file ${path}: ${describeFileError(err)}`, { cause: err, hint: 'check --state (or DEFENDER_STATE_FILE)' });
   }
   const parsed = parseState(text, identity);
   if (!parsed.ok) {
@@ -87,13 +79,14 @@ export async function writeState(path: string, state: State): Promise<void> {
   } catch (err) {
     await handle?.close().catch(() => {});
     await unlink(temp).catch(() => {});
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'EISDIR') {
-      throw new UsageError(`cannot write the state file ${path}: ${code}`, { cause: err, hint: 'its directory must exist and be writable' });
-    }
+    const code = errnoCode(err);
     // A full disk is not a bug: say so (the old state stays, the next run delivers again).
     if (code === 'ENOSPC' || code === 'EDQUOT') {
-      throw new UsageError(`cannot write the state file ${path}: no space left on the device`, { cause: err, hint: 'free some space; the old state was kept and the next run delivers these alerts again' });
+      throw new UsageError(`cannot write the state file ${path}: ${describeFileError(err)}`, { cause: err, hint: 'free some space; the old state was kept and the next run delivers these alerts again' });
+    }
+    const problem = fileProblem(err, 'creating');
+    if (problem !== undefined) {
+      throw new UsageError(`cannot write the state file ${path}: ${problem} (${code ?? '?'})`, { cause: err, hint: 'its directory must exist and be writable' });
     }
     throw err;
   }

@@ -3,7 +3,7 @@
  * documented in the README ("Scheduled export"). Pure: parse and serialise, no I/O.
  */
 import { z } from 'zod';
-import { dateOf, normalizeTimestamp } from './timestamps.js';
+import { dateOf, normalizeTimestamp } from '../time.js';
 
 export const STATE_VERSION = 1;
 

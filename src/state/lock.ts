@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { LockedError, UsageError } from '../errors.js';
+import { describeFileError, errnoCode } from '../util/errno.js';
 
 const Owner = z.object({
   pid: z.number().int(),
@@ -66,11 +67,9 @@ async function readOwner(path: string): Promise<Owner | 'missing' | 'unreadable'
       await handle.close();
     }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'missing';
+    if (errnoCode(err) === 'ENOENT') return 'missing';
     // Not a stale lock we may take over: something else is in the way; a person must look.
-    const reason = code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : String(code ?? err);
-    throw new UsageError(`cannot read the lock file ${path}: ${reason}`, {
+    throw new UsageError(`cannot read the lock file ${path}: ${describeFileError(err)}`, {
       cause: err,
       hint: 'it is not a lock this tool wrote; remove it if no run of defender-alerts is using this --state file',
     });
@@ -100,18 +99,9 @@ async function tryCreate(path: string, owner: Owner): Promise<boolean> {
     }
     return true;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errnoCode(err);
     if (code === 'EEXIST') return false;
-    const reason =
-      code === 'ENOENT'
-        ? `the directory ${dirname(path)} does not exist`
-        : code === 'ENOTDIR'
-          ? 'a part of the path is not a directory'
-          : code === 'EACCES' || code === 'EPERM'
-            ? `permission denied in ${dirname(path)}`
-            : code === 'EROFS'
-              ? 'read-only file system'
-              : (code ?? String(err));
+    const reason = code === 'ENOENT' ? `the directory ${dirname(path)} does not exist` : describeFileError(err, 'creating');
     throw new UsageError(`cannot create the lock file ${path}: ${reason}`, {
       cause: err,
       hint: 'the directory of --state must exist and be writable',

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/api/source.js';
 import { Checkpoint, planWindows } from '../../src/state/checkpoint.js';
 import { parseState, serializeState, StateSchema, type State } from '../../src/state/format.js';
-import { dateOf, normalizeTimestamp, timestampOf } from '../../src/state/timestamps.js';
+import { dateOf, normalizeTimestamp, timestampOf } from '../../src/time.js';
 
 const identity = { api: 'siem', tenant: '00000000-0000-4000-8000-000000000001', endpoint: 'https://wdatp-alertexporter-eu.windows.com/' };
 const T0 = Date.parse('2024-05-01T00:00:00.000Z');

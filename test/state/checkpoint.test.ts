@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/api/source.js';
 import { Checkpoint, planWindows } from '../../src/state/checkpoint.js';
 import { parseState, serializeState, type State } from '../../src/state/format.js';
-import { normalizeTimestamp, timestampOf } from '../../src/state/timestamps.js';
+import { normalizeTimestamp, timestampOf } from '../../src/time.js';
 
 const identity = { api: 'siem', tenant: 't', endpoint: 'https://x/' };
 const MIN = 60_000;

@@ -1,7 +1,9 @@
 /**
- * Where each API lives in each cloud, and which token it wants (API-NOTES §1–3, and Microsoft's
- * "Defender for Endpoint for US Government customers" page). Pure data plus lookups; explicit
- * URLs (--base-url, --authority-host, --resource) always override what is chosen here.
+ * The Microsoft services this tool talks to, as data: the three alert APIs, where each lives in
+ * each cloud, which token it wants, and how large a page it serves (docs/microsoft-apis.md, and
+ * Microsoft's "Defender for Endpoint for US Government customers" page). The bottom of the module
+ * graph: it imports nothing. Explicit URLs (--base-url, --authority-host, --resource) always
+ * override what is chosen here.
  */
 
 export const APIS = ['siem', 'mde', 'graph'] as const;
@@ -14,6 +16,12 @@ export type Cloud = (typeof CLOUDS)[number];
 export const SIEM_REGIONS = ['eu', 'us', 'uk'] as const;
 /** Defender for Endpoint API geo hosts (public cloud): `<region>.api.security.microsoft.com`. */
 export const MDE_REGIONS = ['us', 'eu', 'uk', 'au', 'swa', 'ina', 'aea'] as const;
+
+/** Defender for Endpoint: `$top` may be at most 10 000 (its documented maximum page size). */
+export const MDE_MAX_PAGE = 10_000;
+/** Graph alerts_v2: `$top` at most 1 000 and `$skip` at most 500 (400 beyond). */
+export const GRAPH_MAX_PAGE = 1000;
+export const GRAPH_MAX_SKIP = 500;
 
 /** How a token for an API is asked for: v1 endpoint with `resource=`, or v2 with `scope=`. */
 export type TokenAudience = { version: 'v1'; resource: string } | { version: 'v2'; scope: string };

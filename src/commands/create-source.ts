@@ -1,0 +1,28 @@
+/**
+ * Picks the AlertSource for `--api` and wires it to the run's configuration. Each API module is
+ * loaded only when chosen.
+ */
+import type { AlertSource, SourceContext } from '../api/source.js';
+import type { PullConfig } from '../config/resolve.js';
+import { createPacer, MDE_RATE_LIMITS } from '../http/pacer.js';
+
+export async function createSource(config: PullConfig, common: SourceContext): Promise<AlertSource> {
+  switch (config.api) {
+    case 'siem': {
+      const { SiemSource } = await import('../api/siem.js');
+      return new SiemSource({ ...common, baseUrl: config.baseUrl });
+    }
+    case 'mde': {
+      const { MdeSource } = await import('../api/mde.js');
+      const pacer = createPacer(MDE_RATE_LIMITS, common.log);
+      return new MdeSource(
+        { baseUrl: config.baseUrl, pageSize: config.mde.pageSize, filterOn: config.mde.filterOn, expandEvidence: config.mde.expandEvidence },
+        { ...common, pacer },
+      );
+    }
+    case 'graph': {
+      const { GraphSource } = await import('../api/graph.js');
+      return new GraphSource({ baseUrl: config.baseUrl, pageSize: config.graph.pageSize, serviceSource: config.graph.serviceSource }, common);
+    }
+  }
+}
