@@ -22,6 +22,8 @@ import {
   quoteStart,
 } from './bytes.js';
 
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 /** A broken page is retried (a gateway hiccup as often as not): the retry loop asks again. */
 const BROKEN = { retryable: true } as const;
 
@@ -52,14 +54,24 @@ export class ODataPageSplitter {
   #members: Record<string, unknown> = {};
   #array: JsonArraySplitter | undefined;
   #sawValue = false;
+  /** Bytes of a leading UTF-8 BOM seen so far; a network chunk may end inside it. */
+  #bomBytes = 0;
   #started = false;
 
   /** Elements of `value` completed by this chunk. */
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     let i = 0;
-    if (!this.#started && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
-    if (chunk.length > 0) this.#started = true;
+    if (!this.#started) {
+      // A BOM is skipped however the chunks cut it; a BOM cut short is not a BOM.
+      while (i < chunk.length && this.#bomBytes < BOM.length && chunk[i] === BOM[this.#bomBytes]) {
+        this.#bomBytes++;
+        i++;
+      }
+      if (i === chunk.length && this.#bomBytes < BOM.length) return out;
+      if (this.#bomBytes > 0 && this.#bomBytes < BOM.length) throw notAPage(Buffer.concat([BOM.subarray(0, this.#bomBytes), chunk.subarray(i)]));
+      this.#started = true;
+    }
     let arrayFrom = this.#phase === 'array' ? i : -1;
     let memberFrom = this.#phase === 'member' ? i : -1;
     for (; i < chunk.length; i++) {

@@ -160,9 +160,17 @@ export function respond(
 export async function writeOrStop(socket: Socket, chunk: Buffer | string): Promise<boolean> {
   if (socket.destroyed) return false;
   if (socket.write(chunk)) return true;
-  const drained = once(socket, 'drain').then(() => true);
-  const closed = once(socket, 'close').then(() => false);
-  return Promise.race([drained, closed]);
+  // The waiter that loses the race is removed: a long body waits for 'drain' thousands of times
+  // on one socket, and each 'close' (and 'error') listener left behind would stay until the end.
+  const settled = new AbortController();
+  try {
+    return await Promise.race([
+      once(socket, 'drain', { signal: settled.signal }).then(() => true),
+      once(socket, 'close', { signal: settled.signal }).then(() => false),
+    ]);
+  } finally {
+    settled.abort();
+  }
 }
 
 /**
