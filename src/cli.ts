@@ -1,7 +1,8 @@
 /**
  * The command-line shell: declares commands and flags (from the option table in config/spec.ts),
- * calls the command functions, and is the one place that turns errors into a stderr line and an
- * exit code. Command modules are imported lazily so `--help`/`--version` load neither undici,
+ * calls the command functions, and is the one place that turns errors into an exit code and a
+ * stderr line (`reportError`; commander prints its own usage errors, which only get their exit
+ * code here). Command modules are imported lazily so `--help`/`--version` load neither undici,
  * pino nor zod.
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AUTH_SETTINGS, LOGIN_SETTINGS, LOGOUT_SETTINGS, PULL_SETTINGS, USER_SIGN_IN_SETTINGS, type SettingSpec } from './config/spec.js';
 import { AppError, ExitCode } from './errors.js';
 import type { CommandIo } from './commands/context.js';
+import { pauseOnlyAt } from './state/pause.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -62,10 +64,18 @@ function addSettings(command: Command, specs: readonly SettingSpec[]): Command {
 
 /** Defaults for the real process; tests pass their own. */
 export function processIo(signal: AbortSignal): CommandIo {
-  return { stdout: process.stdout, stdin: process.stdin, env: process.env, signal, now: () => new Date() };
+  return {
+    stdout: process.stdout,
+    stdin: process.stdin,
+    env: process.env,
+    signal,
+    now: () => new Date(),
+    // For the project's crash-safety tests only (test/e2e/state.test.ts): stop at a named point.
+    pause: pauseOnlyAt(process.env['DEFENDER_ALERTS_TEST_PAUSE'], process.stderr),
+  };
 }
 
-/** Prints an error the way users see every failure: one line, then exit with its code. */
+/** Prints an error the way users see every failure (one line; a bug also its stack); returns its exit code. */
 export function reportError(err: unknown, stderr: NodeJS.WritableStream): number {
   if (err instanceof CommanderError) {
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
@@ -81,7 +91,10 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream): number
   return ExitCode.internal;
 }
 
-/** Builds the program; actions store their promise so `run` can await and map its outcome. */
+/**
+ * Builds the program. Its actions are async: `run` awaits them through `parseAsync` and maps what
+ * they throw to an exit code.
+ */
 export function buildProgram(io: CommandIo): Command {
   const program = new Command('defender-alerts')
     .description('Pull security alerts from Microsoft Defender for Endpoint and write validated alert JSON to stdout.')

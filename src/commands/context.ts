@@ -11,6 +11,7 @@ import type { AuthConfig, Env, Flags, ResolveInput } from '../config/resolve.js'
 import { createDispatcher } from '../http/dispatcher.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { ThrottleBudget } from '../http/throttle.js';
+import type { Pause } from '../state/pause.js';
 import { createLogger, type Logger } from '../log.js';
 import { registerSecret } from '../secrets.js';
 import { createClientAssertion } from '../auth/client-assertion.js';
@@ -25,6 +26,8 @@ export interface CommandIo {
   env: Env;
   signal: AbortSignal;
   now: () => Date;
+  /** The crash-safety tests' pause points (state/pause.ts); absent in a real run. */
+  pause?: Pause | undefined;
 }
 
 export interface CommandContext<C extends AuthConfig> {

@@ -1,24 +1,23 @@
 /**
- * `pull --state`: the scheduled export (issue #3). Reads from where the last run stopped (minus an
- * overlap for late alerts), in windows, delivers only alerts not delivered before, and moves the
- * checkpoint only after what it covers was written and flushed. One run at a time per state file.
+ * `pull --state`: the scheduled export. Reads from where the last run stopped (minus an overlap for
+ * late alerts), in windows, delivers only alerts not delivered before, and moves the checkpoint
+ * only after what it covers was written and flushed (deliver.ts). One run at a time per state file.
  *
  * Delivery: exactly once while runs succeed; at least once across a crash (a run killed between
  * writing and saving the state is repeated by the next run).
  */
 import type { AlertSource } from '../api/source.js';
 import type { PullConfig, StateConfig } from '../config/resolve.js';
-import { OutputClosedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { openSink } from '../output/sink.js';
 import { Checkpoint, planWindows } from '../state/checkpoint.js';
 import { readState, writeState } from '../state/file.js';
 import { acquireLock } from '../state/lock.js';
-import { pauseAt } from '../state/test-hooks.js';
+import { NO_PAUSE } from '../state/pause.js';
 import { parseIsoDuration } from '../time.js';
 import type { CommandIo } from './context.js';
+import { deliver, type Delivered, type DeliveryCheckpoint } from './deliver.js';
 
-/** The SIEM API's own default window when no start is given: the last two hours (API-NOTES §1). */
+/** The SIEM API's own default window when no start is given: the last two hours (docs/microsoft-apis.md §1). */
 const API_DEFAULT_WINDOW_MS = 2 * 3_600_000;
 
 /** Where a first run starts: --since, --ago, or the API's default of two hours. */
@@ -28,20 +27,18 @@ export function firstRunSince(config: PullConfig, now: Date): Date {
   return new Date(now.getTime() - back);
 }
 
-export interface StatefulResult {
-  written: number;
+export interface StatefulResult extends Delivered {
   windows: number;
-  /** False when the reader closed the output early: the rest is delivered next run. */
-  complete: boolean;
 }
 
 export async function runStatefulPull(
   config: PullConfig,
   stateConfig: StateConfig,
   source: AlertSource,
-  io: Pick<CommandIo, 'stdout' | 'signal' | 'now'>,
+  io: Pick<CommandIo, 'stdout' | 'signal' | 'now' | 'pause'>,
   log: Logger,
 ): Promise<StatefulResult> {
+  const pause = io.pause ?? NO_PAUSE;
   const lock = await acquireLock(stateConfig.path, log);
   try {
     const identity = { api: source.api, tenant: config.tenant, endpoint: config.baseUrl.href };
@@ -72,45 +69,29 @@ export async function runStatefulPull(
       { state: stateConfig.path, since: since.toISOString(), until: until.toISOString(), windows: windows.length, firstRun: !previous },
       'reading alerts since the checkpoint',
     );
-    // Stdout and an appended file have delivered what was flushed, so the state may move window by
-    // window. A replaced --output file exists only once renamed at the end: the state waits for it.
-    const perWindow = config.output === undefined || config.append;
-    const sink = await openSink({ format: config.format, output: config.output, stdout: io.stdout, append: config.append });
-    const save = async (): Promise<void> => {
-      await writeState(stateConfig.path, checkpoint.state(io.now()));
-      await pauseAt('after-commit');
+    const { ago: _ago, ...query } = config.query;
+    const delivery: DeliveryCheckpoint = {
+      admit: (alert) => checkpoint.admit(alert),
+      readTo: (window) => checkpoint.readTo(window.until ?? until),
+      commit: async () => {
+        await writeState(stateConfig.path, checkpoint.state(io.now()), pause);
+        await pause('after-commit');
+      },
+      // Stdout and an appended file have delivered what was flushed, so the state may move window
+      // by window. A replaced --output file exists only once renamed at the end: the state waits.
+      perWindow: config.output === undefined || config.append,
     };
-    await pauseAt('before-output');
-    try {
-      for (const window of windows) {
-        const { ago: _ago, ...query } = config.query;
-        for await (const alert of source.fetch({ ...query, since: window.since, until: window.until }, io.signal)) {
-          if (!checkpoint.admit(alert)) continue;
-          await sink.write(alert.raw);
-          if (sink.count === 1) await pauseAt('mid-output');
-        }
-        checkpoint.readTo(window.until);
-        if (perWindow) {
-          await sink.flush();
-          await pauseAt('after-flush');
-          await save();
-        }
-      }
-      await sink.close();
-    } catch (err) {
-      // Stopped by a signal: still end the output cleanly (close the JSON array); otherwise give up.
-      await (io.signal.aborted ? sink.finish() : sink.abort());
-      if (err instanceof OutputClosedError) {
-        log.debug('the reader closed the output; the state keeps the last delivered window');
-        return { written: sink.count, windows: windows.length, complete: false };
-      }
-      throw err;
-    }
-    if (!perWindow && windows.length > 0) {
-      await pauseAt('after-flush');
-      await save();
-    }
-    return { written: sink.count, windows: windows.length, complete: true };
+    const output = { format: config.format, output: config.output, append: config.append };
+    const result = await deliver(
+      source,
+      windows.map((w) => ({ ...query, since: w.since, until: w.until })),
+      delivery,
+      output,
+      { stdout: io.stdout, signal: io.signal, pause },
+      log,
+    );
+    if (!result.complete) log.debug('the state keeps the last delivered window');
+    return { ...result, windows: windows.length };
   } finally {
     await lock.release();
   }

@@ -10,7 +10,7 @@ import { DataError, UsageError } from '../errors.js';
 import { describeFileError, errnoCode, fileProblem } from '../util/errno.js';
 import { parseState, serializeState, type State, type StateIdentity } from './format.js';
 import { syncDirectory } from '../util/sync-directory.js';
-import { pauseAt } from './test-hooks.js';
+import { NO_PAUSE, type Pause } from './pause.js';
 
 // A state holds the keys of one overlap window: kilobytes. Far more is not our file.
 const MAX_STATE_BYTES = 64 * 1024 * 1024;
@@ -64,7 +64,7 @@ export async function readState(path: string, identity: StateIdentity): Promise<
 }
 
 /** Writes the state atomically (see the module comment). */
-export async function writeState(path: string, state: State): Promise<void> {
+export async function writeState(path: string, state: State, pause: Pause = NO_PAUSE): Promise<void> {
   const directory = dirname(path);
   const temp = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | undefined;
@@ -74,7 +74,7 @@ export async function writeState(path: string, state: State): Promise<void> {
     await handle.sync();
     await handle.close();
     handle = undefined;
-    await pauseAt('state-written');
+    await pause('state-written');
     await rename(temp, path);
   } catch (err) {
     await handle?.close().catch(() => {});

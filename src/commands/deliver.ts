@@ -1,0 +1,93 @@
+/**
+ * The one delivery loop: read a source in windows, write each new alert to the sink, and after a
+ * window (or at the end) tell the checkpoint what was delivered. A plain `pull` is one window with a
+ * pass-through checkpoint; `pull --state` plans the windows and saves its state (pull-state.ts).
+ * `--follow` and many tenants are meant to drive this same loop.
+ */
+import type { AlertQuery, AlertRecord, AlertSource } from '../api/source.js';
+import { OutputClosedError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { openSink, type OpenSinkOptions } from '../output/sink.js';
+import { NO_PAUSE, type Pause } from '../state/pause.js';
+
+/** What the loop tells about delivery, and when it may commit. */
+export interface DeliveryCheckpoint {
+  /** Whether an alert is new (to be written); false skips it. */
+  admit(alert: AlertRecord): boolean;
+  /** Everything of this window has been read (and, once committed, delivered). */
+  readTo(window: AlertQuery): void;
+  /**
+   * Saves what was delivered, or undefined when nothing is saved (a plain pull). Called after each
+   * window when `perWindow`, else once after the output is complete.
+   */
+  commit: (() => Promise<void>) | undefined;
+  /**
+   * Whether the output has delivered what was flushed, so the checkpoint may move window by window
+   * (stdout, an appended file); a replaced `--output` file exists only once renamed at the end.
+   */
+  perWindow: boolean;
+}
+
+/** A plain pull: every alert is new, nothing is saved. */
+export const PASS_THROUGH: DeliveryCheckpoint = { admit: () => true, readTo: () => {}, commit: undefined, perWindow: false };
+
+export interface Delivered {
+  written: number;
+  /** False when the reader closed the output early (`| head`): the rest is for the next run. */
+  complete: boolean;
+}
+
+export interface DeliveryIo {
+  stdout: NodeJS.WritableStream;
+  signal: AbortSignal;
+  pause?: Pause | undefined;
+}
+
+/**
+ * Copies every admitted alert of `source` over `windows` to a sink opened with `output`. On Ctrl-C
+ * the output is still ended cleanly (a JSON array closed); on any other failure it is abandoned
+ * (a replaced file never appears, an appended one is cut back to its last commit).
+ */
+export async function deliver(
+  source: AlertSource,
+  windows: readonly AlertQuery[],
+  checkpoint: DeliveryCheckpoint,
+  output: Omit<OpenSinkOptions, 'stdout'>,
+  io: DeliveryIo,
+  log: Logger,
+): Promise<Delivered> {
+  const pause = io.pause ?? NO_PAUSE;
+  const commit = checkpoint.commit;
+  const sink = await openSink({ ...output, stdout: io.stdout });
+  await pause('before-output');
+  try {
+    for (const window of windows) {
+      for await (const alert of source.fetch(window, io.signal)) {
+        if (!checkpoint.admit(alert)) continue;
+        // Only a backpressured (or failed) destination makes write() return a promise.
+        const pending = sink.write(alert.raw);
+        if (pending !== undefined) await pending;
+        if (sink.count === 1) await pause('mid-output');
+      }
+      checkpoint.readTo(window);
+      if (commit && checkpoint.perWindow) {
+        await sink.flush();
+        await pause('after-flush');
+        await commit();
+      }
+    }
+    await sink.close();
+  } catch (err) {
+    await (io.signal.aborted ? sink.finish() : sink.abort());
+    if (err instanceof OutputClosedError) {
+      log.debug('the reader closed the output; stopping');
+      return { written: sink.count, complete: false };
+    }
+    throw err;
+  }
+  if (commit && !checkpoint.perWindow && windows.length > 0) {
+    await pause('after-flush');
+    await commit();
+  }
+  return { written: sink.count, complete: true };
+}
