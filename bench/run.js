@@ -2,7 +2,7 @@
 /**
  * `npm run bench [-- --quick] [-- --runs N]`: measures `defender-alerts pull` against the curl + jq
  * pipeline users would otherwise write, on one in-process simulator over HTTPS, and prints a
- * Markdown table for BENCHMARKS.md (issue #4). It reports; it does not gate anything.
+ * Markdown table for BENCHMARKS.md. It reports; it does not gate anything.
  *
  * Runs the built CLI (dist/): `npm run build` first.
  */

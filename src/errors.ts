@@ -3,8 +3,9 @@
  *
  * Every failure a user can cause or meet is an {@link AppError}: a stable machine `code`,
  * the documented process `exitCode`, a one-line `message` for a person (what failed and
- * what to do), and the underlying `cause`. Only `src/main.ts` turns these into stderr lines
- * and exit codes; anything that is not an AppError is a bug (exit 1, stack printed).
+ * what to do), and the underlying `cause`. Only `reportError` in src/cli.ts turns these into
+ * stderr lines and exit codes (src/main.ts sets the process's exit code from its result); anything
+ * that is not an AppError is a bug (exit 1, stack printed).
  *
  * Exit codes are part of the interface (README "Exit codes", docs/design.md).
  */

@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { processIo, run } from './cli.js';
 
-// Memory must stay flat however many alerts stream through (issue #4; numbers in BENCHMARKS.md):
+// Memory must stay flat however many alerts stream through (numbers in BENCHMARKS.md):
 // - undici parses HTTP with llhttp compiled to WebAssembly; V8's optimising tier compiles it a
 //   second time, ~30 MB of peak memory for no measurable speed: the baseline compiler is enough.
 //   Set before undici is first imported (it is loaded lazily).

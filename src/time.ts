@@ -6,7 +6,7 @@
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-// `90s`, `15m`, `2h`, `7d` — a whole number and one unit, as the issue and `journalctl --since` users expect.
+// `90s`, `15m`, `2h`, `7d` — a whole number and one unit, as README documents and `journalctl --since` users expect.
 const RELATIVE = /^(\d{1,9})\s*([smhd])$/;
 
 // ISO-8601 date-time as the SIEM API documents it (`2016-09-12T00:00:00.000`) and as people type it:

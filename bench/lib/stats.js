@@ -13,7 +13,7 @@ export function formatMs(ms) {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
 }
 
-/** KiB → `123 MB` (decimal megabytes, as the issue's targets are written). */
+/** KiB → `123 MB` (decimal megabytes, as the targets in BENCHMARKS.md are written). */
 export function formatRss(kib) {
   return kib === undefined ? 'n/a' : `${Math.round((kib * 1024) / 1e6)} MB`;
 }

@@ -1,12 +1,12 @@
 /**
- * A check of a flat alert's raw bytes that needs no `JSON.parse` (issue #4: parsing every alert
- * into an object was the largest single cost of `pull`, with the garbage it leaves). It accepts
- * only compact, flat alerts whose every declared field surely passes the precheck (./precheck.ts),
- * and hands back only the few string fields the caller asks for. Anything else (whitespace,
- * nested values, escapes in a field we must read, a repeated declared key, an odd number...)
- * makes it answer "don't know", and the caller then runs the full path: JSON.parse, precheck and
- * zod, whose answer stands. Like the precheck it may be stricter than the schema, never looser.
- * Pure functions, no I/O.
+ * A check of a flat alert's raw bytes that needs no `JSON.parse` (parsing every alert into an
+ * object was the largest single cost of `pull`, with the garbage it leaves; BENCHMARKS.md). It
+ * accepts only compact, flat alerts whose every declared field surely passes the precheck
+ * (./precheck.ts), and hands back only the few string fields the caller asks for. Anything else
+ * (whitespace, nested values, escapes in a field we must read, a repeated declared key, an odd
+ * number...) makes it answer "don't know", and the caller then runs the full path: JSON.parse,
+ * precheck and zod, whose answer stands. Like the precheck it may be stricter than the schema,
+ * never looser. Pure functions, no I/O.
  */
 import { isUtf8 } from 'node:buffer';
 import { BACKSLASH, CLOSE_BRACE, COLON, COMMA, OPEN_BRACE, QUOTE } from '../json/bytes.js';

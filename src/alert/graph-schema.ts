@@ -1,7 +1,8 @@
 /**
- * One alert of Microsoft Graph `security/alerts_v2` (API-NOTES §3). Tolerant: enums evolve
- * (`unknownFutureValue` and newer members with `Prefer: include-unknown-enum-members`), absent
- * values may be null or missing, unknown fields are kept. Required: `id` and `lastUpdateDateTime`.
+ * One alert of Microsoft Graph `security/alerts_v2` (docs/microsoft-apis.md §3). Tolerant: enums
+ * evolve (`unknownFutureValue` and newer members with `Prefer: include-unknown-enum-members`),
+ * absent values may be null or missing, unknown fields are kept. Required: `id` and
+ * `lastUpdateDateTime`.
  */
 import { z } from 'zod';
 import { UTC_TIMESTAMP } from './precheck.js';

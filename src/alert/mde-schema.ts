@@ -1,7 +1,8 @@
 /**
- * One alert of the Defender for Endpoint alerts API (`GET /api/alerts`, API-NOTES §2). Tolerant like
- * the SIEM schema: enums evolve (any string is accepted), absent values may be null or missing,
- * unknown fields are kept. Required: `id` and `lastUpdateTime`, which paging and checkpoints use.
+ * One alert of the Defender for Endpoint alerts API (`GET /api/alerts`, docs/microsoft-apis.md §2).
+ * Tolerant like the SIEM schema: enums evolve (any string is accepted), absent values may be null
+ * or missing, unknown fields are kept. Required: `id` and `lastUpdateTime`, which paging and
+ * checkpoints use.
  */
 import { z } from 'zod';
 import { UTC_TIMESTAMP } from './precheck.js';

@@ -1,8 +1,8 @@
 /**
  * A fast check of parsed alerts that accepts only what the zod schema accepts, so that valid
  * alerts (nearly all of them) skip zod. zod's own walk through 51 fields, unions and per-field
- * contexts cost more than JSON.parse itself (issue #4: ~200k alerts/s for zod alone, against
- * several million for these plain type tests). When the precheck says no, zod runs and its
+ * contexts cost more than JSON.parse itself (~200k alerts/s for zod alone, against several
+ * million for these plain type tests; BENCHMARKS.md). When the precheck says no, zod runs and its
  * answer stands, with its messages: the precheck may be stricter than the schema, never looser.
  * Pure functions, no I/O.
  */

@@ -2,7 +2,8 @@
  * The shape of one alert (detection) from the SIEM alert-export API, `GET {base}/api/alerts`.
  *
  * Field list and types: the 50 fields of the 2020 response example in Microsoft's "Pull Microsoft
- * Defender for Endpoint alerts using SIEM REST API" page (../../../shared/API-NOTES.md §1).
+ * Defender for Endpoint alerts using SIEM REST API" page (docs/microsoft-apis.md §1; a copy of
+ * the example is test/fixtures/siem-api-alerts-msdocs.json).
  * Real answers drift, so the schema is deliberately tolerant: an absent value may be `null`
  * (2017 example), `""` (2020 example) or a missing key (2018 real answer); the 2017 example
  * spells `IoaDefinitiondId`; unknown fields are kept. Only the identity fields we page and

@@ -1,6 +1,6 @@
 /**
  * What every source does with each element of an answer: validate it, report an invalid one once
- * (a retried answer repeats it), and skip an alert already written before a retry (issue #2).
+ * (a retried answer repeats it), and skip an alert already written before a retry.
  */
 import type { z } from 'zod';
 import type { ByteCheck } from '../alert/byte-check.js';

@@ -68,7 +68,7 @@ export function buildGraphUrl(
   return url;
 }
 
-/** A 206 is partial content: Graph could not reach one of its providers (API-NOTES §3). */
+/** A 206 is partial content: Graph could not reach one of its providers (docs/microsoft-apis.md §3). */
 export function checkGraphAnswer(status: number, headers: Record<string, string | string[] | undefined>): void {
   if (status !== 206) return;
   const warning = headers['warning'];

@@ -1,10 +1,10 @@
 /**
  * The keys of alerts already written in this run, so a retry that re-reads an answer from its
- * start skips them (issue #2: "a retry after part of a body was already written must not write
- * any alert twice").
+ * start skips them: a retry after part of a body was already written must not write any alert
+ * twice.
  *
- * Memory must stay flat however large the answer (issue #4), and a Set of key strings costs ~150
- * bytes an alert. So each key is kept as a 64-bit hash, appended to fixed-size blocks: 8 bytes an
+ * Memory must stay flat however large the answer, and a Set of key strings costs ~150 bytes an
+ * alert. So each key is kept as a 64-bit hash, appended to fixed-size blocks: 8 bytes an
  * alert, no rehashing, no copy while growing. Lookups are only needed on a retry, which is rare:
  * the first lookup sorts the hashes once (one more 8 bytes an alert, on a retry only) and searches
  * them; hashes added after that go to a small Set.

@@ -1,7 +1,8 @@
 /**
- * The SIEM alert-export API (API-NOTES §1): `GET {base}/api/alerts?sinceTimeUtc&untilTimeUtc&…`
- * answering one bare JSON array of flat detections. Retired by Microsoft (deprecated 2023-12-31);
- * when it is gone we say so and point to the successor APIs.
+ * The SIEM alert-export API (docs/microsoft-apis.md §1):
+ * `GET {base}/api/alerts?sinceTimeUtc&untilTimeUtc&…` answering one bare JSON array of flat
+ * detections. Retired by Microsoft (deprecated 2023-12-31); when it is gone we say so and point
+ * to the successor APIs.
  */
 import { SIEM_BYTE_CHECK, SiemAlertSchema, type SiemAlert } from '../alert/siem-schema.js';
 import { AuthError, ForbiddenError, NetworkError, ServiceError } from '../errors.js';

@@ -1,7 +1,7 @@
 /**
  * Entra ID (Azure AD) token errors → AuthError with the AADSTS code, its first sentence, the
  * trace id, and advice for the common ones. Pure. We react to the `error_codes`, never to prose
- * (API-NOTES §4).
+ * (docs/microsoft-apis.md §4).
  */
 import { z } from 'zod';
 import { AuthError } from '../errors.js';

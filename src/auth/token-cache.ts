@@ -19,11 +19,6 @@ export class CachedCredential implements TokenCredential {
     this.#now = now;
   }
 
-  /** Forgets the cached token (after the API answered 401 to it). */
-  invalidate(): void {
-    this.#current = undefined;
-  }
-
   getToken(signal?: AbortSignal): Promise<AccessToken> {
     const current = this.#current;
     if (current && current.expiresOnMs - REFRESH_MARGIN_MS > this.#now()) return Promise.resolve(current);

@@ -352,7 +352,7 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
     if (p.append && p.output === undefined) problems.push('--append: needs --output <file> (stdout is appended to by the shell: >>)');
     if (p.append && p.format === 'json') problems.push('--append: appends one alert per line; use it with --format ndjson');
     // The SIEM API answers --limit with the *most recent* n alerts, so a checkpoint after a limited
-    // answer would silently skip the older rest (API-NOTES §1). --window bounds each request instead.
+    // answer would silently skip the older rest (docs/microsoft-apis.md §1). --window bounds each request instead.
     if (p.state !== undefined && p.limit !== undefined) {
       problems.push('--limit with --state would silently lose the older alerts of a range; use --window to bound each request');
     }

@@ -231,7 +231,7 @@ function isHttpParserError(e: CodedError): boolean {
 /**
  * An answer that keeps arriving, but slower than {@link MIN_BODY_BYTES_PER_WINDOW} per timeout
  * window: a byte every second resets a between-chunk timeout forever, and would hold a cron slot
- * for days (issue #6). Like curl's --speed-limit/--speed-time, with the window = --timeout.
+ * for days. Like curl's --speed-limit/--speed-time, with the window = --timeout.
  */
 export function slowBodyError(url: URL, bytes: number, windowMs: number): TransportError {
   return new TransportError(

@@ -1,6 +1,6 @@
 /**
  * The shape of one SIEM alert-export record as the simulator serves it: a flat object of
- * strings, integers, booleans and nulls (../shared/API-NOTES.md §1). Deliberately loose, because
+ * strings, integers, booleans and nulls (docs/microsoft-apis.md §1). Deliberately loose, because
  * real answers drift (null vs "" vs absent keys, `IoaDefinitiondId`), and the simulator must be
  * able to serve whatever a test hands it.
  */

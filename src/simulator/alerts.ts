@@ -6,7 +6,7 @@
  * megabytes, not gigabytes. A *group* is one Defender alert (one AlertId); its *parts* are the
  * raw detections the SIEM API returns separately (same AlertId, different IocUniqueId/FullId).
  *
- * Generated alerts show the drift of real answers (../shared/API-NOTES.md §1): absent values as
+ * Generated alerts show the drift of real answers (docs/microsoft-apis.md §1): absent values as
  * `""`, as `null`, or as missing keys; the 2017 `IoaDefinitiondId` spelling; 7-digit
  * `LastProcessedTimeUtc` and .NET-trimmed `AlertTime`.
  */

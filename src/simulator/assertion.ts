@@ -14,9 +14,10 @@
  *   aud ≠ the token URL         AADSTS700023 "Client assertion audience claim does not match Realm issuer."
  *   exp / nbf (5 min skew)      AADSTS700024 "Client assertion is not within its valid time range."
  *   jti seen before             AADSTS50027 (see below)
- * Codes and texts: the Entra error-code reference and Azure Identity's troubleshooting tables
- * (700021, 700023, 50027 for ClientAssertionCredential; 700027 for certificates) and public
- * reports of 700024. (API-NOTES §4's 500133 is the code for a *user* assertion, e.g. on-behalf-of.)
+ * Codes and texts: the Entra error-code reference (docs/microsoft-apis.md §4) and Azure Identity's
+ * troubleshooting tables (700021, 700023, 50027 for ClientAssertionCredential; 700027 for
+ * certificates) and public reports of 700024. (The reference's 500133, "Assertion isn't within its
+ * valid time range", is the code for a *user* assertion, e.g. on-behalf-of.)
  *
  * Replay: RFC 7523 §3 lets a server refuse a `jti` it has seen. Entra ID documents no code for it,
  * and MSAL Node reuses one assertion for its 10 minutes, so Entra evidently accepts a repeat. The
@@ -37,7 +38,7 @@ import type { EntraError } from './entra.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const DOCS = 'Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .';
-// Entra tolerates clocks 5 minutes apart (the brief; MSAL's default skew is also 5 minutes).
+// Clocks may be 5 minutes apart: the skew commonly assumed for Entra ID (MSAL's default is also 5 minutes).
 const DEFAULT_SKEW_SECONDS = 300;
 // A bound on remembered jti values: a client that sends far-future `exp` cannot grow memory forever.
 const MAX_REMEMBERED_JTIS = 100_000;

@@ -17,7 +17,7 @@ export type SimulatorCredentials = typeof SIMULATOR_CREDENTIALS;
 
 /**
  * Resources of the SIEM alert-export API: its own app, and Azure AD Graph, which the portal's
- * "SIEM integration" wizard registered apps against (../shared/API-NOTES.md §1).
+ * "SIEM integration" wizard registered apps against (docs/microsoft-apis.md §1).
  */
 export const SIEM_RESOURCES = [
   'https://WDATPAlertExport.Seville.onmicrosoft.com',
@@ -25,7 +25,7 @@ export const SIEM_RESOURCES = [
 ] as const;
 
 /**
- * Audiences of the Defender for Endpoint API (API-NOTES §2): the documented application ID URI,
+ * Audiences of the Defender for Endpoint API (docs/microsoft-apis.md §2): the documented application ID URI,
  * the newer host name some clients ask for, and the US Government clouds' (GCC; GCC High/DoD).
  */
 export const MDE_RESOURCES = [
@@ -35,7 +35,7 @@ export const MDE_RESOURCES = [
   'https://api-gov.securitycenter.microsoft.us',
 ] as const;
 
-/** Audiences of Microsoft Graph (API-NOTES §3): worldwide and GCC, GCC High, DoD. */
+/** Audiences of Microsoft Graph (docs/microsoft-apis.md §3): worldwide and GCC, GCC High, DoD. */
 export const GRAPH_RESOURCES = ['https://graph.microsoft.com', 'https://graph.microsoft.us', 'https://dod-graph.microsoft.us'] as const;
 
 /** Resources (v1 `resource=`, or v2 `scope=<resource>/.default`) the simulator issues tokens for. */

@@ -4,7 +4,7 @@
  *
  * Error texts are Entra's own (as seen in public bug reports), with `Trace ID`, `Correlation ID`
  * and `Timestamp` lines joined by `\r\n`, and `error_codes`/`timestamp`/`trace_id`/
- * `correlation_id`/`error_uri` beside them (../shared/API-NOTES.md §4).
+ * `correlation_id`/`error_uri` beside them (docs/microsoft-apis.md §4).
  */
 import { SIMULATOR_CREDENTIALS, SIMULATOR_RESOURCES } from './credentials.js';
 

@@ -20,7 +20,7 @@ export const FaultSchema = z
     contentType: z.string().optional(),
     /**
      * Extra response headers sent with the fault, e.g. Graph's partial answer: `status: 206` with
-     * `Warning: 199 - "Microsoft/WDATP/401/…"` (API-NOTES §3). On the OData routes a 2xx `status`
+     * `Warning: 199 - "Microsoft/WDATP/401/…"` (docs/microsoft-apis.md §3). On the OData routes a 2xx `status`
      * without `body` keeps the normal page as the body, as Graph sends it.
      */
     headers: z

@@ -1,6 +1,6 @@
 /**
  * The simulator's alerts as Microsoft Graph serves them (`GET /v1.0/security/alerts_v2`,
- * API-NOTES §3): `#microsoft.graph.security.alert` entities, one per alert id, with polymorphic
+ * docs/microsoft-apis.md §3): `#microsoft.graph.security.alert` entities, one per alert id, with polymorphic
  * `evidence[]` always included. Values follow Microsoft's SIEM → alerts_v2 field mapping
  * (AlertTitle → title, Actor → actorDisplayName, ComputerDnsName → deviceEvidence.deviceDnsName,
  * CommandLine → processEvidence.processCommandLine, …) and the shapes of Microsoft's sample in

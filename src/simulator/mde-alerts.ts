@@ -1,6 +1,6 @@
 /**
  * The simulator's alerts as the Defender for Endpoint alerts API serves them (`GET /api/alerts`,
- * API-NOTES §2): camelCase entities, one per alert id, with the detections' evidence merged under
+ * docs/microsoft-apis.md §2): camelCase entities, one per alert id, with the detections' evidence merged under
  * `evidence[]` when the client asks for `$expand=evidence`. Shapes follow Microsoft's documented
  * answer and the real answers in `test/fixtures/mde-api-alerts-elastic-fixture.ndjson`. Pure.
  */

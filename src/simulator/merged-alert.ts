@@ -1,6 +1,6 @@
 /**
  * From the SIEM API's raw detections to the alerts the newer APIs serve. The SIEM API returns
- * each detection on its own (several records can share an `AlertId`, API-NOTES §1); the Defender
+ * each detection on its own (several records can share an `AlertId`, docs/microsoft-apis.md §1); the Defender
  * for Endpoint alerts API and Graph alerts_v2 return one alert per id with the detections'
  * evidence merged. This module groups the detections and reads their values as the newer APIs
  * need them; `mde-alerts.ts` and `graph-alerts.ts` render the two entity shapes. Pure.
@@ -46,7 +46,7 @@ export function mergeDetections(detections: Iterable<SiemAlert>): MergedAlert[] 
 
 /**
  * A field's value as text, or undefined when absent: the SIEM API spells "no value" as `""`,
- * `null` or a missing key depending on the year (API-NOTES §1).
+ * `null` or a missing key depending on the year (docs/microsoft-apis.md §1).
  */
 export function text(detection: SiemAlert, field: string): string | undefined {
   const value = detection[field];

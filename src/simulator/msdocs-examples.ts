@@ -53,7 +53,7 @@ export const MSDOCS_EXAMPLE_2017: Readonly<SiemAlert> = Object.freeze({
  * The 2020 Defender for Endpoint example: all 50 fields, absent strings as `""`, the two
  * booleans `null`, `Source: "EDR"`. Source: MicrosoftDocs/microsoft-365-docs,
  * microsoft-365/security/defender-endpoint/pull-alerts-using-rest-api.md (response example);
- * also ../shared/fixtures/siem-api-alerts-msdocs.json.
+ * also test/fixtures/siem-api-alerts-msdocs.json.
  */
 export const MSDOCS_EXAMPLE_2020: Readonly<SiemAlert> = Object.freeze({
   AlertTime: '2020-09-30T14:09:20.35743Z',

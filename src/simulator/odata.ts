@@ -1,6 +1,6 @@
 /**
  * The OData query options the simulated Defender for Endpoint and Graph alert APIs understand
- * (API-NOTES §2–3), as pure functions: parse `$filter`, `$top`, `$skip`, `$skiptoken`, `$orderby`,
+ * (docs/microsoft-apis.md §2–3), as pure functions: parse `$filter`, `$top`, `$skip`, `$skiptoken`, `$orderby`,
  * `$expand` and `$count`; apply them to a list of rows; build the page and its `@odata.nextLink`.
  *
  * `$filter` takes what clients of these APIs send: `<time field> ge|gt|le|lt|eq <DateTimeOffset>`
@@ -270,7 +270,7 @@ export type ODataService = 'mde' | 'graph';
 
 /**
  * The error JSON of each service. Defender for Endpoint: `{"error":{"code","message","target"}}`
- * with a correlation id as `target` (API-NOTES §2); Graph: `{"error":{"code","message","innerError"}}`
+ * with a correlation id as `target` (docs/microsoft-apis.md §2); Graph: `{"error":{"code","message","innerError"}}`
  * with the request id and date, as Graph writes every error.
  */
 export function odataErrorBody(service: ODataService, code: string, message: string, now: Date, clientRequestId?: string): Record<string, unknown> {

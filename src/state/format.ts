@@ -9,8 +9,8 @@ export const STATE_VERSION = 1;
 
 /**
  * A normalised timestamp that is also a real instant: `2024-13-45T99:99:99.0000000Z` has the right
- * form, but its Date is invalid and the first date arithmetic on it threw (exit 1; found by
- * test/property/state.property.test.ts).
+ * form, but its Date is invalid, and date arithmetic on it would throw (exit 1, a crash) rather
+ * than report a corrupt state file (test/property/state.property.test.ts).
  */
 const Timestamp = z
   .string()

@@ -29,7 +29,7 @@ export async function readSmallFileWithMode(path: string, what: string): Promise
       throw new UsageError(`cannot use ${what} "${path}": it is ${info.size} bytes; expected a small text file`);
     }
     // Read at most one byte past the limit whatever stat said: a device (/dev/zero) or a pipe
-    // reports size 0 and may never end, and readFile would then fill memory (issue #6).
+    // reports size 0 and may never end, and readFile would then fill memory.
     const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
     let filled = 0;
     while (filled < buffer.length) {

@@ -1,5 +1,5 @@
 /**
- * The successor APIs end to end (issue #5): each API × (secret, certificate) × (json, ndjson) ×
+ * The successor APIs end to end: each API × (secret, certificate) × (json, ndjson) ×
  * (state, no state) against the simulator, the SIEM layout for mde/graph, Graph's partial answers,
  * and a token for the wrong API.
  */

@@ -1,5 +1,5 @@
 /**
- * Rate-limit pacing against the simulator (issue #5): a long Defender for Endpoint backfill waits
+ * Rate-limit pacing against the simulator: a long Defender for Endpoint backfill waits
  * for a free slot instead of running into 429s. The simulator's limit and the pacer run on one
  * shared fake clock, so the test waits for nothing: the pacer's sleeps move the clock.
  */

@@ -1,6 +1,6 @@
 /**
  * End to end: the built CLI, spawned as a real process, against the simulator over HTTPS on
- * loopback. Each test states one behaviour of the command-line contract (issue #2).
+ * loopback. Each test states one behaviour of the command-line contract (README.md).
  */
 import { mkdtemp, readFile, stat, writeFile, chmod, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * Start-up cost (issue #4): --help and --version load only what they need — commander, not
+ * Start-up cost: --help and --version load only what they need — commander, not
  * undici, pino or zod — so a cron job or a shell completion pays as little as `node` itself.
  */
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * `pull --state` end to end (issue #3): multi-run scenarios, crash safety with kill -9 at named
+ * `pull --state` end to end: multi-run scenarios, crash safety with kill -9 at named
  * points, concurrency, and a soak with injected faults — the built CLI against the simulator.
  */
 import type { ChildProcess } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Logs on a terminal (issue #2): JSON lines when stderr is a file or pipe, a short human line when
+ * Logs on a terminal: JSON lines when stderr is a file or pipe, a short human line when
  * it is a terminal. The CLI runs under a real pseudo-terminal (`script` from util-linux).
  */
 import { spawn, spawnSync } from 'node:child_process';

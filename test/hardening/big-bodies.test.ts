@@ -1,5 +1,5 @@
 /**
- * Big answers (issue #6): memory stays flat however large the body. The server generates the
+ * Big answers: memory stays flat however large the body. The server generates the
  * body lazily with backpressure; the CLI's peak RSS is read from /proc/<pid>/status (VmHWM)
  * while it runs, and its stdout is checked as it streams, never held whole.
  *

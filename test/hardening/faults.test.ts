@@ -1,5 +1,5 @@
 /**
- * Fault injection (issue #6): the built CLI against a loopback server scripted byte by byte.
+ * Fault injection: the built CLI against a loopback server scripted byte by byte.
  * Every case states the exit code, the one-line message, that stdout holds only complete valid
  * alerts, and that neither the client secret nor any issued token leaked.
  */
@@ -142,7 +142,7 @@ describe('transport faults (exit 6)', () => {
 
   it('a body that trickles one byte per second never resets the timeout forever: exit 6 within the window', async () => {
     // A byte every second defeats a pure between-chunk timeout of 2 s; the minimum-progress rule
-    // in src/http/send.ts ends it after one window (issue #6: never hang a cron slot).
+    // in src/http/send.ts ends it after one window, so a cron slot is never held.
     const { result, tokens } = await pullAgainst((_req, socket) => {
       socket.write(head(200) + '[');
       const timer = setInterval(() => (socket.destroyed ? clearInterval(timer) : socket.write(' ')), 1000);
@@ -171,9 +171,9 @@ describe('hostile bodies', () => {
     check(result, tokens, { code: 65, message: /nested more than 512 levels/, alerts: 0 });
   });
 
-  // Found by this suite: invalid UTF-8 inside an alert was decoded with U+FFFD by JSON.parse and
-  // passed, while the raw bytes — still invalid — were written (RFC 8259 §8.1). validateAlert now
-  // checks the bytes are UTF-8.
+  // JSON.parse decodes invalid UTF-8 inside an alert as U+FFFD, so the parsed alert passes while
+  // its raw bytes — still invalid (RFC 8259 §8.1) — would be written. validateAlert checks that the
+  // bytes are UTF-8.
   it('invalid UTF-8 inside an alert: the alert is reported, never written (exit 65)', async () => {
     const good = Buffer.from(JSON.stringify(alert(1)));
     const bad = Buffer.concat([Buffer.from('{"AlertId":"da_bad_1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","AlertTitle":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);

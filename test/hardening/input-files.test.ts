@@ -1,5 +1,5 @@
 /**
- * Input files (issue #6): the env file (via DEFENDER_ENV_FILE — Node itself intercepts a
+ * Input files: the env file (via DEFENDER_ENV_FILE — Node itself intercepts a
  * `--env-file <missing>` argument and exits 9, see README) and the secret file, when missing,
  * unreadable, a directory, empty, huge or endless: exit 2 with one line naming the file. And
  * the warning for a secret file that group or others can read.

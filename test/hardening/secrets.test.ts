@@ -1,5 +1,5 @@
 /**
- * Secrets (issue #6): the client secret and every access token stay out of stdout, stderr, the
+ * Secrets: the client secret and every access token stay out of stdout, stderr, the
  * output file and its temp file, and the error objects (with their causes) — at `trace`, and
  * even when a server echoes the request back in headers, error pages and Entra error texts.
  */

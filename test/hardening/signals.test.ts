@@ -1,5 +1,5 @@
 /**
- * Signals (issue #6): Ctrl-C and SIGTERM stop a run within a second whatever it waits on (the
+ * Signals: Ctrl-C and SIGTERM stop a run within a second whatever it waits on (the
  * token, the headers, a body that never ends), exit 130/143, end the output cleanly, and leave
  * an --output file as it was.
  */
@@ -86,7 +86,7 @@ describe('signals', () => {
     expect(completeAlerts(result.stdout, 'ndjson')).toHaveLength(2);
   });
 
-  // Found by this suite: on a signal the JSON array was left unclosed; sink.finish() now ends it.
+  // A signal must not leave the JSON array unclosed: sink.finish() ends it.
   it('SIGINT mid-body with --format json: exit 130 and stdout is a closed JSON array', async () => {
     const { result, stopMs } = await stopWith(withTokens(twoAlertsThenHang), 'SIGINT', { stream: 'stdout', text: 'AlertId' });
     expectStopped(result, 'SIGINT', stopMs);

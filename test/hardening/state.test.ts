@@ -1,5 +1,5 @@
 /**
- * `pull --state` under attack (issue #6): bad state files and lock files, signals while a
+ * `pull --state` under attack: bad state files and lock files, signals while a
  * stateful run waits or writes, and secrets in the state directory. The built CLI against a
  * hostile loopback server. Crash safety with kill -9 (a stale lock taken over, the state old or
  * new) is covered by test/e2e/state.test.ts and not repeated here.
@@ -92,7 +92,7 @@ describe('bad state files: one line naming the file, the documented exit code, t
     ['valid JSON, null', 65, /does not have the expected content/, 'null'],
     ['valid JSON, a field missing', 65, /does not have the expected content \(api:/, '{"version":1}'],
     ['a future version', 65, /it has version 2, newer than this defender-alerts understands \(1\); upgrade/, '{"version":2,"format":"from the future"}'],
-    // Found by test/property/state.property.test.ts: the right form, no real instant → was exit 1.
+    // The timestamp's form but no real instant (month 13): refused like any bad content, never a crash (exit 1).
     ['an impossible date', 65, /does not have the expected content \(readUntil: expected a timestamp/, ''],
     ['recentSince after readUntil', 65, /recentSince: is after readUntil/, ''],
     ['another tenant', 65, /belongs to tenant "00000000-0000-4000-8000-000000000999", not "00000000-0000-4000-8000-00000000bad1"/, ''],

@@ -1,5 +1,5 @@
 /**
- * TLS and proxy faults (issue #6): untrusted, expired and wrong-host certificates, and forward
+ * TLS and proxy faults: untrusted, expired and wrong-host certificates, and forward
  * proxies that refuse CONNECT or want credentials. Each is exit 6 with a message naming the fix;
  * nothing is retried that cannot change, and no secret (nor the proxy password) is printed.
  */

@@ -1,5 +1,5 @@
 /**
- * Token endpoint faults (issue #6): 5xx and throttling, a 200 without `access_token`, an
+ * Token endpoint faults: 5xx and throttling, a 200 without `access_token`, an
  * `expires_in` already past, and a token that expires mid-run — the retry must sign in again.
  */
 import type { Socket } from 'node:net';

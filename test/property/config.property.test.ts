@@ -81,9 +81,9 @@ function emptyQueryOrFragment(text: string): boolean {
 }
 
 describe('base URL and authority host validation', () => {
-  // Found by this suite: a URL ending in an empty "?" or "#" passed (its search and hash are empty)
-  // but `href` kept the mark, so /api/alerts was appended *after* it. origin() now rebuilds the URL
-  // from origin + path.
+  // A URL ending in an empty "?" or "#" has an empty search and hash, but `href` keeps the mark, so
+  // /api/alerts appended to `href` would land *after* it. origin() rebuilds the URL from origin +
+  // path.
   it('a base URL with an empty query or fragment still gets /api/alerts as its path', () => {
     for (const text of ['https://a.example?', 'https://a.example#', 'https://a.example/base/?#']) {
       const result = resolve({ DEFENDER_BASE_URL: text, DEFENDER_REGION: '' });

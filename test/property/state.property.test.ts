@@ -1,5 +1,5 @@
 /**
- * Property-based tests of the `--state` bookkeeping (issue #6): the state reader (`parseState`)
+ * Property-based tests of the `--state` bookkeeping: the state reader (`parseState`)
  * turns any text into a usable state or a reason — never an exception, never a state that breaks
  * the run later — serialisation round-trips, and `Checkpoint` keeps its promises over arbitrary
  * schedules of runs, windows, overlaps and late alerts: no key delivered twice, `readUntil` never

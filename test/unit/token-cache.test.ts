@@ -126,16 +126,6 @@ describe('CachedCredential', () => {
     expect(inner.calls).toBe(1);
   });
 
-  it('asks for a new token after invalidate(), however long the old one had left', async () => {
-    const { inner, cache } = setup();
-    inner.willIssue(60 * MINUTE).willIssue(60 * MINUTE);
-    await cache.getToken();
-    // What the source does after the API answered 401 to this token.
-    cache.invalidate();
-    expect((await cache.getToken()).token).toBe('token-2');
-    expect(inner.calls).toBe(2);
-  });
-
   it("passes the caller's abort signal on to the sign-in", async () => {
     const { inner, cache } = setup();
     inner.willIssue(60 * MINUTE);
