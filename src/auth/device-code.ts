@@ -3,12 +3,12 @@
  * v2 implements it. We ask for a device code, show the user where to enter it, and poll the
  * token endpoint at the interval the server asks for until the user has signed in elsewhere.
  */
-import { setTimeout as sleepMs } from 'node:timers/promises';
 import { z } from 'zod';
 import { AuthError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { retrying } from '../http/retry-loop.js';
 import { send } from '../http/send.js';
+import { sleep } from '../util/sleep.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import { postTokenForm, signInScope, v2Url, type EntraDeps, type UserTokens } from './user-credential.js';
@@ -84,7 +84,7 @@ export function pollStep(error: string, intervalMs: number): PollStep | undefine
 /** Runs the device code sign-in and returns the user's tokens. */
 export async function signInWithDeviceCode(o: DeviceCodeOptions): Promise<UserTokens> {
   const now = o.now ?? Date.now;
-  const sleep = o.sleep ?? ((ms: number, signal?: AbortSignal) => sleepMs(ms, undefined, signal ? { signal } : {}));
+  const wait = o.sleep ?? sleep;
   const codeUrl = v2Url(o.authorityHost, o.tenant, 'devicecode');
   const device = await requestDeviceCode(codeUrl, new URLSearchParams({ client_id: o.clientId, scope: signInScope(o.scope) }), o);
   registerSecret(device.device_code);
@@ -94,7 +94,7 @@ export async function signInWithDeviceCode(o: DeviceCodeOptions): Promise<UserTo
   const tokenUrl = v2Url(o.authorityHost, o.tenant, 'token');
   const form = new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, client_id: o.clientId, device_code: device.device_code });
   for (;;) {
-    await sleep(intervalMs, o.signal);
+    await wait(intervalMs, o.signal);
     if (now() >= deadlineMs) {
       // Past expires_in the server would only answer expired_token: say so without asking.
       const expired = pollStep('expired_token', intervalMs);

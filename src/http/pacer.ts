@@ -6,6 +6,7 @@
  * request until the time the server named (retry-loop.ts reports it through `hold`).
  */
 import type { Logger } from 'pino';
+import { sleep } from '../util/sleep.js';
 
 export interface RateLimit {
   calls: number;
@@ -30,21 +31,6 @@ export function delayForNextCall(history: readonly number[], nowMs: number, limi
     delay = Math.max(delay, oldestInWindow + perMs - nowMs);
   }
   return Math.max(0, delay);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** What a source awaits before each call, and what the retry loop tells it when the server throttled. */

@@ -8,6 +8,7 @@ import { decideRetry, type Failure, type RetryPolicy } from './retry.js';
 import { parseRetryAfter } from './retry-after.js';
 import { decideThrottle, isThrottleStatus, serverMessage, throttleExhausted } from './throttle.js';
 import { formatDuration } from '../time.js';
+import { sleep } from '../util/sleep.js';
 
 export interface RetryLoopOptions {
   policy: RetryPolicy;
@@ -90,7 +91,7 @@ async function pauseOrThrow(err: unknown, attempt: number, failures: number, opt
         `${opts.what} throttled (HTTP ${failure.status}${detail ? `: ${detail}` : ''}); waiting ${formatDuration(throttle.delayMs)} as the server asked (${formatDuration(budget.remainingMs)} left of --max-throttle-wait)`,
       );
       opts.onThrottle?.(now() + throttle.delayMs);
-      await (opts.sleep ?? abortableSleep)(throttle.delayMs, opts.signal);
+      await (opts.sleep ?? sleep)(throttle.delayMs, opts.signal);
       return failures;
     }
   }
@@ -112,7 +113,7 @@ async function pauseOrThrow(err: unknown, attempt: number, failures: number, opt
     },
     `${opts.what} failed (${err instanceof Error ? err.message : String(err)}); attempt ${attempt + 1} in ${formatDelay(decision.delayMs)}`,
   );
-  await (opts.sleep ?? abortableSleep)(decision.delayMs, opts.signal);
+  await (opts.sleep ?? sleep)(decision.delayMs, opts.signal);
   return failures + 1;
 }
 
@@ -136,23 +137,4 @@ function toFailure(err: unknown): Failure | undefined {
 
 function formatDelay(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** setTimeout as a promise that rejects with the signal's own reason (not a wrapper) on abort. */
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
