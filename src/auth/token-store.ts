@@ -1,15 +1,14 @@
 /**
  * The cache of delegated (user) sign-ins: access and refresh tokens per tenant + client id +
- * scope, in one private JSON file under the user's config directory. Written atomically (temp
- * file in the same directory, fsync, rename) with mode 0600, so a crash or a concurrent reader
- * sees the old file or the new one, and no other local user can read a refresh token.
+ * scope, in one private JSON file under the user's config directory. Written atomically with mode
+ * 0600 (util/atomic-file.ts), so a crash or a concurrent reader sees the old file or the new one,
+ * and no other local user can read a refresh token.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { DataError, UsageError } from '../errors.js';
-import { syncDirectory } from '../util/sync-directory.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 const CacheEntry = z.object({
   tenant: z.string(),
@@ -85,22 +84,8 @@ export async function readTokenCache(path: string): Promise<CacheFile> {
 export async function writeTokenCache(path: string, cache: CacheFile): Promise<void> {
   const directory = dirname(path);
   await mkdir(directory, { recursive: true, mode: 0o700 });
-  const temp = join(directory, `.tokens-${randomBytes(6).toString('hex')}.tmp`);
   // The mode is set at creation, so the tokens are never readable by others, not even for an instant.
-  const handle = await open(temp, 'wx', 0o600);
-  try {
-    try {
-      await handle.writeFile(`${JSON.stringify(cache, null, 2)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
-  await syncDirectory(directory);
+  await writeFileAtomic(path, `${JSON.stringify(cache, null, 2)}\n`, 0o600);
 }
 
 /** Saves (adds or replaces) one entry, keeping the others. */

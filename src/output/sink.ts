@@ -8,13 +8,11 @@
  * becomes an {@link OutputClosedError}, which ends the run quietly. A file is written to a temp file
  * beside it and renamed into place only on success, so the target is never half-written.
  */
-import { randomBytes } from 'node:crypto';
-import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 
 import { OutputClosedError, UsageError } from '../errors.js';
+import { beginAtomicWrite, type AtomicFile } from '../util/atomic-file.js';
 import { errnoCode, fileProblem } from '../util/errno.js';
-import { syncDirectory } from '../util/sync-directory.js';
 import { outputFormat, type OutputFormat, type OutputFormatName } from './formats.js';
 
 /** Where validated alerts go. Not safe for concurrent `write()` calls: await each one. */
@@ -289,49 +287,25 @@ const NEW_FILE_MODE = 0o600;
 
 async function fileDestination(path: string): Promise<Destination> {
   const target = await resolveTarget(path);
-  const directory = dirname(target);
   const mode = await modeToKeep(path, target);
-  const tempPath = join(directory, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-
-  let handle: FileHandle;
+  let file: AtomicFile;
   try {
-    handle = await open(tempPath, 'wx', mode);
-    // open() applies the umask; an existing target's mode is kept exactly.
-    await handle.chmod(mode);
+    // Created with the mode to keep (an existing target's exactly, past the umask).
+    file = await beginAtomicWrite(target, mode);
   } catch (error) {
     throw cannotCreate(path, error);
   }
 
-  let closed = false;
-  const closeHandle = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
-
   return {
-    async write(data) {
-      let offset = 0;
-      while (offset < data.length) {
-        const { bytesWritten } = await handle.write(data, offset, data.length - offset);
-        offset += bytesWritten;
-      }
-    },
+    write: (data) => file.write(data),
     async flush() {
-      await handle.sync();
+      await file.handle.sync();
     },
-    async commit() {
-      await closeHandle();
-      await rename(tempPath, target);
-      await syncDirectory(directory);
-    },
+    commit: () => file.commit(),
     async abort(_pending, previous) {
       // File writes always finish; closing the handle under one would make it fail noisily.
       await previous;
-      await closeHandle().catch(() => {});
-      await unlink(tempPath).catch((error: unknown) => {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      });
+      await file.abort();
     },
   };
 }

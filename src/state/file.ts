@@ -1,15 +1,12 @@
 /**
- * Reading and writing the state file. Writes are atomic and private: a temp file in the same
- * directory, fsync, rename over the old one, fsync the directory, mode 0600. A reader (or a crash
- * at any instant) therefore sees either the old state or the new one, never a mix.
+ * Reading and writing the state file. Writes are atomic and private (util/atomic-file.ts, mode
+ * 0600): a reader, or a crash at any instant, sees either the old state or the new one, never a mix.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import { DataError, UsageError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { describeFileError, errnoCode, fileProblem } from '../util/errno.js';
 import { parseState, serializeState, type State, type StateIdentity } from './format.js';
-import { syncDirectory } from '../util/sync-directory.js';
 import { NO_PAUSE, type Pause } from './pause.js';
 
 // A state holds the keys of one overlap window: kilobytes. Far more is not our file.
@@ -65,20 +62,9 @@ export async function readState(path: string, identity: StateIdentity): Promise<
 
 /** Writes the state atomically (see the module comment). */
 export async function writeState(path: string, state: State, pause: Pause = NO_PAUSE): Promise<void> {
-  const directory = dirname(path);
-  const temp = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle: FileHandle | undefined;
   try {
-    handle = await open(temp, 'wx', 0o600);
-    await handle.writeFile(serializeState(state), 'utf8');
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await pause('state-written');
-    await rename(temp, path);
+    await writeFileAtomic(path, serializeState(state), 0o600, () => pause('state-written'));
   } catch (err) {
-    await handle?.close().catch(() => {});
-    await unlink(temp).catch(() => {});
     const code = errnoCode(err);
     // A full disk is not a bug: say so (the old state stays, the next run delivers again).
     if (code === 'ENOSPC' || code === 'EDQUOT') {
@@ -90,5 +76,4 @@ export async function writeState(path: string, state: State, pause: Pause = NO_P
     }
     throw err;
   }
-  await syncDirectory(directory);
 }
