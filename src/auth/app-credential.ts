@@ -27,12 +27,12 @@ const TokenResponse = z.looseObject({
   expires_on: seconds.optional(),
 });
 
-export interface ClientSecretOptions {
+export interface AppCredentialOptions {
   authorityHost: URL;
   tenant: string;
   clientId: string;
-  /** The client secret, or a function that signs a fresh client assertion for a token URL. */
-  clientSecret: string | { assertion: (tokenUrl: string) => string };
+  /** How the app proves itself: its client secret, or a function that signs a fresh client assertion (certificate) for a token URL. */
+  proof: string | { assertion: (tokenUrl: string) => string };
   audience: TokenAudience;
   dispatcher: Dispatcher;
   retry: RetryPolicy;
@@ -83,21 +83,22 @@ export function parseTokenResponse(bodyText: string, nowMs: number, url: string)
 }
 
 /** A credential that signs in with the app's client secret. */
-export class ClientSecretCredential implements TokenCredential {
-  readonly #options: ClientSecretOptions;
+/** Signs in as the application (client credentials), with a client secret or a certificate. */
+export class AppCredential implements TokenCredential {
+  readonly #options: AppCredentialOptions;
   readonly url: URL;
 
-  constructor(options: ClientSecretOptions) {
+  constructor(options: AppCredentialOptions) {
     this.#options = options;
     this.url = tokenUrl(options.authorityHost, options.tenant, options.audience.version);
-    if (typeof options.clientSecret === 'string') registerSecret(options.clientSecret);
+    if (typeof options.proof === 'string') registerSecret(options.proof);
   }
 
   async getToken(signal?: AbortSignal): Promise<AccessToken> {
-    const { clientId, clientSecret, audience, dispatcher, retry, log } = this.#options;
+    const { clientId, proof, audience, dispatcher, retry, log } = this.#options;
     const now = this.#options.now ?? Date.now;
-    const proof = (): { secret: string } | { assertion: string } =>
-      typeof clientSecret === 'string' ? { secret: clientSecret } : { assertion: clientSecret.assertion(this.url.href) };
+    const credentials = (): { secret: string } | { assertion: string } =>
+      typeof proof === 'string' ? { secret: proof } : { assertion: proof.assertion(this.url.href) };
     log.debug({ url: this.url.href, clientId, audience }, 'requesting access token');
     try {
       return await retrying(
@@ -108,7 +109,7 @@ export class ClientSecretCredential implements TokenCredential {
               url: this.url,
               headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
               // A fresh assertion per attempt: each carries its own jti and expiry.
-              body: tokenForm(clientId, audience, proof()).toString(),
+              body: tokenForm(clientId, audience, credentials()).toString(),
             },
             { dispatcher, signal, timeoutMs: this.#options.timeoutMs },
           );

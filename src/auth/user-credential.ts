@@ -14,7 +14,7 @@ import type { RetryPolicy } from '../http/retry.js';
 import { send } from '../http/send.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
-import { parseTokenResponse, tokenUrl } from './client-secret.js';
+import { parseTokenResponse, tokenUrl } from './app-credential.js';
 import type { AccessToken, TokenCredential } from './token.js';
 import { findEntry, saveEntry, type CacheEntry } from './token-store.js';
 

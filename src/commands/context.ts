@@ -3,7 +3,7 @@
  * configuration, the logger, the HTTP dispatcher and the credential.
  */
 import type { Dispatcher } from 'undici';
-import { ClientSecretCredential } from '../auth/client-secret.js';
+import { AppCredential } from '../auth/app-credential.js';
 import { CachedCredential } from '../auth/token-cache.js';
 import { readEnvFile, readSecretFile } from '../config/files.js';
 import { exposedFileWarning } from '../util/small-file.js';
@@ -93,11 +93,11 @@ export async function buildContext<C extends AuthConfig>(
           timeoutMs: config.timeoutMs,
           log,
         })
-      : new ClientSecretCredential({
+      : new AppCredential({
           authorityHost: config.authorityHost,
           tenant: config.tenant,
           clientId: config.clientId,
-          clientSecret: proof,
+          proof,
           audience: config.audience,
           dispatcher,
           retry,

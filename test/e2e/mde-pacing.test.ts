@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MdeSource } from '../../src/api/mde.js';
-import { ClientSecretCredential } from '../../src/auth/client-secret.js';
+import { AppCredential } from '../../src/auth/app-credential.js';
 import { CachedCredential } from '../../src/auth/token-cache.js';
 import { createDispatcher } from '../../src/http/dispatcher.js';
 import { createPacer } from '../../src/http/pacer.js';
@@ -29,11 +29,11 @@ describe('MDE rate-limit pacing', () => {
     const dispatcher = createDispatcher({ timeoutMs: 10_000, ...(sim.caCertPem ? { ca: sim.caCertPem } : {}) });
     const retry = { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 }; // a 429 would fail the test
     const credential = new CachedCredential(
-      new ClientSecretCredential({
+      new AppCredential({
         authorityHost: new URL(sim.url),
         tenant: sim.credentials.tenantId,
         clientId: sim.credentials.clientId,
-        clientSecret: sim.credentials.clientSecret,
+        proof: sim.credentials.clientSecret,
         audience: { version: 'v2', scope: 'https://api.securitycenter.microsoft.com/.default' },
         dispatcher,
         retry,

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tokenUrl } from '../../src/auth/client-secret.js';
+import { tokenUrl } from '../../src/auth/app-credential.js';
 import { buildSiemUrl } from '../../src/api/siem.js';
 import { resolvePullConfig, type PullConfig } from '../../src/config/resolve.js';
 import { UsageError } from '../../src/errors.js';
