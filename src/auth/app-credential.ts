@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { HttpStatusError } from '../http/errors.js';
 import { retrying } from '../http/retry-loop.js';
 import type { RetryPolicy } from '../http/retry.js';
-import { send } from '../http/send.js';
+import { readText, send } from '../http/send.js';
 import { AuthError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
@@ -113,8 +113,7 @@ export class AppCredential implements TokenCredential {
             },
             { dispatcher, signal, timeoutMs: this.#options.timeoutMs },
           );
-          let text = '';
-          for await (const chunk of res.body) text += chunk.toString('utf8');
+          const text = await readText(res.body);
           const token = parseTokenResponse(text, now(), this.url.href);
           registerSecret(token.token);
           log.trace({ tokenType: token.tokenType, expiresOn: new Date(token.expiresOnMs).toISOString() }, 'access token received');

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AuthError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { retrying } from '../http/retry-loop.js';
-import { send } from '../http/send.js';
+import { readText, send } from '../http/send.js';
 import { sleep } from '../util/sleep.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
@@ -118,8 +118,7 @@ async function requestDeviceCode(url: URL, form: URLSearchParams, o: DeviceCodeO
           { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() },
           { dispatcher: o.dispatcher, signal: o.signal, timeoutMs: o.timeoutMs },
         );
-        let text = '';
-        for await (const chunk of res.body) text += chunk.toString('utf8');
+        const text = await readText(res.body);
         let json: unknown;
         try {
           json = JSON.parse(text);

@@ -11,7 +11,7 @@ import { AuthError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { retrying } from '../http/retry-loop.js';
 import type { RetryPolicy } from '../http/retry.js';
-import { send } from '../http/send.js';
+import { readText, send } from '../http/send.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import { parseTokenResponse, tokenUrl } from './app-credential.js';
@@ -129,8 +129,7 @@ export async function postTokenForm(url: URL, form: URLSearchParams, deps: Entra
           },
           { dispatcher: deps.dispatcher, signal, timeoutMs: deps.timeoutMs },
         );
-        let text = '';
-        for await (const chunk of res.body) text += chunk.toString('utf8');
+        const text = await readText(res.body);
         const tokens = parseUserTokens(text, now(), url.href);
         deps.log.trace({ grant: form.get('grant_type'), expiresOn: new Date(tokens.access.expiresOnMs).toISOString() }, 'user tokens received');
         return { ok: true as const, tokens };

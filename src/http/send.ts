@@ -141,3 +141,13 @@ async function readErrorBody(body: Dispatcher.ResponseData['body']): Promise<str
   }
   return new TextDecoder().decode(Buffer.concat(parts).subarray(0, ERROR_BODY_LIMIT_BYTES));
 }
+
+/**
+ * The whole body of a small answer (a token response) as text. Decoded once at the end, so a
+ * character whose UTF-8 bytes a chunk boundary cut in two is not turned into U+FFFD twice.
+ */
+export async function readText(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
