@@ -9,11 +9,13 @@ import { promisify } from 'node:util';
 import type { Dispatcher } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { createDispatcher, type DispatcherOptions } from '../../src/http/dispatcher.js';
+import { createDispatcher } from '../../src/http/dispatcher.js';
 import { TransportError } from '../../src/http/errors.js';
 import { send } from '../../src/http/send.js';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.js';
 import { makeTestCert, type TestCert } from '../helpers/tls.js';
+import { rejection } from '../helpers/rejection.js';
+import { dispatcherPerTest } from '../helpers/dispatcher.js';
 
 const run = promisify(execFile);
 
@@ -56,11 +58,7 @@ async function proxy(opts?: Parameters<typeof startConnectProxy>[0]): Promise<Co
   return p;
 }
 
-function dispatcher(opts: DispatcherOptions): Dispatcher {
-  const d = createDispatcher(opts);
-  cleanups.push(() => d.destroy());
-  return d;
-}
+const dispatcher = dispatcherPerTest();
 
 async function get(url: URL, d: Dispatcher): Promise<string> {
   const sent = await send({ method: 'GET', url }, { dispatcher: d });
@@ -69,12 +67,6 @@ async function get(url: URL, d: Dispatcher): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected a rejection'),
-    (err: unknown) => err,
-  );
-}
 
 describe('createDispatcher', () => {
   it('tunnels HTTPS through the CONNECT proxy named by HTTPS_PROXY', async () => {

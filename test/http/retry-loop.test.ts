@@ -2,12 +2,13 @@ import { createServer, type RequestListener, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../../src/http/dispatcher.js';
 import { HttpStatusError, TransportError } from '../../src/http/errors.js';
 import { retrying, withRetries, type RetryLoopOptions } from '../../src/http/retry-loop.js';
 import type { RetryPolicy } from '../../src/http/retry.js';
 import { ThrottleBudget } from '../../src/http/throttle.js';
 import { send } from '../../src/http/send.js';
+import { rejection } from '../helpers/rejection.js';
+import { dispatcherPerTest } from '../helpers/dispatcher.js';
 
 const POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
 
@@ -71,11 +72,8 @@ function harness(overrides: Partial<RetryLoopOptions> = {}): Harness {
   return { opts, sleeps, logs };
 }
 
-function dispatcher(timeoutMs = 5_000) {
-  const d = createDispatcher({ timeoutMs, env: {} });
-  cleanups.push(() => d.destroy());
-  return d;
-}
+const testDispatcher = dispatcherPerTest();
+const dispatcher = (timeoutMs = 5_000) => testDispatcher({ timeoutMs });
 
 /** open() for withRetries: one GET, its body as text chunks, attempts recorded. */
 function opener(url: URL, attempts: number[] = []) {
@@ -93,12 +91,6 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected a rejection'),
-    (err: unknown) => err,
-  );
-}
 
 describe('withRetries', () => {
   it('retries a 503 and then yields the 200 answer (2 hits), logging the retry at warn', async () => {

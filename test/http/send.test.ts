@@ -3,10 +3,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDispatcher } from '../../src/http/dispatcher.js';
 import { HttpStatusError, TransportError } from '../../src/http/errors.js';
 import { send } from '../../src/http/send.js';
 import { makeTestCert } from '../helpers/tls.js';
+import { rejection } from '../helpers/rejection.js';
+import { dispatcherPerTest } from '../helpers/dispatcher.js';
 
 interface Loopback {
   url: URL;
@@ -40,11 +41,8 @@ async function serve(handler: RequestListener): Promise<Loopback> {
   return { url: await listen(server, 'http'), hits };
 }
 
-function dispatcher(timeoutMs = 5_000): Dispatcher {
-  const d = createDispatcher({ timeoutMs, env: {} });
-  cleanups.push(() => d.destroy());
-  return d;
-}
+const testDispatcher = dispatcherPerTest();
+const dispatcher = (timeoutMs = 5_000): Dispatcher => testDispatcher({ timeoutMs });
 
 async function text(body: AsyncIterable<Buffer>): Promise<string> {
   const parts: Buffer[] = [];
@@ -55,12 +53,6 @@ async function text(body: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected a rejection'),
-    (err: unknown) => err,
-  );
-}
 
 describe('send', () => {
   it('returns a 2xx answer with its headers and a Buffer stream of its body', async () => {

@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SiemAlert } from '../../src/simulator/alert-types.js';
-import { startSimClient, type SimClient } from './sim-client.js';
+import { simPerTest, type SimClient } from '../helpers/sim-client.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-let c: SimClient | undefined;
-afterEach(async () => {
-  await c?.close();
-  c = undefined;
-});
-
-async function sim(opts: Parameters<typeof startSimClient>[0] = {}): Promise<SimClient> {
-  c = await startSimClient({ now: () => NOW, ...opts });
-  return c;
-}
+const sim = simPerTest({ now: () => NOW });
 
 const at = (iso: string, id: string): SiemAlert => ({ AlertId: id, LastProcessedTimeUtc: iso });
 

@@ -6,7 +6,7 @@ import { readCertificateFile } from '../../src/auth/certificate-file.js';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, loadCertificate, type LoadedCertificate } from '../../src/auth/client-assertion.js';
 import { generateClientCertificate } from '../../src/simulator/cert.js';
 import { describeSimulator } from '../../src/simulator/server.js';
-import { startSimClient, type SimClient } from './sim-client.js';
+import { startSimClient, type SimClient } from '../helpers/sim-client.js';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const V1 = `/${TENANT}/oauth2/token`;

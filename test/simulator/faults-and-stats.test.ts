@@ -1,17 +1,13 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SiemAlert } from '../../src/simulator/alert-types.js';
-import { startSimClient, v1Form, type SimClient } from './sim-client.js';
+import { simPerTest, v1Form, type SimClient } from '../helpers/sim-client.js';
 
-let c: SimClient | undefined;
-afterEach(async () => {
-  await c?.close();
-  c = undefined;
-});
+const start = simPerTest({ alerts: 30 });
 
-async function sim(opts: Parameters<typeof startSimClient>[0] = {}): Promise<{ s: SimClient; token: string }> {
-  c = await startSimClient({ alerts: 30, ...opts });
-  return { s: c, token: await c.token() };
+async function sim(opts: Parameters<typeof start>[0] = {}): Promise<{ s: SimClient; token: string }> {
+  const s = await start(opts);
+  return { s, token: await s.token() };
 }
 
 describe('scripted faults', () => {
@@ -128,7 +124,6 @@ describe('configured failure modes', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 40; i++) statuses.push((await s.get('/api/alerts?limit=1', token)).status);
       await s.close();
-      c = undefined;
       return statuses;
     };
     const first = await run();

@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GraphAlertSchema } from '../../src/alert/graph-schema.js';
 import type { SiemAlert } from '../../src/simulator/alert-types.js';
-import { startSimClient, v2Form, type SimClient } from './sim-client.js';
+import { simPerTest, v2Form, type SimClient } from '../helpers/sim-client.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const GRAPH = 'https://graph.microsoft.com';
 const ALERTS = '/v1.0/security/alerts_v2';
 const TYPE = '#microsoft.graph.security.';
 
-let c: SimClient | undefined;
-afterEach(async () => {
-  await c?.close();
-  c = undefined;
-});
-
-async function sim(opts: Parameters<typeof startSimClient>[0] = {}): Promise<SimClient> {
-  c = await startSimClient({ now: () => NOW, ...opts });
-  return c;
-}
+const sim = simPerTest({ now: () => NOW });
 
 async function tokenFor(s: SimClient, resource: string): Promise<string> {
   const reply = await s.postForm(`/${s.sim.credentials.tenantId}/oauth2/v2.0/token`, v2Form(s.sim, { scope: `${resource}/.default` }));

@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MdeAlertSchema } from '../../src/alert/mde-schema.js';
 import type { SiemAlert } from '../../src/simulator/alert-types.js';
-import { startSimClient, v1Form, v2Form, type SimClient } from './sim-client.js';
+import { simPerTest, v1Form, v2Form, type SimClient } from '../helpers/sim-client.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const MDE = 'https://api.securitycenter.microsoft.com';
 const GRAPH = 'https://graph.microsoft.com';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let c: SimClient | undefined;
-afterEach(async () => {
-  await c?.close();
-  c = undefined;
-});
-
-async function sim(opts: Parameters<typeof startSimClient>[0] = {}): Promise<SimClient> {
-  c = await startSimClient({ now: () => NOW, ...opts });
-  return c;
-}
+const sim = simPerTest({ now: () => NOW });
 
 /** A token for `resource` from the v2 endpoint (`scope=<resource>/.default`), or v1 (`resource=`). */
 async function tokenFor(s: SimClient, resource: string, version: 'v1' | 'v2' = 'v2'): Promise<string> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimClient, v1Form, v2Form, type SimClient } from './sim-client.js';
+import { startSimClient, v1Form, v2Form, type SimClient } from '../helpers/sim-client.js';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const v1 = `/${TENANT}/oauth2/token`;

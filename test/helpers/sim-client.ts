@@ -3,6 +3,7 @@
  * never a global dispatcher).
  */
 import { Agent, request } from 'undici';
+import { afterEach } from 'vitest';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
 
 export interface SimClient {
@@ -55,6 +56,8 @@ export async function startSimClient(opts: SimulatorOptions = {}): Promise<SimCl
       return reply.json<{ access_token: string }>().access_token;
     },
     close: async () => {
+      // Idempotent: a test may close early, and its file's afterEach closes again.
+      if (dispatcher.closed || dispatcher.destroyed) return;
       await dispatcher.close();
       await sim.close();
     },
@@ -79,5 +82,21 @@ export function v2Form(sim: Simulator, overrides: Record<string, string> = {}): 
     client_secret: sim.credentials.clientSecret,
     scope: `${sim.credentials.resource}/.default`,
     ...overrides,
+  };
+}
+
+/**
+ * `sim(opts)` for a test file: starts a SimClient with `defaults` under `opts`, and closes it after
+ * each test.
+ */
+export function simPerTest(defaults: SimulatorOptions = {}): (opts?: SimulatorOptions) => Promise<SimClient> {
+  let current: SimClient | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (opts = {}) => {
+    current = await startSimClient({ ...defaults, ...opts });
+    return current;
   };
 }
