@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { AUTH_SETTINGS, LOGIN_SETTINGS, LOGOUT_SETTINGS, PULL_SETTINGS, USER_SIGN_IN_SETTINGS, type SettingSpec } from './config/spec.js';
+import { AUTH_SETTINGS, LOGIN_SETTINGS, LOGOUT_SETTINGS, PULL_SETTINGS, SIMULATE_SETTINGS, USER_SIGN_IN_SETTINGS, type SettingSpec } from './config/spec.js';
 import { AppError, ExitCode } from './errors.js';
 import type { CommandIo } from './commands/context.js';
 import { pauseOnlyAt } from './state/pause.js';
@@ -163,27 +163,12 @@ ${EXIT_CODES_HELP}`,
       await logoutCommand(opts, io);
     });
 
-  program
-    .command('simulate')
-    .description('run a local stand-in for Entra ID and the three alert APIs — siem, mde and graph at the same URL (test credentials, no tenant needed)')
-    .option('--port <n>', 'port to listen on (0 = a free one)', '0')
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--http', 'serve plain HTTP instead of HTTPS with a self-signed certificate')
-    .option('--cert-dir <dir>', 'where to write the self-signed CA certificate (default: a new temp dir)')
-    .option('--alerts <n>', 'alerts present at start, spread over the last 3 hours', '50')
-    .option('--rate <n>', 'new alerts per minute', '0')
-    .option('--fail-rate <fraction>', 'fraction of alert requests answered 500 (0..1)', '0')
-    .option('--throttle <n>', 'answer every nth alert request 429 with Retry-After: 1 (0 = never)', '0')
-    .option('--latency <ms>', 'delay before each answer', '0')
-    .option('--mde-calls-per-minute <n>', 'Defender for Endpoint API rate limit (429 beyond it)', '100')
-    .option('--mde-calls-per-hour <n>', 'Defender for Endpoint API hourly rate limit (429 beyond it)', '1500')
-    .option('--mde-minute <seconds>', 'length of the per-minute window, shorter to test throttling quickly', '60')
-    .option('--quota-used <n>', 'calls "another client" of the same app already made this minute and hour (the quota is per app and tenant)', '0')
-    .option('--mde-no-next-link', 'mde: leave out @odata.nextLink when the request has $top, as users of the real API report')
-    .option('--mde-unordered', 'mde: answer rows in an order unrelated to time (the API documents none)')
-    .option('--foreign-next-links <origin>', 'mde/graph: next links point to this origin instead of the one asked')
-    .option('--shared-update-time <n>', 'this many alerts share one last-update time (a bulk change in the portal)', '0')
-    .option('--seed <n>', 'seed of the alert generator (same seed, same alerts)', '1')
+  addSettings(
+    program
+      .command('simulate')
+      .description('run a local stand-in for Entra ID and the three alert APIs — siem, mde and graph at the same URL (test credentials, no tenant needed)'),
+    SIMULATE_SETTINGS,
+  )
     .addHelpText(
       'after',
       `

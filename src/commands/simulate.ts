@@ -1,6 +1,7 @@
 /**
  * `defender-alerts simulate`: validates the flags, then runs the local simulator until Ctrl-C.
  */
+import { optionKey, SIMULATE_SETTINGS } from '../config/spec.js';
 import { UsageError } from '../errors.js';
 import { runSimulate } from '../simulator/command.js';
 import { isOrigin } from '../simulator/server.js';
@@ -8,8 +9,14 @@ import type { CommandIo } from './context.js';
 
 type Opts = Record<string, string | boolean | undefined>;
 
-function number(opts: Opts, key: string, flag: string, check: (n: number) => boolean, expected: string): number {
-  const text = String(opts[key]);
+/** What was typed for `flag`, else the option table's default. */
+function given(opts: Opts, flag: string): string | boolean | undefined {
+  const spec = SIMULATE_SETTINGS.find((s) => s.flag === flag);
+  return opts[optionKey(flag)] ?? (spec && 'default' in spec ? spec.default : undefined);
+}
+
+function number(opts: Opts, flag: string, check: (n: number) => boolean, expected: string): number {
+  const text = String(given(opts, flag));
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || !check(value)) {
     throw new UsageError(`--${flag}: expected ${expected}, got "${text}"`);
@@ -21,22 +28,22 @@ const whole = (n: number) => Number.isInteger(n) && n >= 0;
 
 export async function simulateCommand(opts: Opts, io: CommandIo): Promise<void> {
   const settings = {
-    port: number(opts, 'port', 'port', (n) => whole(n) && n <= 65535, 'a port from 0 to 65535'),
-    host: String(opts['host']),
+    port: number(opts, 'port', (n) => whole(n) && n <= 65535, 'a port from 0 to 65535'),
+    host: String(given(opts, 'host')),
     http: opts['http'] === true,
-    alerts: number(opts, 'alerts', 'alerts', whole, 'a whole number'),
-    rate: number(opts, 'rate', 'rate', (n) => n >= 0, 'alerts per minute, 0 or more'),
-    failRate: number(opts, 'failRate', 'fail-rate', (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
-    throttle: number(opts, 'throttle', 'throttle', whole, 'a whole number (0 = never)'),
-    latencyMs: number(opts, 'latency', 'latency', (n) => n >= 0, 'milliseconds, 0 or more'),
-    mdeCallsPerMinute: number(opts, 'mdeCallsPerMinute', 'mde-calls-per-minute', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
-    mdeCallsPerHour: number(opts, 'mdeCallsPerHour', 'mde-calls-per-hour', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
-    mdeMinuteSeconds: number(opts, 'mdeMinute', 'mde-minute', (n) => whole(n) && n >= 1, 'seconds, 1 or more'),
-    quotaUsed: number(opts, 'quotaUsed', 'quota-used', whole, 'a whole number'),
-    sharedUpdateTime: number(opts, 'sharedUpdateTime', 'shared-update-time', whole, 'a whole number'),
+    alerts: number(opts, 'alerts', whole, 'a whole number'),
+    rate: number(opts, 'rate', (n) => n >= 0, 'alerts per minute, 0 or more'),
+    failRate: number(opts, 'fail-rate', (n) => n >= 0 && n <= 1, 'a fraction from 0 to 1'),
+    throttle: number(opts, 'throttle', whole, 'a whole number (0 = never)'),
+    latencyMs: number(opts, 'latency', (n) => n >= 0, 'milliseconds, 0 or more'),
+    mdeCallsPerMinute: number(opts, 'mde-calls-per-minute', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
+    mdeCallsPerHour: number(opts, 'mde-calls-per-hour', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
+    mdeMinuteSeconds: number(opts, 'mde-minute', (n) => whole(n) && n >= 1, 'seconds, 1 or more'),
+    quotaUsed: number(opts, 'quota-used', whole, 'a whole number'),
+    sharedUpdateTime: number(opts, 'shared-update-time', whole, 'a whole number'),
     mdeNoNextLinkWithTop: opts['mdeNoNextLink'] === true,
     mdeUnordered: opts['mdeUnordered'] === true,
-    seed: number(opts, 'seed', 'seed', Number.isInteger, 'a whole number'),
+    seed: number(opts, 'seed', Number.isInteger, 'a whole number'),
   };
   const foreign = opts['foreignNextLinks'];
   if (typeof foreign === 'string' && !isOrigin(foreign)) {

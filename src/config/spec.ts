@@ -183,6 +183,28 @@ export const LOGOUT_SETTINGS = [
   { flag: 'all', description: 'remove every cached sign-in (the whole token cache file)' },
 ] as const satisfies readonly SettingSpec[];
 
+/** Settings of `simulate`: the stand-in's transport, its alerts, and the trouble it can make. */
+export const SIMULATE_SETTINGS = [
+  { flag: 'port', arg: '<n>', description: 'port to listen on (0 = a free one)', default: '0' },
+  { flag: 'host', arg: '<address>', description: 'address to listen on', default: '127.0.0.1' },
+  { flag: 'http', description: 'serve plain HTTP instead of HTTPS with a self-signed certificate' },
+  { flag: 'cert-dir', arg: '<dir>', description: 'where to write the self-signed CA certificate (default: a new temp dir)' },
+  { flag: 'alerts', arg: '<n>', description: 'alerts present at start, spread over the last 3 hours', default: '50' },
+  { flag: 'rate', arg: '<n>', description: 'new alerts per minute', default: '0' },
+  { flag: 'fail-rate', arg: '<fraction>', description: 'fraction of alert requests answered 500 (0..1)', default: '0' },
+  { flag: 'throttle', arg: '<n>', description: 'answer every nth alert request 429 with Retry-After: 1 (0 = never)', default: '0' },
+  { flag: 'latency', arg: '<ms>', description: 'delay before each answer', default: '0' },
+  { flag: 'mde-calls-per-minute', arg: '<n>', description: 'Defender for Endpoint API rate limit (429 beyond it)', default: '100' },
+  { flag: 'mde-calls-per-hour', arg: '<n>', description: 'Defender for Endpoint API hourly rate limit (429 beyond it)', default: '1500' },
+  { flag: 'mde-minute', arg: '<seconds>', description: 'length of the per-minute window, shorter to test throttling quickly', default: '60' },
+  { flag: 'quota-used', arg: '<n>', description: 'calls "another client" of the same app already made this minute and hour (the quota is per app and tenant)', default: '0' },
+  { flag: 'mde-no-next-link', description: 'mde: leave out @odata.nextLink when the request has $top, as users of the real API report' },
+  { flag: 'mde-unordered', description: 'mde: answer rows in an order unrelated to time (the API documents none)' },
+  { flag: 'foreign-next-links', arg: '<origin>', description: 'mde/graph: next links point to this origin instead of the one asked' },
+  { flag: 'shared-update-time', arg: '<n>', description: 'this many alerts share one last-update time (a bulk change in the portal)', default: '0' },
+  { flag: 'seed', arg: '<n>', description: 'seed of the alert generator (same seed, same alerts)', default: '1' },
+] as const satisfies readonly SettingSpec[];
+
 export type AuthFlag = (typeof AUTH_SETTINGS)[number]['flag'];
 export type PullFlag = (typeof PULL_SETTINGS)[number]['flag'];
 
