@@ -7,15 +7,13 @@
 import { z } from 'zod';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
-import { HttpStatusError } from '../http/errors.js';
-import { retrying } from '../http/retry-loop.js';
 import type { RetryPolicy } from '../http/retry.js';
-import { readText, send } from '../http/send.js';
 import { AuthError } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import type { AccessToken, TokenCredential } from './token.js';
 import type { TokenAudience } from '../microsoft.js';
+import { isRefusal, postForm } from './token-endpoint.js';
 
 // v1 sends numbers as strings ("3599"), v2 and later docs as numbers: accept both.
 const seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
@@ -101,31 +99,23 @@ export class AppCredential implements TokenCredential {
       typeof proof === 'string' ? { secret: proof } : { assertion: proof.assertion(this.url.href) };
     log.debug({ url: this.url.href, clientId, audience }, 'requesting access token');
     try {
-      return await retrying(
-        async () => {
-          const res = await send(
-            {
-              method: 'POST',
-              url: this.url,
-              headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-              // A fresh assertion per attempt: each carries its own jti and expiry.
-              body: tokenForm(clientId, audience, credentials()).toString(),
-            },
-            { dispatcher, signal, timeoutMs: this.#options.timeoutMs },
-          );
-          const text = await readText(res.body);
+      return await postForm(
+        this.url,
+        // A fresh assertion per attempt: each carries its own jti and expiry.
+        () => tokenForm(clientId, audience, credentials()),
+        (text) => {
           const token = parseTokenResponse(text, now(), this.url.href);
           registerSecret(token.token);
           log.trace({ tokenType: token.tokenType, expiresOn: new Date(token.expiresOnMs).toISOString() }, 'access token received');
           return token;
         },
-        { policy: retry, log, what: 'token request', signal },
+        { dispatcher, retry, log, timeoutMs: this.#options.timeoutMs },
+        'token request',
+        signal,
       );
     } catch (err) {
       // 400/401 carry Entra's error JSON; 5xx and 429 were retried and stay service errors.
-      if (err instanceof HttpStatusError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
-        throw entraError(err.status, err.bodyText, this.url.href);
-      }
+      if (isRefusal(err)) throw entraError(err.status, err.bodyText, this.url.href);
       throw err;
     }
   }

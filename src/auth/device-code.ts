@@ -5,13 +5,11 @@
  */
 import { z } from 'zod';
 import { AuthError } from '../errors.js';
-import { HttpStatusError } from '../http/errors.js';
-import { retrying } from '../http/retry-loop.js';
-import { readText, send } from '../http/send.js';
 import { sleep } from '../util/sleep.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import { postTokenForm, signInScope, v2Url, type EntraDeps, type UserTokens } from './user-credential.js';
+import { isRefusal, postForm } from './token-endpoint.js';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -112,13 +110,10 @@ export async function signInWithDeviceCode(o: DeviceCodeOptions): Promise<UserTo
 
 async function requestDeviceCode(url: URL, form: URLSearchParams, o: DeviceCodeOptions): Promise<DeviceCodeAnswer> {
   try {
-    return await retrying(
-      async () => {
-        const res = await send(
-          { method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() },
-          { dispatcher: o.dispatcher, signal: o.signal, timeoutMs: o.timeoutMs },
-        );
-        const text = await readText(res.body);
+    return await postForm(
+      url,
+      () => form,
+      (text) => {
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -133,12 +128,12 @@ async function requestDeviceCode(url: URL, form: URLSearchParams, o: DeviceCodeO
         }
         return parsed.data;
       },
-      { policy: o.retry, log: o.log, what: 'device code request', signal: o.signal },
+      o,
+      'device code request',
+      o.signal,
     );
   } catch (err) {
-    if (err instanceof HttpStatusError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
-      throw entraError(err.status, err.bodyText, url.href);
-    }
+    if (isRefusal(err)) throw entraError(err.status, err.bodyText, url.href);
     throw err;
   }
 }

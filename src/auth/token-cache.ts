@@ -6,7 +6,7 @@
 import type { AccessToken, TokenCredential } from './token.js';
 
 // Refresh this long before expiry, so a request started just before it still carries a valid token.
-const REFRESH_MARGIN_MS = 5 * 60_000; // 5 min
+export const REFRESH_MARGIN_MS = 5 * 60_000; // 5 min
 
 export class CachedCredential implements TokenCredential {
   readonly #inner: TokenCredential;

@@ -4,30 +4,19 @@
  * {@link UserCredential}, which serves `pull --auth user` from the cached sign-in.
  */
 import { z } from 'zod';
-import type { Dispatcher } from 'undici';
-import type { Logger } from 'pino';
 import type { TokenAudience } from '../microsoft.js';
 import { AuthError } from '../errors.js';
-import { HttpStatusError } from '../http/errors.js';
-import { retrying } from '../http/retry-loop.js';
-import type { RetryPolicy } from '../http/retry.js';
-import { readText, send } from '../http/send.js';
 import { registerSecret } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import { parseTokenResponse, tokenUrl } from './app-credential.js';
 import type { AccessToken, TokenCredential } from './token.js';
 import { findEntry, saveEntry, type CacheEntry } from './token-store.js';
+import { isRefusal, postForm, type EndpointDeps } from './token-endpoint.js';
+import { REFRESH_MARGIN_MS } from './token-cache.js';
 
-// Use a cached access token only while it has this much life left (as CachedCredential does).
-const REFRESH_MARGIN_MS = 5 * 60_000; // 5 min
 
 /** What every request to Entra ID needs. */
-export interface EntraDeps {
-  dispatcher: Dispatcher;
-  retry: RetryPolicy;
-  /** Only for messages: the dispatcher enforces it. */
-  timeoutMs: number;
-  log: Logger;
+export interface EntraDeps extends EndpointDeps {
   now?: () => number;
 }
 
@@ -118,28 +107,20 @@ export function oauthError(bodyText: string): string {
 export async function postTokenForm(url: URL, form: URLSearchParams, deps: EntraDeps, signal?: AbortSignal): Promise<TokenAnswer> {
   const now = deps.now ?? Date.now;
   try {
-    return await retrying(
-      async () => {
-        const res = await send(
-          {
-            method: 'POST',
-            url,
-            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-            body: form.toString(),
-          },
-          { dispatcher: deps.dispatcher, signal, timeoutMs: deps.timeoutMs },
-        );
-        const text = await readText(res.body);
+    return await postForm(
+      url,
+      () => form,
+      (text) => {
         const tokens = parseUserTokens(text, now(), url.href);
         deps.log.trace({ grant: form.get('grant_type'), expiresOn: new Date(tokens.access.expiresOnMs).toISOString() }, 'user tokens received');
         return { ok: true as const, tokens };
       },
-      { policy: deps.retry, log: deps.log, what: 'token request', signal },
+      deps,
+      'token request',
+      signal,
     );
   } catch (err) {
-    if (err instanceof HttpStatusError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
-      return { ok: false, status: err.status, error: oauthError(err.bodyText), bodyText: err.bodyText };
-    }
+    if (isRefusal(err)) return { ok: false, status: err.status, error: oauthError(err.bodyText), bodyText: err.bodyText };
     throw err;
   }
 }
