@@ -9,7 +9,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     coverage: {
       provider: 'v8',
-      include: ['src/**/*.ts'],
+      include: ['src/**/*.ts', 'simulator/**/*.ts'],
       // What runs in the test process is measured; the end-to-end tests run the built CLI in a
       // child process, which adds behaviour checks but no coverage numbers.
       reporter: ['text-summary', 'json-summary'],

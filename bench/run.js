@@ -105,7 +105,7 @@ async function withSimulator(alerts, fn) {
 }
 
 async function main() {
-  if (!existsSync(new URL('../dist/main.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(new URL('../dist/src/main.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` first');
   const info = machine();
   const [curlVersion, jqVersion] = await Promise.all([versionOf('curl'), versionOf('jq')]);
   if (curlVersion === undefined || jqVersion === undefined) throw new Error('curl and jq are needed for the comparison');

@@ -6,9 +6,9 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { AlertStore } from '../../dist/simulator/store.js';
 import { ALERT_JSON_TEXTS } from '../../dist/simulator/alert-stream.js';
-import { JsonArraySplitter } from '../../dist/json/array-splitter.js';
-import { SiemAlertSchema } from '../../dist/alert/siem-schema.js';
-import { validateAlert } from '../../dist/alert/validate.js';
+import { JsonArraySplitter } from '../../dist/src/json/array-splitter.js';
+import { SiemAlertSchema } from '../../dist/src/alert/siem-schema.js';
+import { validateAlert } from '../../dist/src/alert/validate.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const EVERYTHING = { sinceTimeUtc: '2000-01-01T00:00:00Z' };

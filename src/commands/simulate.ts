@@ -3,8 +3,8 @@
  */
 import { optionKey, SIMULATE_SETTINGS } from '../config/spec.js';
 import { UsageError } from '../errors.js';
-import { runSimulate } from '../simulator/command.js';
-import { isOrigin } from '../simulator/server.js';
+import { runSimulate } from '../../simulator/command.js';
+import { isOrigin } from '../../simulator/server.js';
 import type { CommandIo } from './context.js';
 
 type Opts = Record<string, string | boolean | undefined>;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCertificateFile } from '../../src/auth/certificate-file.js';
 import { createClientAssertion, loadCertificate, type LoadedCertificate } from '../../src/auth/client-assertion.js';
 import { UsageError } from '../../src/errors.js';
-import { generateClientCertificate, generateSelfSignedCert } from '../../src/simulator/cert.js';
+import { generateClientCertificate, generateSelfSignedCert } from '../../simulator/cert.js';
 
 // RSA key generation costs ~0.2 s: two keys serve every test.
 const keyPair = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -1,12 +1,12 @@
 /**
- * The simulator's user sign-in (src/simulator/user-auth.ts) with plain values: what it checks
+ * The simulator's user sign-in (simulator/user-auth.ts) with plain values: what it checks
  * at the authorize endpoint, PKCE at the exchange, one-use codes, rotating refresh tokens, and
  * device-code polling rules.
  */
 import { describe, expect, it } from 'vitest';
 import { createPkcePair } from '../../src/auth/pkce.js';
-import { SIMULATOR_CREDENTIALS } from '../../src/simulator/credentials.js';
-import { DEVICE_CODE_GRANT, UserAuthority } from '../../src/simulator/user-auth.js';
+import { SIMULATOR_CREDENTIALS } from '../../simulator/credentials.js';
+import { DEVICE_CODE_GRANT, UserAuthority } from '../../simulator/user-auth.js';
 
 const T = SIMULATOR_CREDENTIALS.tenantId;
 const C = SIMULATOR_CREDENTIALS.clientId;

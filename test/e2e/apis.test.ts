@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIEM_FIELDS } from '../../src/alert/to-siem.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { simEnv } from '../helpers/sim-env.js';
 

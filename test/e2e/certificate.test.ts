@@ -7,8 +7,8 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateClientCertificate } from '../../src/simulator/cert.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { generateClientCertificate } from '../../simulator/cert.js';
+import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { runCli } from '../helpers/cli.js';
 import { simEnv } from '../helpers/sim-env.js';
 

@@ -10,7 +10,7 @@ import { CachedCredential } from '../../src/auth/token-cache.js';
 import { createDispatcher } from '../../src/http/dispatcher.js';
 import { createPacer } from '../../src/http/pacer.js';
 import { createLogger } from '../../src/log.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { startSimulator, type Simulator } from '../../simulator/server.js';
 
 let clockMs = Date.now();
 const now = (): number => clockMs;

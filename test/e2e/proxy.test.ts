@@ -4,7 +4,7 @@
  * NODE_EXTRA_CA_CERTS, proxy credentials in the URL work, and a refusing proxy is exit 6.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { runCli } from '../helpers/cli.js';
 import { simEnv } from '../helpers/sim-env.js';

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, stat, writeFile, chmod, readdir } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { baseEnv, runCli } from '../helpers/cli.js';
 import { fetchDirect, simEnv, tokensSeen } from '../helpers/sim-env.js';
 

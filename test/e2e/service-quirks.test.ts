@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeTimestamp } from '../../src/time.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { simEnv } from '../helpers/sim-env.js';
 

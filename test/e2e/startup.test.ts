@@ -27,7 +27,7 @@ const packageOf = (url: string): string | undefined => /node_modules\/((?:@[^/]+
 describe('start-up', () => {
   it.each([['--version'], ['--help'], ['pull', '--help']])('%s loads commander and nothing heavy', (...args) => {
     const loaded = modulesLoadedBy(args);
-    expect(loaded.some((u) => u.endsWith('/dist/cli.js'))).toBe(true); // the hook saw our own modules
+    expect(loaded.some((u) => u.endsWith('/dist/src/cli.js'))).toBe(true); // the hook saw our own modules
     const packages = new Set(loaded.map(packageOf).filter((p): p is string => p !== undefined));
     expect([...packages]).toEqual(['commander']);
   });

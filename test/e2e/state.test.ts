@@ -7,8 +7,8 @@ import { mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SiemAlert } from '../../src/simulator/alert-types.js';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import type { SiemAlert } from '../../simulator/alert-types.js';
+import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { simEnv } from '../helpers/sim-env.js';
 

@@ -4,7 +4,7 @@
  */
 import { Agent, request } from 'undici';
 import { afterEach } from 'vitest';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/server.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.js';
 
 export interface SimClient {
   sim: Simulator;

@@ -3,7 +3,7 @@
  * and a direct read of the API to compare the CLI's output with.
  */
 import { Agent, request } from 'undici';
-import type { Simulator } from '../../src/simulator/server.js';
+import type { Simulator } from '../../simulator/server.js';
 import { baseEnv } from './cli.js';
 
 /** The environment of a correctly configured user pointing the CLI at `sim`. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePrecheck } from '../../src/alert/precheck.js';
 import { SIEM_FIELD_KINDS, SiemAlertSchema } from '../../src/alert/siem-schema.js';
 import { validateAlert } from '../../src/alert/validate.js';
-import { AlertStore } from '../../src/simulator/store.js';
+import { AlertStore } from '../../simulator/store.js';
 
 const precheck = compilePrecheck(SIEM_FIELD_KINDS);
 const FIXTURE = new URL('../fixtures/siem-api-alerts-msdocs.json', import.meta.url);

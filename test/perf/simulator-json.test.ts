@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ALERT_JSON_TEXTS, type SerialisableAlerts } from '../../src/simulator/alert-stream.js';
-import { AlertGenerator } from '../../src/simulator/alerts.js';
-import { AlertStore } from '../../src/simulator/store.js';
-import { parseTimestamp } from '../../src/simulator/ticks.js';
+import { ALERT_JSON_TEXTS, type SerialisableAlerts } from '../../simulator/alert-stream.js';
+import { AlertGenerator } from '../../simulator/alerts.js';
+import { AlertStore } from '../../simulator/store.js';
+import { parseTimestamp } from '../../simulator/ticks.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 

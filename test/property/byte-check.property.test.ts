@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { SIEM_BYTE_CHECK, SIEM_FIELD_KINDS, SiemAlertSchema } from '../../src/alert/siem-schema.js';
 import { validateAlert } from '../../src/alert/validate.js';
 import { siemKey } from '../../src/api/siem.js';
-import { ALERT_JSON_TEXTS, type SerialisableAlerts } from '../../src/simulator/alert-stream.js';
-import { AlertStore } from '../../src/simulator/store.js';
-import { MSDOCS_EXAMPLE_2017 } from '../../src/simulator/msdocs-examples.js';
+import { ALERT_JSON_TEXTS, type SerialisableAlerts } from '../../simulator/alert-stream.js';
+import { AlertStore } from '../../simulator/store.js';
+import { MSDOCS_EXAMPLE_2017 } from '../../simulator/msdocs-examples.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const answer = new AlertStore({ now: NOW, initial: 300 }).query({ sinceTimeUtc: '2000-01-01T00:00:00Z' }, NOW).alerts as SerialisableAlerts;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SiemAlert } from '../../src/simulator/alert-types.js';
+import type { SiemAlert } from '../../simulator/alert-types.js';
 import { simPerTest, type SimClient } from '../helpers/sim-client.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SIEM_ALERT_FIELDS, type SiemAlert } from '../../src/simulator/alert-types.js';
-import { AlertGenerator, rebaseExample } from '../../src/simulator/alerts.js';
-import { MSDOCS_EXAMPLE_2017, MSDOCS_EXAMPLE_2020 } from '../../src/simulator/msdocs-examples.js';
-import { parseTimestamp } from '../../src/simulator/ticks.js';
+import { SIEM_ALERT_FIELDS, type SiemAlert } from '../../simulator/alert-types.js';
+import { AlertGenerator, rebaseExample } from '../../simulator/alerts.js';
+import { MSDOCS_EXAMPLE_2017, MSDOCS_EXAMPLE_2020 } from '../../simulator/msdocs-examples.js';
+import { parseTimestamp } from '../../simulator/ticks.js';
 
 const T = parseTimestamp('2026-03-01T11:22:33.4455667Z') ?? 0n;
 

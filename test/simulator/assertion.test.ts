@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCertificateFile } from '../../src/auth/certificate-file.js';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, loadCertificate, type LoadedCertificate } from '../../src/auth/client-assertion.js';
-import { generateClientCertificate } from '../../src/simulator/cert.js';
-import { describeSimulator } from '../../src/simulator/server.js';
+import { generateClientCertificate } from '../../simulator/cert.js';
+import { describeSimulator } from '../../simulator/server.js';
 import { startSimClient, type SimClient } from '../helpers/sim-client.js';
 
 const TENANT = '00000000-0000-4000-8000-000000000001';

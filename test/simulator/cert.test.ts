@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateSelfSignedCert, ipBytes } from '../../src/simulator/cert.js';
+import { generateSelfSignedCert, ipBytes } from '../../simulator/cert.js';
 
 describe('generateSelfSignedCert', () => {
   it('produces a CA certificate that X509Certificate parses, for the given names and addresses', () => {

@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { runSimulate } from '../../src/simulator/command.js';
-import { describeSimulator, startSimulator } from '../../src/simulator/server.js';
+import { runSimulate } from '../../simulator/command.js';
+import { describeSimulator, startSimulator } from '../../simulator/server.js';
 
 /** Starts `runSimulate` and resolves with its first stdout line, parsed. */
 async function start(opts: Parameters<typeof runSimulate>[0]): Promise<{

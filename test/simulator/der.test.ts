@@ -13,7 +13,7 @@ import {
   time,
   tlv,
   utf8String,
-} from '../../src/simulator/der.js';
+} from '../../simulator/der.js';
 
 const hex = (b: Buffer): string => b.toString('hex');
 

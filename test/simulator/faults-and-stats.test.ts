@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import type { SiemAlert } from '../../src/simulator/alert-types.js';
+import type { SiemAlert } from '../../simulator/alert-types.js';
 import { simPerTest, v1Form, type SimClient } from '../helpers/sim-client.js';
 
 const start = simPerTest({ alerts: 30 });

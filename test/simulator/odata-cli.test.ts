@@ -3,7 +3,7 @@
  * `--api mde` and `--api graph` (same origin for tokens and all three APIs). `npm test` builds first.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/server.js';
+import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { runCli } from '../helpers/cli.js';
 import { simEnv } from '../helpers/sim-env.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GRAPH_DIALECT } from '../../src/simulator/graph-alerts.js';
-import { MDE_DIALECT } from '../../src/simulator/mde-alerts.js';
+import { GRAPH_DIALECT } from '../../simulator/graph-alerts.js';
+import { MDE_DIALECT } from '../../simulator/mde-alerts.js';
 import {
   ODataQueryError,
   nextLink,
@@ -10,9 +10,9 @@ import {
   skipTokenFor,
   timeBounds,
   type ODataRow,
-} from '../../src/simulator/odata.js';
-import { SlidingWindowLimit } from '../../src/simulator/rate-limit.js';
-import { parseTimestamp, type Ticks } from '../../src/simulator/ticks.js';
+} from '../../simulator/odata.js';
+import { SlidingWindowLimit } from '../../simulator/rate-limit.js';
+import { parseTimestamp, type Ticks } from '../../simulator/ticks.js';
 
 const t = (iso: string): Ticks => {
   const ticks = parseTimestamp(iso);

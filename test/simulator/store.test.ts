@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SiemAlert } from '../../src/simulator/alert-types.js';
-import { AlertStore, InvalidQueryError } from '../../src/simulator/store.js';
+import type { SiemAlert } from '../../simulator/alert-types.js';
+import { AlertStore, InvalidQueryError } from '../../simulator/store.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const everything = { sinceTimeUtc: '2000-01-01' };

@@ -5,7 +5,7 @@ import {
   parseDuration,
   parseTimestamp,
   ticksFromDate,
-} from '../../src/simulator/ticks.js';
+} from '../../simulator/ticks.js';
 
 describe('timestamps as 100-ns ticks', () => {
   it('round-trips Defender\'s 7-digit form exactly', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { SiemAlertSchema } from '../../src/alert/siem-schema.js';
 import { formatPath, validateAlert } from '../../src/alert/validate.js';
-import { MSDOCS_EXAMPLE_2017 } from '../../src/simulator/msdocs-examples.js';
+import { MSDOCS_EXAMPLE_2017 } from '../../simulator/msdocs-examples.js';
 
 const FIXTURE = new URL('../fixtures/siem-api-alerts-msdocs.json', import.meta.url);
 const documented: Record<string, unknown>[] = JSON.parse(readFileSync(FIXTURE, 'utf8'));

@@ -28,7 +28,7 @@ import { hostname, tmpdir } from 'node:os';
 import { isIP, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../src/errors.js';
 import { streamAlertArray } from './alert-stream.js';
 import type { SiemAlert } from './alert-types.js';
 import { ClientAssertionVerifier, simulatorClientCertificate } from './assertion.js';

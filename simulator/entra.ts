@@ -26,7 +26,7 @@ export interface TokenRequestInput {
   form: URLSearchParams;
   /**
    * Checks a certificate credential (`client_assertion`) for the known client id: undefined when
-   * good, else Entra's error (src/simulator/assertion.ts). Without it, assertions are refused.
+   * good, else Entra's error (simulator/assertion.ts). Without it, assertions are refused.
    */
   checkAssertion?: (assertion: string, assertionType: string | null, clientId: string) => EntraError | undefined;
 }

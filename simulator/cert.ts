@@ -6,7 +6,7 @@
  *   it directly, e.g. `NODE_EXTRA_CA_CERTS=ca.pem` or undici's `connect: { ca }`.
  * - The client certificate (RSA) is an application credential for Entra ID's certificate flow:
  *   the app signs a client assertion with its key, and the simulator checks it against this
- *   certificate (src/simulator/assertion.ts).
+ *   certificate (simulator/assertion.ts).
  *
  * Structure: RFC 5280 §4.1.
  */
