@@ -5,6 +5,9 @@
  * their documentation (pages without next links, shared quotas, foreign next links, bulk-updated
  * alerts) can be switched on one by one; all of it is off by default.
  *
+ * This file builds the shared context (sim-context.ts), records each request and routes it to
+ * routes/token.ts, routes/alerts.ts or routes/control.ts.
+ *
  * Routes:
  *   POST /{tenant}/oauth2/token        v1 client credentials (`resource=`)
  *   POST /{tenant}/oauth2/v2.0/token   v2 client credentials (`scope=<resource>/.default`); user grants
@@ -20,37 +23,29 @@
  *   POST /_sim/update                  `{"alertId"}`: re-process an alert now (simulator only)
  *   POST /_sim/device/approve, /_sim/device/decline   `{"user_code"}`: finish a device sign-in (simulator only)
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { hostname, tmpdir } from 'node:os';
-import { isIP, type AddressInfo, type Socket } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../src/errors.js';
-import { streamAlertArray } from './alert-stream.js';
-import type { SiemAlert } from './alert-types.js';
 import { ClientAssertionVerifier, simulatorClientCertificate } from './assertion.js';
 import { generateSelfSignedCert } from './cert.js';
-import { DEFAULT_SIMULATOR_RESOURCE, SIMULATOR_CREDENTIALS, audienceOf } from './credentials.js';
-import {
-  POST_ONLY,
-  checkTokenRequest,
-  entraErrorBody,
-  tokenResponseBody,
-  type EntraError,
-  type TokenEndpointVersion,
-} from './entra.js';
-import { FaultQueue, parseFaults, type Fault, type FaultRoute } from './faults.js';
-import { odataAnswer, type ODataQuirks } from './odata-answer.js';
-import { odataErrorBody, type ODataService } from './odata.js';
+import { DEFAULT_SIMULATOR_RESOURCE, SIMULATOR_CREDENTIALS } from './credentials.js';
+import { FaultQueue, type Fault, type FaultRoute } from './faults.js';
+import { apiError, sendJson } from './http-util.js';
+import type { ODataQuirks } from './odata-answer.js';
 import { createRng, hashSeed } from './prng.js';
-import { Quota, SlidingWindowLimit, formatWindow } from './rate-limit.js';
+import { Quota, SlidingWindowLimit } from './rate-limit.js';
+import { handleAlerts } from './routes/alerts.js';
+import { handleControl } from './routes/control.js';
+import { handleToken, handleUserStart } from './routes/token.js';
+import { GRAPH_ALERTS_PATH, TOKEN_PATH, USER_START_PATH, type SimContext } from './sim-context.js';
 import { SimulatorStats, type RecordedRequest, type SimulatorRoute } from './stats.js';
-import { AlertStore, InvalidQueryError } from './store.js';
+import { AlertStore } from './store.js';
 import { TokenRegistry } from './tokens.js';
-import { USER_GRANTS, UserAuthority } from './user-auth.js';
+import { UserAuthority } from './user-auth.js';
 
 export interface SimulatorOptions {
   /** Interface to listen on (default 127.0.0.1). */
@@ -148,9 +143,6 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-const MAX_BODY_BYTES = 1024 * 1024;
-
 /** Starts a simulator; resolves once it listens. Throws UsageError for invalid options or a busy port. */
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   validate(opts);
@@ -180,7 +172,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const assertions = new ClientAssertionVerifier(clientCert.certPem);
   const failRng = createRng(hashSeed(seed, 0xfa11));
   const closing = new AbortController();
-  let alertRequests = 0;
   const mdeQuota = new Quota([
     new SlidingWindowLimit(opts.mdeCallsPerMinute ?? 100, (opts.mdeMinuteSeconds ?? 60) * 1000),
     new SlidingWindowLimit(opts.mdeCallsPerHour ?? 1500, 3_600_000),
@@ -195,255 +186,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     ...(opts.foreignNextLinks === undefined ? {} : { nextLinkOrigin: new URL(opts.foreignNextLinks).origin }),
   };
 
-  const delay = async (ms: number): Promise<boolean> => {
-    if (ms <= 0) return true;
-    try {
-      await sleep(ms, undefined, { signal: closing.signal });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
-  /** Applies the fault's and the configured delay, a reset, or a canned answer; true if answered. */
-  const applyFault = async (
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    fault: Fault | undefined,
-    odata = false,
-  ): Promise<boolean> => {
-    if (!(await delay(latencyMs + (fault?.delayMs ?? 0)))) return true;
-    if (fault?.resetBeforeHeaders) {
-      resetSocket(req.socket);
-      return true;
-    }
-    if (odata && fault?.status !== undefined && fault.status < 300 && fault.body === undefined) {
-      // Graph's partial answer (206 + Warning): the normal page, with the fault's status and headers.
-      for (const [name, value] of Object.entries(fault.headers ?? {})) res.setHeader(name, value);
-      return false;
-    }
-    if (fault?.status !== undefined || fault?.body !== undefined) {
-      const status = fault.status ?? 200;
-      const headers: http.OutgoingHttpHeaders = { ...fault.headers, 'content-type': fault.contentType ?? JSON_TYPE };
-      if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
-      res.writeHead(status, headers);
-      res.end(fault.body ?? JSON.stringify(apiError(status, 'Simulated fault.')));
-      return true;
-    }
-    return false;
-  };
-
-  const handleToken = async (
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    tenant: string,
-    version: TokenEndpointVersion,
-  ): Promise<void> => {
-    const body = await readBody(req);
-    if (await applyFault(req, res, record(req).fault as Fault | undefined)) return;
-    const ids = {
-      traceId: randomUUID(),
-      // Entra echoes the caller's `client-request-id` as the correlation id.
-      correlationId: headerValue(req, 'client-request-id') ?? randomUUID(),
-      now: now(),
-    };
-    const sendError = (e: EntraError): void =>
-      sendJson(res, e.status, entraErrorBody(e, ids), { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache' });
-    if (req.method !== 'POST') return sendError(POST_ONLY);
-    const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
-    const origin = `${useHttps ? 'https' : 'http'}://${req.headers.host ?? ''}`;
-    const userForm = new URLSearchParams(isForm ? body : '');
-    if (version === 'v2' && USER_GRANTS.has(userForm.get('grant_type') ?? '')) {
-      const answer = userAuth.token(tenant, userForm, origin, ids.now);
-      if (!answer.ok) return sendError(answer.error);
-      return sendJson(res, 200, answer.body, { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache', pragma: 'no-cache' });
-    }
-    // A client assertion's `aud` must be the URL this request came to: scheme, Host header, path.
-    const tokenUrl = `${useHttps ? 'https' : 'http'}://${req.headers.host ?? ''}${(req.url ?? '').split('?')[0] ?? ''}`;
-    const check = checkTokenRequest({
-      tenant,
-      version,
-      form: new URLSearchParams(isForm ? body : ''),
-      checkAssertion: (assertion, assertionType, clientId) =>
-        assertions.check({ assertion, assertionType, clientId, tokenUrl, now: ids.now }),
-    });
-    if (!check.ok) return sendError(check.error);
-    const accessToken = tokens.issue(check.resource, lifetimeSeconds, ids.now);
-    sendJson(
-      res,
-      200,
-      tokenResponseBody(version, { accessToken, resource: check.resource, lifetimeSeconds, now: ids.now }),
-      { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
-    );
-  };
-
-  /** GET …/authorize (a browser) and POST …/devicecode: the start of a user sign-in. */
-  const handleUserStart = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, tenant: string, endpoint: string): Promise<void> => {
-    const body = await readBody(req);
-    if (await applyFault(req, res, record(req).fault as Fault | undefined)) return;
-    const at = now();
-    const ids = { traceId: randomUUID(), correlationId: headerValue(req, 'client-request-id') ?? randomUUID(), now: at };
-    const origin = `${useHttps ? 'https' : 'http'}://${req.headers.host ?? ''}`;
-    if (endpoint === 'authorize') {
-      const answer = userAuth.authorize(tenant, url.searchParams, at);
-      if (answer.ok) {
-        res.writeHead(302, { location: answer.location, 'cache-control': 'no-store' }).end();
-        return;
-      }
-      // A bad client or redirect URI is shown to the user, never sent to that URI (RFC 6749 §4.1.2.1).
-      return sendJson(res, answer.error.status, entraErrorBody(answer.error, ids));
-    }
-    if (req.method !== 'POST') return sendJson(res, 400, entraErrorBody(POST_ONLY, ids));
-    const isForm = /^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '');
-    const answer = userAuth.deviceCode(tenant, new URLSearchParams(isForm ? body : ''), `${origin}/_sim/device`, at);
-    if (!answer.ok) return sendJson(res, answer.error.status, entraErrorBody(answer.error, ids));
-    sendJson(res, 200, answer.body, { 'cache-control': 'no-store' });
-  };
-
-  const handleAlerts = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
-    const fault = record(req).fault as Fault | undefined;
-    alertRequests += 1;
-    // `/api/alerts` is both the SIEM API and the Defender for Endpoint API: the token's audience
-    // decides which answers (and in which error format). Graph's path is Graph's alone.
-    const early = tokens.check(req.headers.authorization, now());
-    const audience = early.ok ? audienceOf(early.resource) : undefined;
-    const service: ODataService | undefined =
-      url.pathname === GRAPH_ALERTS_PATH ? 'graph' : audience === 'mde' || audience === 'graph' ? 'mde' : undefined;
-    const fail = (status: number, code: string, message: string, headers: http.OutgoingHttpHeaders = {}): void =>
-      sendJson(
-        res,
-        status,
-        service === undefined ? apiError(status, message) : odataErrorBody(service, code, message, now(), headerValue(req, 'client-request-id')),
-        headers,
-      );
-    if (await applyFault(req, res, fault, service !== undefined)) return;
-    // Checked again after the delay: a token may expire while the answer waits.
-    const auth = tokens.check(req.headers.authorization, now());
-    if (req.method !== 'GET') return fail(405, 'MethodNotAllowed', 'Use GET.', { allow: 'GET' });
-    const throttle = opts.throttle ?? 0;
-    if (throttle > 0 && alertRequests % throttle === 0) {
-      return fail(429, 'TooManyRequests', 'Too many requests (simulated throttling).', { 'retry-after': '1' });
-    }
-    if ((opts.failRate ?? 0) > 0 && failRng.next() < (opts.failRate ?? 0)) {
-      return fail(500, 'InternalServerError', 'Error in the service (simulated).');
-    }
-    if (service !== undefined) {
-      if (!auth.ok) {
-        // (An MDE request gets here only with a token that expired while its answer waited.)
-        const why = {
-          missing: 'Access token is empty.',
-          unknown: 'Access token validation failure.',
-          expired: 'Lifetime validation failed, the token is expired.',
-        }[auth.reason];
-        return fail(401, 'InvalidAuthenticationToken', why, { 'www-authenticate': 'Bearer error="invalid_token"' });
-      }
-      if (auth.ok && service === 'graph' && audience !== 'graph') {
-        return fail(401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid audience.', {
-          'www-authenticate': 'Bearer error="invalid_token", error_description="The audience is invalid"',
-        });
-      }
-      if (auth.ok && service === 'mde' && audience !== 'mde') {
-        return fail(401, 'InvalidAuthenticationToken', `Authorization failed. Audience validation failed. Audience: ${auth.resource}`, {
-          'www-authenticate': 'Bearer error="invalid_token", error_description="The audience is invalid"',
-        });
-      }
-      if (service === 'mde') {
-        const admitted = mdeQuota.take(now().getTime());
-        if (!admitted.ok) {
-          // The real API's words (its 429 bodies name the limit that was hit).
-          const { limit, retryAfterSeconds } = admitted;
-          return fail(429, 'TooManyRequests', `API calls quota exceeded! maximum allowed ${limit.limit} per ${formatWindow(limit.windowMs)}`, {
-            'retry-after': String(retryAfterSeconds),
-          });
-        }
-      }
-      const answer = odataAnswer(store, {
-        service,
-        url,
-        origin: `${useHttps ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
-        now: now(),
-        clientRequestId: headerValue(req, 'client-request-id'),
-        quirks,
-      });
-      // A scripted 2xx (Graph's 206 partial answer) keeps the page as its body.
-      const status = answer.status === 200 && fault?.status !== undefined ? fault.status : answer.status;
-      return sendJson(res, status, answer.body);
-    }
-    if (!auth.ok) {
-      const why = {
-        missing: 'The request has no Bearer token in its Authorization header.',
-        unknown: 'The Bearer token is not one this service issued.',
-        expired: 'The Bearer token has expired.',
-      }[auth.reason];
-      return sendJson(res, 401, apiError(401, `Malformed request or invalid token. ${why}`), {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      });
-    }
-    const q = url.searchParams;
-    const one = (name: string): string | undefined => q.get(name) ?? undefined;
-    let result;
-    try {
-      result = store.query(
-        {
-          sinceTimeUtc: one('sinceTimeUtc'),
-          untilTimeUtc: one('untilTimeUtc'),
-          ago: one('ago'),
-          limit: one('limit'),
-          machinegroups: q.getAll('machinegroups'),
-          deviceTag: one('DeviceCreatedMachineTags'),
-          cloudTag: one('CloudCreatedMachineTags'),
-        },
-        now(),
-      );
-    } catch (e) {
-      if (e instanceof InvalidQueryError) return sendJson(res, 400, apiError(400, e.message));
-      throw e;
-    }
-    await streamAlertArray(res, result.alerts, { cutAfterAlerts: fault?.cutAfterAlerts });
-  };
-
-  const handleSim = async (req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> => {
-    record(req);
-    const body = await readBody(req);
-    const key = `${req.method ?? ''} ${path}`;
-    try {
-      switch (key) {
-        case 'GET /_sim/stats':
-          return sendJson(res, 200, stats.toJSON());
-        case 'GET /_sim/faults':
-          return sendJson(res, 200, faults.pending);
-        case 'POST /_sim/faults': {
-          const parsed = parseFaults(JSON.parse(body));
-          faults.push(...parsed);
-          return sendJson(res, 200, { queued: parsed.length, pending: faults.pending.length });
-        }
-        case 'DELETE /_sim/faults':
-          faults.clear();
-          return sendJson(res, 200, { pending: 0 });
-        case 'POST /_sim/alerts': {
-          const alerts = JSON.parse(body) as unknown;
-          if (!Array.isArray(alerts)) throw new Error('the body must be a JSON array of alerts');
-          store.add(alerts as SiemAlert[]);
-          return sendJson(res, 200, { added: alerts.length });
-        }
-        case 'POST /_sim/device/approve':
-        case 'POST /_sim/device/decline': {
-          const { user_code: code } = JSON.parse(body) as { user_code?: unknown };
-          if (typeof code !== 'string') throw new Error('the body must be {"user_code": "..."}');
-          const done = key.endsWith('approve') ? userAuth.approveDevice(code) : userAuth.declineDevice(code);
-          return done ? sendJson(res, 200, { user_code: code }) : sendJson(res, 404, apiError(404, `No pending device sign-in with the code ${code}.`));
-        }
-        case 'POST /_sim/update': {
-          const { alertId } = JSON.parse(body) as { alertId?: unknown };
-          if (typeof alertId !== 'string') throw new Error('the body must be {"alertId": "..."}');
-          return sendJson(res, 200, { updated: store.update(alertId, now()) });
-        }
-        default:
-          return sendJson(res, 404, apiError(404, `No simulator route ${key}.`));
-      }
-    } catch (e) {
-      return sendJson(res, 400, apiError(400, e instanceof Error ? e.message : String(e)));
-    }
+  const ctx: SimContext = {
+    now,
+    useHttps,
+    latencyMs,
+    lifetimeSeconds,
+    throttle: opts.throttle ?? 0,
+    failRate: opts.failRate ?? 0,
+    failRng,
+    store,
+    stats,
+    tokens,
+    userAuth,
+    assertions,
+    mdeQuota,
+    quirks,
+    closing: closing.signal,
+    alertRequests: 0,
   };
 
   const records = new WeakMap<http.IncomingMessage, RecordedRequest>();
@@ -464,23 +223,27 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     return entry;
   };
 
+  /** The routes, first match wins: each gets the shared context and the request's scripted fault. */
+  const routes: { match: (path: string) => RegExpExecArray | boolean | null; handle: (req: http.IncomingMessage, res: http.ServerResponse, url: URL, m: RegExpExecArray | boolean, fault: Fault | undefined) => Promise<void> }[] = [
+    { match: (p) => USER_START_PATH.exec(p), handle: (req, res, url, m, fault) => handleUserStart(ctx, req, res, fault, url, decodeURIComponent((m as RegExpExecArray)[1] ?? ''), (m as RegExpExecArray)[2] ?? '') },
+    { match: (p) => routeOf(p) === 'alerts', handle: (req, res, url, _m, fault) => handleAlerts(ctx, req, res, fault, url) },
+    { match: (p) => TOKEN_PATH.exec(p), handle: (req, res, _url, m, fault) => handleToken(ctx, req, res, fault, decodeURIComponent((m as RegExpExecArray)[1] ?? ''), (m as RegExpExecArray)[2] ? 'v2' : 'v1') },
+    { match: (p) => routeOf(p) === 'sim', handle: (req, res, url) => handleControl(ctx, faults, req, res, url.pathname) },
+  ];
+
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const entry = record(req);
     res.on('finish', () => (entry.status = res.statusCode));
-    const token = TOKEN_PATH.exec(url.pathname);
-    const userStart = USER_START_PATH.exec(url.pathname);
-    const work =
-      userStart?.[1] && userStart[2]
-        ? handleUserStart(req, res, url, decodeURIComponent(userStart[1]), userStart[2])
-        : entry.route === 'alerts'
-        ? handleAlerts(req, res, url)
-        : entry.route === 'token' && token?.[1]
-          ? handleToken(req, res, decodeURIComponent(token[1]), token[2] ? 'v2' : 'v1')
-          : entry.route === 'sim'
-            ? handleSim(req, res, url.pathname)
-            : Promise.resolve(sendJson(res, 404, apiError(404, `No route ${req.method ?? ''} ${url.pathname}.`)));
-    work.catch((e: unknown) => {
+    let work: Promise<void> | undefined;
+    for (const route of routes) {
+      const m = route.match(url.pathname);
+      if (m) {
+        work = route.handle(req, res, url, m, entry.fault as Fault | undefined);
+        break;
+      }
+    }
+    (work ?? Promise.resolve(sendJson(res, 404, apiError(404, `No route ${req.method ?? ''} ${url.pathname}.`)))).catch((e: unknown) => {
       // A bug in the simulator: answer 500 if still possible, and never crash the process.
       if (!res.headersSent) sendJson(res, 500, apiError(500, `Simulator bug: ${String(e)}`));
       else res.destroy();
@@ -586,14 +349,8 @@ export function describeSimulator(sim: Simulator): Record<string, string> {
   return line;
 }
 
-// `/{tenant}/oauth2/token` and `/{tenant}/oauth2/v2.0/token`
-const TOKEN_PATH = /^\/([^/]+)\/oauth2\/(v2\.0\/)?token\/?$/;
 
-// `/{tenant}/oauth2/v2.0/authorize` and `/{tenant}/oauth2/v2.0/devicecode`: where a user sign-in starts.
-const USER_START_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/(authorize|devicecode)\/?$/;
 
-// Microsoft Graph's alerts_v2 collection, under the same origin as everything else.
-const GRAPH_ALERTS_PATH = '/v1.0/security/alerts_v2';
 
 function routeOf(path: string): SimulatorRoute {
   if (path === '/api/alerts' || path === GRAPH_ALERTS_PATH) return 'alerts';
@@ -646,53 +403,4 @@ function certHosts(host: string): string[] {
     hosts.unshift(host);
   }
   return [...new Set(hosts)];
-}
-
-/** The SIEM API's error body for non-2xx answers (shape not documented by Microsoft; ours). */
-function apiError(status: number, message: string): { error: { code: string; message: string } } {
-  const code = http.STATUS_CODES[status]?.replace(/[^A-Za-z]/g, '') ?? 'Error';
-  return { error: { code, message } };
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-function headerValue(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * Drops the connection with a TCP RST where possible, so the client sees ECONNRESET. A server
- * TLS socket wraps the raw TCP socket (`_parent`, internal), which is the one that can reset.
- */
-function resetSocket(socket: Socket): void {
-  type Resettable = Socket & { resetAndDestroy?: () => Socket; _parent?: Resettable | null };
-  const tls = socket as Resettable;
-  const target = tls._parent ?? tls;
-  try {
-    if (typeof target.resetAndDestroy === 'function') {
-      target.resetAndDestroy();
-      socket.destroy();
-      return;
-    }
-  } catch {
-    // Fall through to a plain close.
-  }
-  socket.destroy();
 }
