@@ -38,7 +38,7 @@ export function sequence(...items: Buffer[]): Buffer {
 
 /** SET OF; DER wants the elements sorted by their encoding (X.690 §11.6). */
 export function set(...items: Buffer[]): Buffer {
-  return tlv(TAG.set, Buffer.concat([...items].sort(Buffer.compare)));
+  return tlv(TAG.set, Buffer.concat([...items].sort((a, b) => Buffer.compare(a, b))));
 }
 
 export function boolean(value: boolean): Buffer {
@@ -100,6 +100,7 @@ export function printableString(text: string): Buffer {
 }
 
 export function ia5String(text: string): Buffer {
+  // eslint-disable-next-line no-control-regex -- IA5 is exactly the 7-bit range, controls included
   if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`ia5String(): "${text}" is not ASCII`);
   return tlv(TAG.ia5String, Buffer.from(text, 'ascii'));
 }

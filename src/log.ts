@@ -60,7 +60,7 @@ export function prettyLine(json: string): string {
   const fields = Object.entries(rest)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-  return `${clock} ${name} ${String(msg ?? '')}${fields ? ` ${fields}` : ''}\n`;
+  return `${clock} ${name} ${typeof msg === 'string' ? msg : msg === undefined ? '' : JSON.stringify(msg)}${fields ? ` ${fields}` : ''}\n`;
 }
 
 function prettyStderr(): DestinationStream {

@@ -52,5 +52,6 @@ export function compilePrecheck(kinds: Readonly<Record<string, FieldKind>>): Pre
     `};`,
   ].join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from our own constant table, see above
-  return new Function('timestamp', source)(UTC_TIMESTAMP) as Precheck;
+  const make = new Function('timestamp', source) as (timestamp: RegExp) => Precheck;
+  return make(UTC_TIMESTAMP);
 }

@@ -48,9 +48,7 @@ function splitDnsName(dns: string | null): { machine: string | null; domain: str
 }
 
 function evidenceOf(alert: GraphAlert, type: string): Record<string, unknown> | undefined {
-  return (alert.evidence ?? []).find((e: GraphEvidence) => e['@odata.type'] === `#microsoft.graph.security.${type}`) as
-    | Record<string, unknown>
-    | undefined;
+  return (alert.evidence ?? []).find((e: GraphEvidence) => e['@odata.type'] === `#microsoft.graph.security.${type}`);
 }
 
 /** One Graph alerts_v2 alert in the SIEM layout (Microsoft's mapping table). */

@@ -15,7 +15,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buf.length;
     if (size > MAX_CONFIG_FILE_BYTES) throw new UsageError('the client secret on stdin is larger than 1 MiB');
     chunks.push(buf);

@@ -66,7 +66,7 @@ export async function send(spec: SendSpec, ctx: SendContext): Promise<Sent> {
     throw failed(err);
   }
 
-  const headers = res.headers as ResponseHeaders;
+  const headers = res.headers;
   if (res.statusCode >= 200 && res.statusCode < 300) {
     const raw = res.body;
     return {

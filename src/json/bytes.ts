@@ -27,6 +27,7 @@ export function quoteStart(bytes: Buffer): string {
     .toString('utf8')
     .replace(/^\uFEFF/, '')
     // Control characters would garble a one-line message; a cut multi-byte character shows as U+FFFD.
+    // eslint-disable-next-line no-control-regex -- matching the control characters is the point
     .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
     .replace(/\uFFFD+$/, '')
     .trim();

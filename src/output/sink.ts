@@ -237,7 +237,9 @@ function streamDestination(stream: NodeJS.WritableStream): Destination {
           settled();
         }
       });
-      if (failure !== undefined) return Promise.reject(failure);
+      // The write callback may have failed synchronously (the compiler narrows this away).
+      const failed = failure as Error | undefined;
+      if (failed !== undefined) return Promise.reject(failed);
       if (accepted) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const onDrain = (): void => {
@@ -259,13 +261,15 @@ function streamDestination(stream: NodeJS.WritableStream): Destination {
     async commit() {
       // stdout belongs to the process: leave it open for whoever writes after us.
     },
-    async abort(pending, previous) {
+    abort(pending, previous) {
       // Alerts accepted by write() still go out, after the writes under way (batching stays
       // invisible); but a stuck reader must not keep a failing run alive, so nothing here waits.
-      if (pending.length === 0) return;
-      void previous.then(() => {
-        if (failure === undefined) stream.write(pending, () => {});
-      });
+      if (pending.length > 0) {
+        void previous.then(() => {
+          if (failure === undefined) stream.write(pending, () => {});
+        });
+      }
+      return Promise.resolve();
     },
   };
 }

@@ -148,7 +148,7 @@ describe('device code polling', () => {
       });
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    return { url: new URL(`http://127.0.0.1:${(server!.address() as AddressInfo).port}`), forms };
+    return { url: new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), forms };
   }
 
   const pending = { status: 400, body: { error: 'authorization_pending' } };

@@ -207,7 +207,7 @@ describe('login --device-code, refresh and logout', () => {
   it('logout --all removes the whole cache file', async () => {
     const cache = freshCache();
     expect((await deviceLogin(cache, (code) => shortSim.approveDevice(code))).code).toBe(0);
-    const result = await runCli(['logout', '--all'], { env: { ...userEnv(shortSim, cache), AZURE_TENANT_ID: undefined as unknown as string } });
+    const result = await runCli(['logout', '--all'], { env: { ...userEnv(shortSim, cache), AZURE_TENANT_ID: undefined } });
     expect(result.code).toBe(0);
     await expect(stat(cache)).rejects.toThrow();
   });

@@ -29,7 +29,7 @@ describe('logs', () => {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
-    expect(screen).toMatch(/\d\d:\d\d:\d\d INFO  pull complete alerts=1/);
+    expect(screen).toMatch(/\d\d:\d\d:\d\d INFO {2}pull complete alerts=1/);
     expect(screen).not.toContain('"level":');
   });
 

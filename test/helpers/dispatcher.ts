@@ -12,7 +12,7 @@ export function dispatcherPerTest(defaults: Partial<DispatcherOptions> = {}): (o
     await Promise.all(made.splice(0).map((d) => d.destroy()));
   });
   return (opts = {}) => {
-    const d = createDispatcher({ timeoutMs: 5_000, env: {}, ...defaults, ...opts } as DispatcherOptions);
+    const d = createDispatcher({ timeoutMs: 5_000, env: {}, ...defaults, ...opts });
     made.push(d);
     return d;
   };

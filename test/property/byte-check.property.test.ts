@@ -85,7 +85,7 @@ describe('SIEM byte check', () => {
             else members.push([members[i]![0], e.value]);
           }
         }
-        let bytes = [...render(members)];
+        const bytes = [...render(members)];
         for (const b of byteEdits) {
           const at = b.at % (bytes.length + 1);
           if (b.op === 'replace' && at < bytes.length) bytes[at] = b.byte;

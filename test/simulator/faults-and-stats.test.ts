@@ -59,7 +59,7 @@ describe('scripted faults', () => {
     expect(lines[0]).toBe('[');
     expect(lines.slice(1).filter((l) => l.startsWith('{'))).toHaveLength(3);
     expect(received.trimEnd().endsWith(']')).toBe(false);
-    expect(() => JSON.parse(received)).toThrow();
+    expect(() => JSON.parse(received) as unknown).toThrow();
   });
 
   it.each([true, false])('resets the connection (TCP RST) before any header, https=%s', async (https) => {

@@ -81,9 +81,9 @@ describe('AlertStore', () => {
       { AlertId: 'b', LastProcessedTimeUtc: '2026-03-01T11:10:00.0000000Z' },
     ]);
     const iterator = store.query({}, NOW).alerts[Symbol.iterator]();
-    expect(iterator.next().value?.AlertId).toBe('a');
+    expect((iterator.next().value as SiemAlert | undefined)?.AlertId).toBe('a');
     store.update('a', new Date('2026-03-01T11:59:00Z'));
-    expect(iterator.next().value?.AlertId).toBe('b');
+    expect((iterator.next().value as SiemAlert | undefined)?.AlertId).toBe('b');
     expect(iterator.next().done).toBe(true);
   });
 

@@ -149,7 +149,7 @@ describe('openSink to a stream', () => {
     await blocked;
     for (const alert of alerts.slice(sink.count)) await sink.write(alert);
     await sink.close();
-    expect(JSON.parse(out.text).map((alert: { AlertId: string }) => alert.AlertId)).toEqual(
+    expect((JSON.parse(out.text) as { AlertId: string }[]).map((alert) => alert.AlertId)).toEqual(
       alerts.map((_, i) => String(i)),
     );
   });
