@@ -33,7 +33,14 @@ const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
 function machine() {
   const cpu = /model name\s*:\s*(.*)/.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? 'unknown';
-  return { cpus: availableParallelism(), cpu, node: process.version, load: loadavg().map((l) => l.toFixed(2)).join(' ') };
+  return {
+    cpus: availableParallelism(),
+    cpu,
+    node: process.version,
+    load: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+  };
 }
 
 function versionOf(command) {
@@ -119,18 +126,35 @@ async function main() {
 
   // --- pieces, in process ---------------------------------------------------------------
   const gen = generatorCost(quick ? 10_000 : 50_000);
-  row('simulator: generate + serialise one alert', `${gen.textsUsPerAlert.toFixed(2)} µs`, '—', `objects + JSON.stringify: ${gen.objectsUsPerAlert.toFixed(2)} µs`);
+  row(
+    'simulator: generate + serialise one alert',
+    `${gen.textsUsPerAlert.toFixed(2)} µs`,
+    '—',
+    `objects + JSON.stringify: ${gen.objectsUsPerAlert.toFixed(2)} µs`,
+  );
   const sample = sampleAnswer(quick ? 5_000 : 20_000);
   const split = splitterThroughput(sample);
-  row('array splitter alone', `${Math.round(split.splitterMBps)} MB/s`, '—',
-    `splitter + JSON.parse: ${Math.round(split.splitterPlusParseMBps)} MB/s; jsonparse (npm's copy): ${split.jsonparseMBps === undefined ? 'not installed' : `${Math.round(split.jsonparseMBps)} MB/s`}`);
+  row(
+    'array splitter alone',
+    `${Math.round(split.splitterMBps)} MB/s`,
+    '—',
+    `splitter + JSON.parse: ${Math.round(split.splitterPlusParseMBps)} MB/s; jsonparse (npm's copy): ${split.jsonparseMBps === undefined ? 'not installed' : `${Math.round(split.jsonparseMBps)} MB/s`}`,
+  );
   const val = validationThroughput(sample);
-  row('validation alone (JSON.parse + schema)', `${Math.round(val.validateAlert / 1000)}k alerts/s`, '—',
-    `JSON.parse only ${Math.round(val.parseOnly / 1000)}k/s, zod safeParse only ${Math.round(val.zodOnly / 1000)}k/s`);
+  row(
+    'validation alone (JSON.parse + schema)',
+    `${Math.round(val.validateAlert / 1000)}k alerts/s`,
+    '—',
+    `JSON.parse only ${Math.round(val.parseOnly / 1000)}k/s, zod safeParse only ${Math.round(val.zodOnly / 1000)}k/s`,
+  );
 
   // --- start-up ------------------------------------------------------------------------
   const boot = await startup();
-  row('`--version` wall vs `node -e 0`', `${formatMs(boot.cliMs)} vs ${formatMs(boot.nodeMs)} = ${formatRatio(boot.cliMs / boot.nodeMs)}`, '≤ 2×');
+  row(
+    '`--version` wall vs `node -e 0`',
+    `${formatMs(boot.cliMs)} vs ${formatMs(boot.nodeMs)} = ${formatRatio(boot.cliMs / boot.nodeMs)}`,
+    '≤ 2×',
+  );
 
   await withSimulator(20, async (sim) => {
     const times = [];
@@ -150,15 +174,26 @@ async function main() {
       await runScript(pipelineScript(), { ...shell, out: theirs });
       const same = await compareNdjson(ours, theirs);
       if (!same.equal || same.count !== SIZES.wall) {
-        throw new Error(`the CLI's output differs from curl | jq's (${same.count} alerts compared): ${same.firstDifference ?? `expected ${SIZES.wall} alerts`}`);
+        throw new Error(
+          `the CLI's output differs from curl | jq's (${same.count} alerts compared): ${same.firstDifference ?? `expected ${SIZES.wall} alerts`}`,
+        );
       }
-      row('output equals `curl | jq -c \'.[]\'`', `yes, ${same.count} alerts`, 'same alerts, same values', `${same.identicalBytes} lines byte-identical`);
+      row(
+        "output equals `curl | jq -c '.[]'`",
+        `yes, ${same.count} alerts`,
+        'same alerts, same values',
+        `${same.identicalBytes} lines byte-identical`,
+      );
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
 
     const first = await firstAlert(sim);
-    row(`time to first alert on stdout (${SIZES.wall} alerts)`, `${formatMs(first.firstMs)} (answer's last byte: ${formatMs(first.lastByteMs)})`, 'before the last byte');
+    row(
+      `time to first alert on stdout (${SIZES.wall} alerts)`,
+      `${formatMs(first.firstMs)} (answer's last byte: ${formatMs(first.lastByteMs)})`,
+      'before the last byte',
+    );
 
     const cli = [];
     const jq = [];
@@ -167,7 +202,9 @@ async function main() {
       cli.push(await pull(sim));
       jq.push(await runScript(pipelineScript(), shell));
       raw.push(await runScript(rawCurlScript(), shell));
-      log(`round ${round}/${RUNS}: pull ${formatMs(cli.at(-1).wallMs)}, curl | jq ${formatMs(jq.at(-1).wallMs)}, curl ${formatMs(raw.at(-1).wallMs)}`);
+      log(
+        `round ${round}/${RUNS}: pull ${formatMs(cli.at(-1).wallMs)}, curl | jq ${formatMs(jq.at(-1).wallMs)}, curl ${formatMs(raw.at(-1).wallMs)}`,
+      );
     }
     const m = {
       cli: median(cli.map((r) => r.wallMs)),
@@ -175,8 +212,18 @@ async function main() {
       raw: median(raw.map((r) => r.wallMs)),
     };
     const maxOf = (list, key) => (list.some((r) => r[key] === undefined) ? undefined : Math.max(...list.map((r) => r[key])));
-    row(`wall, ${SIZES.wall} alerts: \`pull --format ndjson\``, `${formatMs(m.cli)} (${Math.round(SIZES.wall / (m.cli / 1000) / 1000)}k alerts/s)`, '—', `peak RSS ${formatRss(maxOf(cli, 'rssKib'))}`);
-    row(`wall, ${SIZES.wall} alerts: \`curl | jq -c '.[]'\``, formatMs(m.jq), '—', `peak RSS jq ${formatRss(maxOf(jq, 'jqRssKib'))}, curl ${formatRss(maxOf(jq, 'curlRssKib'))}`);
+    row(
+      `wall, ${SIZES.wall} alerts: \`pull --format ndjson\``,
+      `${formatMs(m.cli)} (${Math.round(SIZES.wall / (m.cli / 1000) / 1000)}k alerts/s)`,
+      '—',
+      `peak RSS ${formatRss(maxOf(cli, 'rssKib'))}`,
+    );
+    row(
+      `wall, ${SIZES.wall} alerts: \`curl | jq -c '.[]'\``,
+      formatMs(m.jq),
+      '—',
+      `peak RSS jq ${formatRss(maxOf(jq, 'jqRssKib'))}, curl ${formatRss(maxOf(jq, 'curlRssKib'))}`,
+    );
     row(`wall, ${SIZES.wall} alerts: raw \`curl\``, formatMs(m.raw), '—', `peak RSS ${formatRss(maxOf(raw, 'curlRssKib'))}`);
     row('pull ÷ curl | jq', formatRatio(m.cli / m.jq), '≤ 0.5×', `medians of ${RUNS} alternating rounds`);
     row('pull ÷ raw curl', formatRatio(m.cli / m.raw), '≤ 1.5×');
@@ -188,7 +235,12 @@ async function main() {
     await withSimulator(size, async (sim) => {
       const r = await pull(sim);
       rss[size] = r.rssKib;
-      row(`peak RSS of pull, ${size} alerts`, formatRss(r.rssKib), size === SIZES.large ? '≤ 120 MB' : '—', `wall ${formatMs(r.wallMs)}, ${Math.round(size / (r.wallMs / 1000) / 1000)}k alerts/s`);
+      row(
+        `peak RSS of pull, ${size} alerts`,
+        formatRss(r.rssKib),
+        size === SIZES.large ? '≤ 120 MB' : '—',
+        `wall ${formatMs(r.wallMs)}, ${Math.round(size / (r.wallMs / 1000) / 1000)}k alerts/s`,
+      );
     });
   }
   if (rss[SIZES.small] !== undefined && rss[SIZES.large] !== undefined) {
@@ -203,7 +255,7 @@ async function main() {
       '',
       '| measure | result | target | notes |',
       '|---|---|---|---|',
-      ...rows.map((r) => `| ${[r.measureName, r.value, r.target, r.note].map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`),
+      ...rows.map((r) => `| ${[r.measureName, r.value, r.target, r.note].map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`),
       '',
     ].join('\n'),
   );

@@ -21,7 +21,9 @@ const firstLine = await new Promise((resolve, reject) => {
   sim.once('exit', (code) => reject(new Error(`the simulator exited early (code ${code}): ${simErr}`)));
 });
 const info = JSON.parse(firstLine);
-process.stderr.write(`demo: simulator at ${info.url}; running: defender-alerts pull --since 3h --base-url ${info.url} --authority-host ${info.authorityHost}\n`);
+process.stderr.write(
+  `demo: simulator at ${info.url}; running: defender-alerts pull --since 3h --base-url ${info.url} --authority-host ${info.authorityHost}\n`,
+);
 
 const pull = spawn(process.execPath, [cli, 'pull', '--since', '3h', '--base-url', info.url, '--authority-host', info.authorityHost], {
   stdio: ['ignore', 'inherit', 'inherit'],

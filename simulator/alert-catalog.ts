@@ -30,12 +30,22 @@ export const DETECTION_TEMPLATES: readonly DetectionTemplate[] = [
     title: 'Suspicious PowerShell command line',
     category: 'Execution',
     severity: 'Medium',
-    description: 'A suspicious PowerShell activity was observed on the machine. This behavior may indicate that PowerShell was used during installation, exploration, or in some cases in lateral movement activities.',
+    description:
+      'A suspicious PowerShell activity was observed on the machine. This behavior may indicate that PowerShell was used during installation, exploration, or in some cases in lateral movement activities.',
     source: 'EDR',
     ioaDefinitionId: 'b5d5e4a8-8d1c-4d4b-9d0a-3f0c7b2a5e11',
     files: [
-      { name: 'powershell.exe', path: POWERSHELL_DIR, commandLine: 'powershell.exe -NoP -NonI -W Hidden -Enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA' },
-      { name: 'powershell.exe', path: 'C:\\Windows\\SysWOW64\\WindowsPowerShell\\v1.0', commandLine: 'powershell.exe -ExecutionPolicy Bypass -File C:\\Users\\Public\\update.ps1' },
+      {
+        name: 'powershell.exe',
+        path: POWERSHELL_DIR,
+        commandLine:
+          'powershell.exe -NoP -NonI -W Hidden -Enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA',
+      },
+      {
+        name: 'powershell.exe',
+        path: 'C:\\Windows\\SysWOW64\\WindowsPowerShell\\v1.0',
+        commandLine: 'powershell.exe -ExecutionPolicy Bypass -File C:\\Users\\Public\\update.ps1',
+      },
     ],
   },
   {
@@ -55,11 +65,16 @@ export const DETECTION_TEMPLATES: readonly DetectionTemplate[] = [
     title: 'Mimikatz credential theft tool',
     category: 'CredentialAccess',
     severity: 'High',
-    description: 'The Mimikatz credential theft tool was detected on the machine. Attackers use it to harvest plain-text passwords and password hashes from memory.',
+    description:
+      'The Mimikatz credential theft tool was detected on the machine. Attackers use it to harvest plain-text passwords and password hashes from memory.',
     source: 'WindowsDefenderAv',
     ioaDefinitionId: '6a1f5b2c-9e8d-4c7b-a6f5-4e3d2c1b0a44',
     files: [
-      { name: 'mimikatz.exe', path: 'C:\\Users\\Public\\Downloads', commandLine: 'mimikatz.exe "privilege::debug" "sekurlsa::logonpasswords" exit' },
+      {
+        name: 'mimikatz.exe',
+        path: 'C:\\Users\\Public\\Downloads',
+        commandLine: 'mimikatz.exe "privilege::debug" "sekurlsa::logonpasswords" exit',
+      },
       { name: 'mimilib.dll', path: 'C:\\Windows\\Temp' },
     ],
     threat: { category: 'Tool', family: 'Mimikatz', name: 'HackTool:Win32/Mimikatz.D' },
@@ -95,7 +110,8 @@ export const DETECTION_TEMPLATES: readonly DetectionTemplate[] = [
     title: 'Suspicious service creation',
     category: 'LateralMovement',
     severity: 'Medium',
-    description: 'A service was created remotely with a binary in an unusual location, a common lateral movement technique (PsExec-like tools).',
+    description:
+      'A service was created remotely with a binary in an unusual location, a common lateral movement technique (PsExec-like tools).',
     source: 'EDR',
     ioaDefinitionId: '3d2c1b0a-9f8e-47d6-b5a4-c3b2a1f0e966',
     files: [
@@ -110,7 +126,9 @@ export const DETECTION_TEMPLATES: readonly DetectionTemplate[] = [
     description: 'A process was started remotely through Windows Management Instrumentation.',
     source: 'EDR',
     ioaDefinitionId: '0e1f2d3c-4b5a-4968-8776-5a4b3c2d1e77',
-    files: [{ name: 'wmiprvse.exe', path: `${SYSTEM32}\\wbem`, commandLine: 'wmic /node:10.1.4.22 process call create "cmd.exe /c whoami"' }],
+    files: [
+      { name: 'wmiprvse.exe', path: `${SYSTEM32}\\wbem`, commandLine: 'wmic /node:10.1.4.22 process call create "cmd.exe /c whoami"' },
+    ],
   },
   {
     title: 'Sensitive credential memory read',
@@ -119,7 +137,13 @@ export const DETECTION_TEMPLATES: readonly DetectionTemplate[] = [
     description: 'A process read the memory of the LSASS process, which holds credentials.',
     source: 'EDR',
     ioaDefinitionId: '7a6b5c4d-3e2f-4109-8a7b-6c5d4e3f2a88',
-    files: [{ name: 'rundll32.exe', path: SYSTEM32, commandLine: 'rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Windows\\Temp\\l.dmp full' }],
+    files: [
+      {
+        name: 'rundll32.exe',
+        path: SYSTEM32,
+        commandLine: 'rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\Windows\\Temp\\l.dmp full',
+      },
+    ],
   },
   {
     title: 'Suspicious process injection observed',
@@ -146,13 +170,15 @@ export const DETECTION_TEMPLATES: readonly DetectionTemplate[] = [
     description: 'A scheduled task was created to run a script from a user-writable folder at every logon.',
     source: 'EDR',
     ioaDefinitionId: '1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4dbb',
-    files: [{ name: 'schtasks.exe', path: SYSTEM32, commandLine: 'schtasks.exe /Create /SC ONLOGON /TN Updater /TR C:\\Users\\Public\\u.vbs' }],
+    files: [
+      { name: 'schtasks.exe', path: SYSTEM32, commandLine: 'schtasks.exe /Create /SC ONLOGON /TN Updater /TR C:\\Users\\Public\\u.vbs' },
+    ],
   },
   {
     title: 'Connection to a custom network indicator',
     category: 'SuspiciousActivity',
     severity: 'Informational',
-    description: 'A connection was made to an address on your organization\'s custom indicator list.',
+    description: "A connection was made to an address on your organization's custom indicator list.",
     source: 'CustomerTI',
     ioaDefinitionId: '4f5e6d7c-8b9a-4a0b-9c1d-2e3f4a5b6ccc',
     files: [{ name: 'chrome.exe', path: 'C:\\Program Files\\Google\\Chrome\\Application' }],
@@ -200,8 +226,18 @@ export const DOMAINS = [
 export const MACHINE_PREFIXES = ['desktop-', 'lt-', 'ws-', 'srv-', 'vdi-'] as const;
 
 export const USERS = [
-  'jdoe', 'asmith', 'mgarcia', 'lchen', 'okafor', 'pnovak', 'svc_backup', 'administrator',
-  'kwilliams', 'rpatel', 'ejohansson', 'tnguyen',
+  'jdoe',
+  'asmith',
+  'mgarcia',
+  'lchen',
+  'okafor',
+  'pnovak',
+  'svc_backup',
+  'administrator',
+  'kwilliams',
+  'rpatel',
+  'ejohansson',
+  'tnguyen',
 ] as const;
 
 /** Device groups as the `machinegroups=` query parameter filters them; '' = ungrouped. */

@@ -35,11 +35,7 @@ export interface StreamOptions {
 }
 
 /** Streams `alerts` as the body of `res` (headers must not be sent yet). Resolves when done or aborted. */
-export async function streamAlertArray(
-  res: ServerResponse,
-  alerts: Iterable<SiemAlert>,
-  opts: StreamOptions = {},
-): Promise<void> {
+export async function streamAlertArray(res: ServerResponse, alerts: Iterable<SiemAlert>, opts: StreamOptions = {}): Promise<void> {
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
   let chunk = '[';
   let written = 0;

@@ -24,13 +24,7 @@ import {
 } from './alert-catalog.js';
 import { SIEM_ALERT_FIELDS, type SiemAlert, type SiemAlertField, type SiemAlertValue } from './alert-types.js';
 import { createRng, hashSeed, type Rng } from './prng.js';
-import {
-  DOTNET_EPOCH_OFFSET_TICKS,
-  TICKS_PER_SECOND,
-  formatTicks,
-  formatTicksTrimmed,
-  type Ticks,
-} from './ticks.js';
+import { DOTNET_EPOCH_OFFSET_TICKS, TICKS_PER_SECOND, formatTicks, formatTicksTrimmed, type Ticks } from './ticks.js';
 
 /** How an alert spells an absent value: `""` (2020 docs), `null` (2017 docs) or no key (2018 answer). */
 export type AbsentStyle = 'empty' | 'null' | 'omit';
@@ -51,8 +45,20 @@ const TYPO_INDEX = SIEM_ALERT_FIELDS.indexOf('IoaDefinitionId');
  * `da…_-…` ids, `https://…?alertId=…&source=SIEM` links, ISO times), so they are quoted as they are.
  */
 const SAFE_FIELDS = new Set<string>([
-  'AlertTime', 'AlertId', 'LinkToWDATP', 'Sha1', 'FullId', 'LastProcessedTimeUtc', 'Md5', 'Sha256',
-  'FileHash', 'IncidentLinkToWDATP', 'LinkToMTP', 'IncidentLinkToMTP', 'ExternalId', 'IocUniqueId',
+  'AlertTime',
+  'AlertId',
+  'LinkToWDATP',
+  'Sha1',
+  'FullId',
+  'LastProcessedTimeUtc',
+  'Md5',
+  'Sha256',
+  'FileHash',
+  'IncidentLinkToWDATP',
+  'LinkToMTP',
+  'IncidentLinkToMTP',
+  'ExternalId',
+  'IocUniqueId',
 ]);
 
 const IS_SAFE = SIEM_ALERT_FIELDS.map((field) => SAFE_FIELDS.has(field));
@@ -358,7 +364,9 @@ export class AlertGenerator {
 }
 
 function hex(rng: Rng, length: number): string {
-  return randomBytes(rng, Math.ceil(length / 2)).toString('hex').slice(0, length);
+  return randomBytes(rng, Math.ceil(length / 2))
+    .toString('hex')
+    .slice(0, length);
 }
 
 /** IocUniqueId (32) + Sha1 (20) + Sha256 (32) + Md5 (16) + ExternalId (20). */

@@ -24,14 +24,7 @@
  * simulator is stricter on purpose — our client must sign a fresh assertion per request — and
  * answers a replay with AADSTS50027, the generic invalid-JWT code.
  */
-import {
-  X509Certificate,
-  constants,
-  createHash,
-  generateKeyPair,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { X509Certificate, constants, createHash, generateKeyPair, verify, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { generateClientCertificate } from './cert.js';
 import type { EntraError } from './entra.js';
@@ -57,9 +50,7 @@ let published: Promise<SimulatorClientCertificate> | undefined;
  * many simulators; it is a public test credential, so sharing it costs nothing.
  */
 export function simulatorClientCertificate(): Promise<SimulatorClientCertificate> {
-  published ??= promisify(generateKeyPair)('rsa', { modulusLength: 2048 }).then((keyPair) =>
-    generateClientCertificate({ keyPair }),
-  );
+  published ??= promisify(generateKeyPair)('rsa', { modulusLength: 2048 }).then((keyPair) => generateClientCertificate({ keyPair }));
   return published;
 }
 
@@ -121,7 +112,12 @@ export class ClientAssertionVerifier {
     }
     if (input.assertionType !== JWT_BEARER) {
       // Entra documents no code for an unknown type; without a usable credential it is "neither sent".
-      return fail(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+      return fail(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
     }
 
     const jwt = parseJwt(input.assertion);
@@ -233,7 +229,12 @@ function verifySignature(alg: 'PS256' | 'RS256', jwt: ParsedJwt, key: KeyObject)
   const data = Buffer.from(jwt.signingInput, 'ascii');
   try {
     return alg === 'PS256'
-      ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, jwt.signature)
+      ? verify(
+          'sha256',
+          data,
+          { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
+          jwt.signature,
+        )
       : verify('sha256', data, { key, padding: constants.RSA_PKCS1_PADDING }, jwt.signature);
   } catch {
     return false;

@@ -12,20 +12,7 @@
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  bitString,
-  boolean,
-  explicit,
-  implicitPrimitive,
-  integer,
-  octetString,
-  oid,
-  sequence,
-  set,
-  time,
-  tlv,
-  utf8String,
-} from './der.js';
+import { bitString, boolean, explicit, implicitPrimitive, integer, octetString, oid, sequence, set, time, tlv, utf8String } from './der.js';
 
 const OID = {
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
@@ -103,7 +90,9 @@ export function generateClientCertificate(opts: ClientCertificateOptions = {}): 
   const { publicKey, privateKey } = opts.keyPair ?? generateKeyPairSync('rsa', { modulusLength: 2048 });
   if (privateKey.asymmetricKeyType !== 'rsa') throw new RangeError('generateClientCertificate(): the key must be RSA');
   // The subjectPublicKey BIT STRING of an RSA key holds the PKCS#1 RSAPublicKey (RFC 3279 §2.3.1).
-  const keyId = createHash('sha1').update(publicKey.export({ type: 'pkcs1', format: 'der' })).digest();
+  const keyId = createHash('sha1')
+    .update(publicKey.export({ type: 'pkcs1', format: 'der' }))
+    .digest();
   return selfSign({
     spki: publicKey.export({ type: 'spki', format: 'der' }),
     privateKey,

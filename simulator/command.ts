@@ -5,7 +5,10 @@
 import { describeSimulator, startSimulator, type SimulatorOptions } from './server.js';
 
 /** The simulator's options as the command takes them: `--http` instead of `https`, no injected clock. */
-export type SimulateOptions = Omit<SimulatorOptions, 'https' | 'now' | 'windowHours' | 'includeExamples' | 'tokenLifetimeSeconds' | 'deviceIntervalSeconds'> & {
+export type SimulateOptions = Omit<
+  SimulatorOptions,
+  'https' | 'now' | 'windowHours' | 'includeExamples' | 'tokenLifetimeSeconds' | 'deviceIntervalSeconds'
+> & {
   /** Serve plain HTTP instead of HTTPS. */
   http?: boolean;
 };

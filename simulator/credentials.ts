@@ -19,10 +19,7 @@ export type SimulatorCredentials = typeof SIMULATOR_CREDENTIALS;
  * Resources of the SIEM alert-export API: its own app, and Azure AD Graph, which the portal's
  * "SIEM integration" wizard registered apps against (docs/microsoft-apis.md §1).
  */
-export const SIEM_RESOURCES = [
-  'https://WDATPAlertExport.Seville.onmicrosoft.com',
-  'https://graph.windows.net',
-] as const;
+export const SIEM_RESOURCES = ['https://WDATPAlertExport.Seville.onmicrosoft.com', 'https://graph.windows.net'] as const;
 
 /**
  * Audiences of the Defender for Endpoint API (docs/microsoft-apis.md §2): the documented application ID URI,

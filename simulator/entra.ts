@@ -106,7 +106,12 @@ export function checkTokenRequest({ tenant, version, form, checkAssertion }: Tok
       : { status: 401 as const, error: 'invalid_client', code: 700027, message: 'Client assertion failed signature validation.' };
     if (rejected) return { ok: false, error: rejected };
   } else if (secret === null || secret === '') {
-    return err(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    return err(
+      401,
+      'invalid_client',
+      7000218,
+      "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    );
   } else if (secret !== creds.clientSecret) {
     return err(
       401,
@@ -134,10 +139,7 @@ function entraTimestamp(now: Date): string {
 }
 
 /** The JSON body of an Entra error answer. */
-export function entraErrorBody(
-  e: EntraError,
-  ids: { traceId: string; correlationId: string; now: Date },
-): Record<string, unknown> {
+export function entraErrorBody(e: EntraError, ids: { traceId: string; correlationId: string; now: Date }): Record<string, unknown> {
   const timestamp = entraTimestamp(ids.now);
   return {
     error: e.error,

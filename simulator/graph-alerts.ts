@@ -8,16 +8,7 @@
  */
 import { SIMULATOR_CREDENTIALS } from './credentials.js';
 import { mdeDetectionSource } from './mde-alerts.js';
-import {
-  firstText,
-  incidentIdOf,
-  mitreTechniquesOf,
-  stateOf,
-  tagsOf,
-  text,
-  type AlertState,
-  type MergedAlert,
-} from './merged-alert.js';
+import { firstText, incidentIdOf, mitreTechniquesOf, stateOf, tagsOf, text, type AlertState, type MergedAlert } from './merged-alert.js';
 import type { ODataDialect, ODataRow } from './odata.js';
 import { formatTicks, type Ticks } from './ticks.js';
 
@@ -146,7 +137,13 @@ function common(type: string, created: string | null, verdict: string): Record<s
 }
 
 /** `fileDetails`/`imageFile`: the file's hashes, name and path (md5 only when the SIEM had it). */
-function fileDetails(sha1: string | null, sha256: string | null, md5: string | undefined, fileName: string | null, filePath: string | null): Record<string, unknown> {
+function fileDetails(
+  sha1: string | null,
+  sha256: string | null,
+  md5: string | undefined,
+  fileName: string | null,
+  filePath: string | null,
+): Record<string, unknown> {
   return {
     sha1,
     sha256,
@@ -179,7 +176,10 @@ function graphEvidence(alert: MergedAlert, created: string | null): Record<strin
   const account = user === undefined ? null : userAccount(user, domain);
 
   if (dnsName !== undefined || deviceId !== null) {
-    const ipv4 = (firstText(alert, 'InternalIPv4List') ?? '').split(/[;,]/).map((ip) => ip.trim()).filter((ip) => ip !== '');
+    const ipv4 = (firstText(alert, 'InternalIPv4List') ?? '')
+      .split(/[;,]/)
+      .map((ip) => ip.trim())
+      .filter((ip) => ip !== '');
     push('device', {
       ...common('deviceEvidence', created, verdict),
       firstSeenDateTime: null,
@@ -241,7 +241,14 @@ function graphEvidence(alert: MergedAlert, created: string | null): Record<strin
     }
     const ip = text(d, 'IpAddress');
     if (ip !== undefined) {
-      push(`ip|${ip}`, { ...common('ipEvidence', created, verdict), ipAddress: ip, countryLetterCode: null, roles: [], detailedRoles: [], tags: [] });
+      push(`ip|${ip}`, {
+        ...common('ipEvidence', created, verdict),
+        ipAddress: ip,
+        countryLetterCode: null,
+        roles: [],
+        detailedRoles: [],
+        tags: [],
+      });
     }
     const url = text(d, 'Url');
     if (url !== undefined) {

@@ -5,14 +5,7 @@
  * answer and the real answers in `test/fixtures/mde-api-alerts-elastic-fixture.ndjson`. Pure.
  */
 import { SIMULATOR_CREDENTIALS } from './credentials.js';
-import {
-  firstText,
-  incidentIdOf,
-  mitreTechniquesOf,
-  stateOf,
-  text,
-  type MergedAlert,
-} from './merged-alert.js';
+import { firstText, incidentIdOf, mitreTechniquesOf, stateOf, text, type MergedAlert } from './merged-alert.js';
 import type { ODataDialect, ODataRow } from './odata.js';
 import { formatTicksTrimmed } from './ticks.js';
 
@@ -128,11 +121,31 @@ export function mdeAlert(alert: MergedAlert, expandEvidence: boolean): Record<st
 
 /** Every key an MDE evidence object carries, null when it does not apply (as the API sends them). */
 const EVIDENCE_KEYS = [
-  'entityType', 'evidenceCreationTime', 'sha1', 'sha256', 'fileName', 'filePath', 'processId',
-  'processCommandLine', 'processCreationTime', 'parentProcessId', 'parentProcessCreationTime',
-  'parentProcessFileName', 'parentProcessFilePath', 'ipAddress', 'url', 'registryKey',
-  'registryHive', 'registryValueType', 'registryValue', 'accountName', 'domainName', 'userSid',
-  'aadUserId', 'userPrincipalName', 'detectionStatus',
+  'entityType',
+  'evidenceCreationTime',
+  'sha1',
+  'sha256',
+  'fileName',
+  'filePath',
+  'processId',
+  'processCommandLine',
+  'processCreationTime',
+  'parentProcessId',
+  'parentProcessCreationTime',
+  'parentProcessFileName',
+  'parentProcessFilePath',
+  'ipAddress',
+  'url',
+  'registryKey',
+  'registryHive',
+  'registryValueType',
+  'registryValue',
+  'accountName',
+  'domainName',
+  'userSid',
+  'aadUserId',
+  'userPrincipalName',
+  'detectionStatus',
 ] as const;
 
 type EvidenceKey = (typeof EVIDENCE_KEYS)[number];

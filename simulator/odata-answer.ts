@@ -7,15 +7,7 @@
 import { GRAPH_DIALECT, graphRow } from './graph-alerts.js';
 import { MDE_DIALECT, mdeRow } from './mde-alerts.js';
 import { mergeDetections } from './merged-alert.js';
-import {
-  ODataQueryError,
-  nextLink,
-  odataErrorBody,
-  parseODataQuery,
-  selectPage,
-  timeBounds,
-  type ODataService,
-} from './odata.js';
+import { ODataQueryError, nextLink, odataErrorBody, parseODataQuery, selectPage, timeBounds, type ODataService } from './odata.js';
 import { hashSeed } from './prng.js';
 import type { AlertStore } from './store.js';
 import { formatTicks, parseTimestamp, type Ticks } from './ticks.js';
@@ -91,7 +83,9 @@ export function odataAnswer(store: AlertStore, req: ODataRequest): ODataAnswer {
   const omitLink = req.service === 'mde' && quirks.mdeNoNextLinkWithTop === true && req.url.searchParams.has('$top');
   const linkOrigin = quirks.nextLinkOrigin ?? req.origin;
   const link =
-    page.nextSkip === undefined || omitLink ? undefined : nextLink(`${linkOrigin}${req.url.pathname}`, req.url.searchParams, page.nextSkip, query, dialect);
+    page.nextSkip === undefined || omitLink
+      ? undefined
+      : nextLink(`${linkOrigin}${req.url.pathname}`, req.url.searchParams, page.nextSkip, query, dialect);
   // Graph writes the next link before `value`, Defender after it: clients must take either.
   if (link !== undefined && req.service === 'graph') body['@odata.nextLink'] = link;
   body['value'] = page.rows.map((r) => r.render());

@@ -13,9 +13,7 @@ import { parseTimestamp, type Ticks } from './ticks.js';
 
 export type TimeOperator = 'ge' | 'gt' | 'le' | 'lt' | 'eq';
 
-export type Condition =
-  | { kind: 'time'; field: string; op: TimeOperator; ticks: Ticks }
-  | { kind: 'text'; field: string; value: string };
+export type Condition = { kind: 'time'; field: string; op: TimeOperator; ticks: Ticks } | { kind: 'text'; field: string; value: string };
 
 /** What one API accepts. */
 export interface ODataDialect {
@@ -72,7 +70,8 @@ const OPTIONS = new Set(['$filter', '$top', '$skip', '$skiptoken', '$orderby', '
 export function parseODataQuery(params: URLSearchParams, dialect: ODataDialect): ODataQuery {
   const one = (name: string): string | undefined => {
     const values = params.getAll(name);
-    if (values.length > 1) throw new ODataQueryError(`Query option '${name}' was specified more than once, but it must be specified at most once.`);
+    if (values.length > 1)
+      throw new ODataQueryError(`Query option '${name}' was specified more than once, but it must be specified at most once.`);
     return values[0];
   };
   for (const name of new Set(params.keys())) {
@@ -83,12 +82,16 @@ export function parseODataQuery(params: URLSearchParams, dialect: ODataDialect):
   const topText = one('$top');
   const top = topText === undefined ? dialect.defaultTop : wholeNumber('$top', topText);
   if (top > dialect.maxTop) {
-    throw new ODataQueryError(`The limit of '${dialect.maxTop}' for Top query has been exceeded. The value from the incoming request is '${top}'.`);
+    throw new ODataQueryError(
+      `The limit of '${dialect.maxTop}' for Top query has been exceeded. The value from the incoming request is '${top}'.`,
+    );
   }
   const skipText = one('$skip');
   let skip = skipText === undefined ? 0 : wholeNumber('$skip', skipText);
   if (dialect.maxSkip !== undefined && skip > dialect.maxSkip) {
-    throw new ODataQueryError(`The limit of '${dialect.maxSkip}' for Skip query has been exceeded. The value from the incoming request is '${skip}'.`);
+    throw new ODataQueryError(
+      `The limit of '${dialect.maxSkip}' for Skip query has been exceeded. The value from the incoming request is '${skip}'.`,
+    );
   }
   const token = one('$skiptoken');
   if (token !== undefined) {
@@ -113,7 +116,10 @@ export function parseODataQuery(params: URLSearchParams, dialect: ODataDialect):
 }
 
 function wholeNumber(name: string, value: string): number {
-  if (!/^\d{1,9}$/.test(value)) throw new ODataQueryError(`Invalid value '${value}' for ${name} query option found. The ${name} query option requires a non-negative integer value.`);
+  if (!/^\d{1,9}$/.test(value))
+    throw new ODataQueryError(
+      `Invalid value '${value}' for ${name} query option found. The ${name} query option requires a non-negative integer value.`,
+    );
   return Number(value);
 }
 
@@ -136,7 +142,8 @@ export function parseFilter(text: string, dialect: ODataDialect): Condition[] {
     conditions.push(condition(field, opText, literal, dialect));
     if (at === text.length) return conditions;
     AND.lastIndex = at;
-    if (!AND.exec(text)) throw new ODataQueryError(`Invalid filter clause: only 'and' may join comparisons; syntax error at position ${at} in '${text}'.`);
+    if (!AND.exec(text))
+      throw new ODataQueryError(`Invalid filter clause: only 'and' may join comparisons; syntax error at position ${at} in '${text}'.`);
     at = AND.lastIndex;
   }
 }
@@ -147,7 +154,9 @@ function condition(field: string, opText: string, literal: string, dialect: ODat
     if (!isTimeOperator(op)) throw new ODataQueryError(`Invalid filter clause: the operator '${opText}' is not supported for '${field}'.`);
     const ticks = DATE_TIME_OFFSET.test(literal) ? parseTimestamp(literal) : undefined;
     if (ticks === undefined) {
-      throw new ODataQueryError(`Invalid filter clause: '${literal}' is not a valid DateTimeOffset for '${field}' (use e.g. 2024-05-01T10:00:00Z).`);
+      throw new ODataQueryError(
+        `Invalid filter clause: '${literal}' is not a valid DateTimeOffset for '${field}' (use e.g. 2024-05-01T10:00:00Z).`,
+      );
     }
     return { kind: 'time', field, op, ticks };
   }
@@ -166,7 +175,9 @@ function isTimeOperator(op: string): op is TimeOperator {
 function parseOrderBy(text: string, dialect: ODataDialect): OrderBy {
   const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s+(asc|desc))?\s*$/i.exec(text);
   if (!m?.[1] || !dialect.orderFields.includes(m[1])) {
-    throw new ODataQueryError(`The $orderby expression '${text}' is not supported; use one of ${dialect.orderFields.map((f) => `'${f} asc|desc'`).join(', ')}.`);
+    throw new ODataQueryError(
+      `The $orderby expression '${text}' is not supported; use one of ${dialect.orderFields.map((f) => `'${f} asc|desc'`).join(', ')}.`,
+    );
   }
   return { field: m[1], descending: m[2]?.toLowerCase() === 'desc' };
 }
@@ -273,7 +284,13 @@ export type ODataService = 'mde' | 'graph';
  * with a correlation id as `target` (docs/microsoft-apis.md §2); Graph: `{"error":{"code","message","innerError"}}`
  * with the request id and date, as Graph writes every error.
  */
-export function odataErrorBody(service: ODataService, code: string, message: string, now: Date, clientRequestId?: string): Record<string, unknown> {
+export function odataErrorBody(
+  service: ODataService,
+  code: string,
+  message: string,
+  now: Date,
+  clientRequestId?: string,
+): Record<string, unknown> {
   const requestId = randomUUID();
   if (service === 'mde') return { error: { code, message, target: requestId } };
   return {

@@ -224,10 +224,27 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
 
   /** The routes, first match wins: each gets the shared context and the request's scripted fault. */
-  const routes: { match: (path: string) => RegExpExecArray | boolean | null; handle: (req: http.IncomingMessage, res: http.ServerResponse, url: URL, m: RegExpExecArray | boolean, fault: Fault | undefined) => Promise<void> }[] = [
-    { match: (p) => USER_START_PATH.exec(p), handle: (req, res, url, m, fault) => handleUserStart(ctx, req, res, fault, url, decodeURIComponent((m as RegExpExecArray)[1] ?? ''), (m as RegExpExecArray)[2] ?? '') },
+  const routes: {
+    match: (path: string) => RegExpExecArray | boolean | null;
+    handle: (
+      req: http.IncomingMessage,
+      res: http.ServerResponse,
+      url: URL,
+      m: RegExpExecArray | boolean,
+      fault: Fault | undefined,
+    ) => Promise<void>;
+  }[] = [
+    {
+      match: (p) => USER_START_PATH.exec(p),
+      handle: (req, res, url, m, fault) =>
+        handleUserStart(ctx, req, res, fault, url, decodeURIComponent((m as RegExpExecArray)[1] ?? ''), (m as RegExpExecArray)[2] ?? ''),
+    },
     { match: (p) => routeOf(p) === 'alerts', handle: (req, res, url, _m, fault) => handleAlerts(ctx, req, res, fault, url) },
-    { match: (p) => TOKEN_PATH.exec(p), handle: (req, res, _url, m, fault) => handleToken(ctx, req, res, fault, decodeURIComponent((m as RegExpExecArray)[1] ?? ''), (m as RegExpExecArray)[2] ? 'v2' : 'v1') },
+    {
+      match: (p) => TOKEN_PATH.exec(p),
+      handle: (req, res, _url, m, fault) =>
+        handleToken(ctx, req, res, fault, decodeURIComponent((m as RegExpExecArray)[1] ?? ''), (m as RegExpExecArray)[2] ? 'v2' : 'v1'),
+    },
     { match: (p) => routeOf(p) === 'sim', handle: (req, res, url) => handleControl(ctx, faults, req, res, url.pathname) },
   ];
 
@@ -349,9 +366,6 @@ export function describeSimulator(sim: Simulator): Record<string, string> {
   return line;
 }
 
-
-
-
 function routeOf(path: string): SimulatorRoute {
   if (path === '/api/alerts' || path === GRAPH_ALERTS_PATH) return 'alerts';
   if (TOKEN_PATH.test(path) || USER_START_PATH.test(path)) return 'token';
@@ -375,7 +389,10 @@ function validate(opts: SimulatorOptions): void {
   check(whole(opts.mdeMinuteSeconds, 1), 'mdeMinuteSeconds must be a whole number >= 1');
   check(whole(opts.quotaUsed, 0), 'quotaUsed must be a whole number >= 0');
   check(whole(opts.sharedUpdateTime, 0), 'sharedUpdateTime must be a whole number >= 0');
-  check(opts.foreignNextLinks === undefined || isOrigin(opts.foreignNextLinks), 'foreignNextLinks must be an origin such as https://eu.api.security.microsoft.com');
+  check(
+    opts.foreignNextLinks === undefined || isOrigin(opts.foreignNextLinks),
+    'foreignNextLinks must be an origin such as https://eu.api.security.microsoft.com',
+  );
   check(whole(opts.latencyMs, 0), 'latencyMs must be a whole number >= 0');
   check(whole(opts.tokenLifetimeSeconds, 1), 'tokenLifetimeSeconds must be a whole number >= 1');
   check(whole(opts.deviceIntervalSeconds, 0), 'deviceIntervalSeconds must be a whole number >= 0');

@@ -16,15 +16,7 @@ import { AlertGenerator, rebaseExample } from './alerts.js';
 import type { SiemAlert } from './alert-types.js';
 import { ALERT_JSON_TEXTS, type SerialisableAlerts } from './alert-stream.js';
 import { MSDOCS_EXAMPLE_2017, MSDOCS_EXAMPLE_2020 } from './msdocs-examples.js';
-import {
-  TICKS_PER_HOUR,
-  TICKS_PER_MINUTE,
-  formatTicks,
-  parseDuration,
-  parseTimestamp,
-  ticksFromDate,
-  type Ticks,
-} from './ticks.js';
+import { TICKS_PER_HOUR, TICKS_PER_MINUTE, formatTicks, parseDuration, parseTimestamp, ticksFromDate, type Ticks } from './ticks.js';
 
 /** The window the API answers when no lower bound is given. */
 const DEFAULT_LOOKBACK_TICKS = 2n * TICKS_PER_HOUR;
@@ -203,8 +195,7 @@ export class AlertStore {
     for (let i = this.#ticks.length - 1; i >= 0; i--) {
       const ref = this.#refs[i] as Ref;
       const ticks = this.#ticks[i] as Ticks;
-      const id =
-        typeof ref === 'number' ? this.#generator.alertId(Math.floor(ref / PARTS_RADIX), ticks) : ref.AlertId;
+      const id = typeof ref === 'number' ? this.#generator.alertId(Math.floor(ref / PARTS_RADIX), ticks) : ref.AlertId;
       if (id !== alertId) continue;
       moved.unshift(this.#materialise(ref, ticks));
       this.#ticks.splice(i, 1);
@@ -241,7 +232,7 @@ export class AlertStore {
   #layOut(count: number, start: Ticks, windowTicks: Ticks): void {
     const spacing = Number(windowTicks) / Math.max(count, 1);
     let previous = start;
-    for (let k = 0; k < count; ) {
+    for (let k = 0; k < count;) {
       const group = this.#nextGroup++;
       const parts = Math.min(this.#generator.detectionsIn(group), count - k);
       // Position k plus a jitter in [0, 1) spacings keeps the sequence non-decreasing.

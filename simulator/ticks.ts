@@ -52,17 +52,14 @@ export function formatTicksTrimmed(ticks: Ticks): string {
 // The forms the SIEM API documents and clients send: `2016-09-12T00:00:00.000`,
 // `"2016-09-12 00:00:00"` (quotes included, in the earliest doc), with or without `Z`, 0–7
 // fraction digits, or an explicit offset. No zone means UTC: the parameters are `*TimeUtc`.
-const TIMESTAMP =
-  /^"?(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:\d{2})?"?$/i;
+const TIMESTAMP = /^"?(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:\d{2})?"?$/i;
 
 /** Parses a query-string timestamp to ticks, or returns undefined if it is not one. */
 export function parseTimestamp(text: string): Ticks | undefined {
   const m = TIMESTAMP.exec(text.trim());
   if (!m || text.trim().startsWith('"') !== text.trim().endsWith('"')) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
-  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [
-    number, number, number, number, number, number,
-  ];
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   const check = new Date(ms);
@@ -74,11 +71,7 @@ export function parseTimestamp(text: string): Ticks | undefined {
     const sign = zone.startsWith('-') ? -1 : 1;
     offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
   }
-  return (
-    BigInt(ms) * TICKS_PER_MS +
-    BigInt(frac.padEnd(7, '0') || '0') -
-    BigInt(offsetMinutes) * TICKS_PER_MINUTE
-  );
+  return BigInt(ms) * TICKS_PER_MS + BigInt(frac.padEnd(7, '0') || '0') - BigInt(offsetMinutes) * TICKS_PER_MINUTE;
 }
 
 // ISO-8601 durations as `ago=PT10M` uses them. Years and months have no fixed length, so they

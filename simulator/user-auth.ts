@@ -57,7 +57,13 @@ function tenantKnown(tenant: string): boolean {
   return [SIMULATOR_CREDENTIALS.tenantId, SIMULATOR_CREDENTIALS.tenantDomain].some((t) => t.toLowerCase() === tenant.toLowerCase());
 }
 
-const unknownTenant = (tenant: string) => fail(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+const unknownTenant = (tenant: string) =>
+  fail(
+    400,
+    'invalid_request',
+    90002,
+    `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+  );
 
 const unknownClient = (clientId: string, tenant: string) =>
   fail(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`);
@@ -79,7 +85,12 @@ export function parseScope(scope: string | null): { ok: true; resource: string; 
   const resources = parts.filter((p) => !OTHER_SCOPES.has(p.toLowerCase()));
   const [only] = resources;
   if (resources.length !== 1 || only === undefined || !/\/\.default$/i.test(only)) {
-    return fail(400, 'invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`);
+    return fail(
+      400,
+      'invalid_scope',
+      70011,
+      `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+    );
   }
   const requested = only.replace(/\/\.default$/i, '');
   if (acceptedResource(requested) === undefined) {
@@ -147,7 +158,12 @@ export class UserAuthority {
     const redirectUri = query.get('redirect_uri');
     if (!redirectUri) return missing('redirect_uri');
     if (!isLoopbackRedirect(redirectUri)) {
-      return fail(400, 'invalid_request', 50011, `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`);
+      return fail(
+        400,
+        'invalid_request',
+        50011,
+        `The redirect URI '${redirectUri}' specified in the request does not match the redirect URIs configured for the application '${clientId}'.`,
+      );
     }
     // From here on errors go back to the client on its redirect URI (RFC 6749 §4.1.2.1).
     const back = (params: Record<string, string>): AuthorizeAnswer => {
@@ -165,7 +181,9 @@ export class UserAuthority {
     const challenge = query.get('code_challenge');
     if (!challenge) return error(missing('code_challenge'));
     if (query.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge)) {
-      return error(fail(400, 'invalid_request', 501491, 'Invalid size of Code_Challenge parameter, or a code_challenge_method other than S256.'));
+      return error(
+        fail(400, 'invalid_request', 501491, 'Invalid size of Code_Challenge parameter, or a code_challenge_method other than S256.'),
+      );
     }
     const scope = parseScope(query.get('scope'));
     if (!scope.ok) return error(scope);
@@ -234,15 +252,30 @@ export class UserAuthority {
       // One use only (RFC 6749 §4.1.2): a second redemption fails like an unknown code.
       this.#codes.delete(code);
       if (!entry || entry.expiresAtMs <= nowMs || entry.clientId.toLowerCase() !== clientId.toLowerCase()) {
-        return fail(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+        return fail(
+          400,
+          'invalid_grant',
+          70008,
+          'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+        );
       }
       if (form.get('redirect_uri') !== entry.redirectUri) {
-        return fail(400, 'invalid_grant', 50011, 'The redirect URI specified in the request does not match the redirect URI of the authorization request.');
+        return fail(
+          400,
+          'invalid_grant',
+          50011,
+          'The redirect URI specified in the request does not match the redirect URI of the authorization request.',
+        );
       }
       const verifier = form.get('code_verifier');
       if (!verifier) return missing('code_verifier');
       if (createHash('sha256').update(verifier, 'ascii').digest('base64url') !== entry.challenge) {
-        return fail(400, 'invalid_grant', 50148, 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.');
+        return fail(
+          400,
+          'invalid_grant',
+          50148,
+          'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
+        );
       }
       return this.#tokens(entry, tenant, issuerOrigin, now);
     }
@@ -255,7 +288,12 @@ export class UserAuthority {
       }
       if (device.expiresAtMs <= nowMs) {
         this.#devices.delete(deviceCode);
-        return fail(400, 'expired_token', 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
+        return fail(
+          400,
+          'expired_token',
+          70020,
+          "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+        );
       }
       if (device.status === 'declined') {
         this.#devices.delete(deviceCode);
@@ -278,9 +316,16 @@ export class UserAuthority {
       // Rotation: a refresh token is good once; the answer carries its successor.
       this.#refreshTokens.delete(token);
       if (!entry || entry.clientId.toLowerCase() !== clientId.toLowerCase()) {
-        return fail(400, 'invalid_grant', 70000, 'Provided grant is invalid or malformed. The refresh token is unknown, revoked or already used.');
+        return fail(
+          400,
+          'invalid_grant',
+          70000,
+          'Provided grant is invalid or malformed. The refresh token is unknown, revoked or already used.',
+        );
       }
-      const scope = form.has('scope') ? parseScope(form.get('scope')) : { ok: true as const, resource: entry.resource, scopes: entry.scopes };
+      const scope = form.has('scope')
+        ? parseScope(form.get('scope'))
+        : { ok: true as const, resource: entry.resource, scopes: entry.scopes };
       if (!scope.ok) return scope;
       return this.#tokens({ clientId: entry.clientId, resource: scope.resource, scopes: scope.scopes }, tenant, issuerOrigin, now);
     }

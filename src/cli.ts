@@ -7,7 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { AUTH_SETTINGS, LOGIN_SETTINGS, LOGOUT_SETTINGS, PULL_SETTINGS, SIMULATE_SETTINGS, USER_SIGN_IN_SETTINGS, type SettingSpec } from './config/spec.js';
+import {
+  AUTH_SETTINGS,
+  LOGIN_SETTINGS,
+  LOGOUT_SETTINGS,
+  PULL_SETTINGS,
+  SIMULATE_SETTINGS,
+  USER_SIGN_IN_SETTINGS,
+  type SettingSpec,
+} from './config/spec.js';
 import { AppError, ExitCode } from './errors.js';
 import type { CommandIo } from './commands/context.js';
 import { pauseOnlyAt } from './state/pause.js';
@@ -166,7 +174,9 @@ ${EXIT_CODES_HELP}`,
   addSettings(
     program
       .command('simulate')
-      .description('run a local stand-in for Entra ID and the three alert APIs — siem, mde and graph at the same URL (test credentials, no tenant needed)'),
+      .description(
+        'run a local stand-in for Entra ID and the three alert APIs — siem, mde and graph at the same URL (test credentials, no tenant needed)',
+      ),
     SIMULATE_SETTINGS,
   )
     .addHelpText(
@@ -212,4 +222,3 @@ export async function run(argv: string[], io: CommandIo, stderr: NodeJS.Writable
     return reportError(err, stderr);
   }
 }
-

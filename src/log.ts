@@ -75,7 +75,8 @@ function prettyStderr(): DestinationStream {
 export function createLogger(level: LogLevel, options: { pretty?: boolean; destination?: DestinationStream } = {}): Logger {
   const pretty = options.pretty ?? process.stderr.isTTY === true;
   const inner = options.destination ?? (pretty ? prettyStderr() : pino.destination({ fd: 2, sync: true }));
-  const destination: DestinationStream = pretty && options.destination === undefined ? inner : { write: (line: string) => inner.write(redactSecrets(line)) };
+  const destination: DestinationStream =
+    pretty && options.destination === undefined ? inner : { write: (line: string) => inner.write(redactSecrets(line)) };
   return pino(
     {
       level,

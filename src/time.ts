@@ -12,8 +12,7 @@ const RELATIVE = /^(\d{1,9})\s*([smhd])$/;
 // ISO-8601 date-time as the SIEM API documents it (`2016-09-12T00:00:00.000`) and as people type it:
 // a date, optionally a time with up to 7 fractional digits (Defender's own precision), optionally a
 // zone. A date-time without a zone is taken as UTC, which is what the API's `*TimeUtc` parameters mean.
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** A time option that could not be understood; `reason` completes "… <reason>". */
 export class TimeParseError extends Error {}
@@ -43,9 +42,7 @@ export function parseTimeOption(input: string, now: Date): Date {
   }
   const iso = ISO.exec(text);
   if (!iso) {
-    throw new TimeParseError(
-      `"${input}" is neither a relative time (90s, 15m, 2h, 7d) nor an ISO-8601 time (2024-05-01T12:00:00Z)`,
-    );
+    throw new TimeParseError(`"${input}" is neither a relative time (90s, 15m, 2h, 7d) nor an ISO-8601 time (2024-05-01T12:00:00Z)`);
   }
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = iso;
   const ms = Number((frac + '000').slice(0, 3));

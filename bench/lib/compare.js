@@ -21,7 +21,9 @@ export async function compareNdjson(pathA, pathB) {
     const [x, y] = await Promise.all([a.next(), b.next()]);
     if (x.done || y.done) {
       const equal = x.done === true && y.done === true;
-      return equal ? { equal, count, identicalBytes } : { equal, count, identicalBytes, firstDifference: `line ${count + 1}: one output ended early` };
+      return equal
+        ? { equal, count, identicalBytes }
+        : { equal, count, identicalBytes, firstDifference: `line ${count + 1}: one output ended early` };
     }
     count++;
     if (x.value === y.value) {
@@ -31,7 +33,12 @@ export async function compareNdjson(pathA, pathB) {
     const p = JSON.parse(x.value);
     const q = JSON.parse(y.value);
     if (!isDeepStrictEqual(p, q) || Object.keys(p).join() !== Object.keys(q).join()) {
-      return { equal: false, count, identicalBytes, firstDifference: `line ${count}:\n  ${x.value.slice(0, 300)}\n  ${y.value.slice(0, 300)}` };
+      return {
+        equal: false,
+        count,
+        identicalBytes,
+        firstDifference: `line ${count}:\n  ${x.value.slice(0, 300)}\n  ${y.value.slice(0, 300)}`,
+      };
     }
   }
 }

@@ -4,7 +4,12 @@ import { request } from 'node:https';
 /** Resolves with the bearer token for `sim` (an in-process simulator from dist/simulator/server.js). */
 export function getToken(sim) {
   const { tenantId, clientId, clientSecret, resource } = sim.credentials;
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, resource }).toString();
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: clientSecret,
+    resource,
+  }).toString();
   return new Promise((resolve, reject) => {
     const req = request(
       `${sim.url}/${tenantId}/oauth2/token`,

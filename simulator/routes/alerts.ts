@@ -15,7 +15,13 @@ import { applyFault, GRAPH_ALERTS_PATH, requestOrigin, type SimContext } from '.
 import { InvalidQueryError } from '../store.js';
 
 /** GET /api/alerts (the SIEM API or Defender for Endpoint, by the token's audience) and Graph's alerts_v2. */
-export async function handleAlerts(ctx: SimContext, req: http.IncomingMessage, res: http.ServerResponse, fault: Fault | undefined, url: URL): Promise<void> {
+export async function handleAlerts(
+  ctx: SimContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  fault: Fault | undefined,
+  url: URL,
+): Promise<void> {
   const { tokens, store, now } = ctx;
   ctx.alertRequests += 1;
   // `/api/alerts` is both the SIEM API and the Defender for Endpoint API: the token's audience
@@ -28,7 +34,9 @@ export async function handleAlerts(ctx: SimContext, req: http.IncomingMessage, r
     sendJson(
       res,
       status,
-      service === undefined ? apiError(status, message) : odataErrorBody(service, code, message, now(), headerValue(req, 'client-request-id')),
+      service === undefined
+        ? apiError(status, message)
+        : odataErrorBody(service, code, message, now(), headerValue(req, 'client-request-id')),
       headers,
     );
   if (await applyFault(ctx, req, res, fault, service !== undefined)) return;
@@ -67,9 +75,14 @@ export async function handleAlerts(ctx: SimContext, req: http.IncomingMessage, r
       if (!admitted.ok) {
         // The real API's words (its 429 bodies name the limit that was hit).
         const { limit, retryAfterSeconds } = admitted;
-        return fail(429, 'TooManyRequests', `API calls quota exceeded! maximum allowed ${limit.limit} per ${formatWindow(limit.windowMs)}`, {
-          'retry-after': String(retryAfterSeconds),
-        });
+        return fail(
+          429,
+          'TooManyRequests',
+          `API calls quota exceeded! maximum allowed ${limit.limit} per ${formatWindow(limit.windowMs)}`,
+          {
+            'retry-after': String(retryAfterSeconds),
+          },
+        );
       }
     }
     const answer = odataAnswer(store, {

@@ -9,7 +9,13 @@ import { apiError, readBody, sendJson } from '../http-util.js';
 import type { SimContext } from '../sim-context.js';
 
 /** `/_sim/*`: what a test (or a user's pipeline test) asks of the simulator itself. */
-export async function handleControl(ctx: SimContext, faults: FaultQueue, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+export async function handleControl(
+  ctx: SimContext,
+  faults: FaultQueue,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  path: string,
+): Promise<void> {
   const { stats, store, userAuth, now } = ctx;
   const body = await readBody(req);
   const key = `${req.method ?? ''} ${path}`;
@@ -38,7 +44,9 @@ export async function handleControl(ctx: SimContext, faults: FaultQueue, req: ht
         const { user_code: code } = JSON.parse(body) as { user_code?: unknown };
         if (typeof code !== 'string') throw new Error('the body must be {"user_code": "..."}');
         const done = key.endsWith('approve') ? userAuth.approveDevice(code) : userAuth.declineDevice(code);
-        return done ? sendJson(res, 200, { user_code: code }) : sendJson(res, 404, apiError(404, `No pending device sign-in with the code ${code}.`));
+        return done
+          ? sendJson(res, 200, { user_code: code })
+          : sendJson(res, 404, apiError(404, `No pending device sign-in with the code ${code}.`));
       }
       case 'POST /_sim/update': {
         const { alertId } = JSON.parse(body) as { alertId?: unknown };

@@ -50,12 +50,11 @@ export async function handleToken(
   });
   if (!check.ok) return sendError(check.error);
   const accessToken = tokens.issue(check.resource, lifetimeSeconds, ids.now);
-  sendJson(
-    res,
-    200,
-    tokenResponseBody(version, { accessToken, resource: check.resource, lifetimeSeconds, now: ids.now }),
-    { 'x-ms-request-id': ids.traceId, 'cache-control': 'no-store, no-cache', pragma: 'no-cache' },
-  );
+  sendJson(res, 200, tokenResponseBody(version, { accessToken, resource: check.resource, lifetimeSeconds, now: ids.now }), {
+    'x-ms-request-id': ids.traceId,
+    'cache-control': 'no-store, no-cache',
+    pragma: 'no-cache',
+  });
 }
 
 /** GET …/authorize (a browser) and POST …/devicecode: the start of a user sign-in. */

@@ -21,7 +21,6 @@ const TIMESTAMP = 2;
 const INTEGER = 4;
 const FLAG = 5;
 
-
 /** Bytes that end a plain run inside a JSON string: quote, backslash and control characters. */
 const STOP = new Uint8Array(256);
 for (let c = 0; c < 0x20; c++) STOP[c] = 1;
@@ -144,12 +143,14 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
               // \uXXXX
               for (let k = i + 2; k < i + 6; k++) {
                 const h = raw[k];
-                if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) return undefined;
+                if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66)))
+                  return undefined;
               }
               i += 6;
               continue;
             }
-            if (e !== QUOTE && e !== BACKSLASH && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return undefined;
+            if (e !== QUOTE && e !== BACKSLASH && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74)
+              return undefined;
             i += 2;
           }
         }

@@ -43,7 +43,10 @@ export const MdeAlertSchema = z.looseObject({
   mitreTechniques: z.array(z.string()).nullable().optional(),
   comments: list,
   // An array with `$expand=evidence`; Elastic's published test data splits it into one object per line.
-  evidence: z.union([z.array(z.looseObject({})), z.looseObject({})]).nullable().optional(),
+  evidence: z
+    .union([z.array(z.looseObject({})), z.looseObject({})])
+    .nullable()
+    .optional(),
 });
 
 export type MdeAlert = z.infer<typeof MdeAlertSchema>;

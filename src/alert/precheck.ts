@@ -40,7 +40,10 @@ const CONDITION: Record<FieldKind, string> = {
 export function compilePrecheck(kinds: Readonly<Record<string, FieldKind>>): Precheck {
   const reads = Object.entries(kinds).map(([field, kind]) => {
     // An inherited name (`toString`) would read Object.prototype: only own keys count, as for zod.
-    const read = field in Object.prototype ? `(Object.hasOwn(v, ${JSON.stringify(field)}) ? v[${JSON.stringify(field)}] : undefined)` : `v[${JSON.stringify(field)}]`;
+    const read =
+      field in Object.prototype
+        ? `(Object.hasOwn(v, ${JSON.stringify(field)}) ? v[${JSON.stringify(field)}] : undefined)`
+        : `v[${JSON.stringify(field)}]`;
     return `  x = ${read};\n  if (!(${CONDITION[kind]})) return false;`;
   });
   const source = [

@@ -104,7 +104,6 @@ export const SIEM_FIELD_KINDS = {
   IocUniqueId: 'text',
 } as const satisfies Record<string, FieldKind>;
 
-
 const SCHEMA_OF_KIND = { identity, timestamp: utcTimestamp, text, integer, flag } as const;
 
 type SiemShape = { [K in keyof typeof SIEM_FIELD_KINDS]: (typeof SCHEMA_OF_KIND)[(typeof SIEM_FIELD_KINDS)[K]] };

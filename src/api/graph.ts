@@ -14,7 +14,6 @@ import { odataError, readPage, type ODataAlertKind, type ODataContext, type Page
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
 import { normalizeTimestamp } from '../time.js';
 
-
 export interface GraphOptions {
   baseUrl: URL;
   pageSize: number;
@@ -126,14 +125,24 @@ export class GraphSource implements AlertSource {
         if (cursor === undefined || mark === undefined || beyond(lastTime, mark)) {
           // Continue from the last alert's time, skipping what we have there.
           cursor = { at: last.lastUpdateDateTime, exclusive: false };
-          atCursor = new Set(page.alerts.filter((a) => normalizeTimestamp(a.lastUpdateDateTime) === lastTime).map((a) => `${a.id}|${a.lastUpdateDateTime}`));
+          atCursor = new Set(
+            page.alerts.filter((a) => normalizeTimestamp(a.lastUpdateDateTime) === lastTime).map((a) => `${a.id}|${a.lastUpdateDateTime}`),
+          );
           continue;
         }
         // A whole page at the cursor's instant (a bulk change in the portal): $skip through it,
         // skipping what the pages at that instant already wrote.
         ties++;
         for (const alert of page.alerts) atCursor.add(`${alert.id}|${alert.lastUpdateDateTime}`);
-        const tie = yield* this.#readTie(query, cursor.at, atCursor, newestFirst, headers, signal, limit === undefined ? undefined : limit - total);
+        const tie = yield* this.#readTie(
+          query,
+          cursor.at,
+          atCursor,
+          newestFirst,
+          headers,
+          signal,
+          limit === undefined ? undefined : limit - total,
+        );
         requests += tie.requests;
         total += tie.written;
         if (limit !== undefined && total >= limit) return;
@@ -167,7 +176,7 @@ export class GraphSource implements AlertSource {
     let invalid = 0;
     let requests = 0;
     let written = 0;
-    for (let skip = 0; ; ) {
+    for (let skip = 0; ;) {
       const top = GRAPH_MAX_PAGE;
       const url = buildGraphUrl(this.#options, query, undefined, top, newestFirst, { at, skip });
       const page: PageResult<GraphAlert> = { alerts: [], size: 0, nextLink: undefined };
@@ -191,9 +200,13 @@ export class GraphSource implements AlertSource {
       }
       if (skip >= GRAPH_MAX_SKIP) {
         // Stopping here would silently drop the rest of this instant's alerts.
-        throw new ServiceError('PAGING_STUCK', `more than ${end} alerts share lastUpdateDateTime ${at}: more than Graph's $skip (at most ${GRAPH_MAX_SKIP}) and $top (at most ${GRAPH_MAX_PAGE}) can reach`, {
-          hint: 'narrow the range with --since/--until or --service-source; please report it',
-        });
+        throw new ServiceError(
+          'PAGING_STUCK',
+          `more than ${end} alerts share lastUpdateDateTime ${at}: more than Graph's $skip (at most ${GRAPH_MAX_SKIP}) and $top (at most ${GRAPH_MAX_PAGE}) can reach`,
+          {
+            hint: 'narrow the range with --since/--until or --service-source; please report it',
+          },
+        );
       }
       skip = Math.min(end, GRAPH_MAX_SKIP);
     }

@@ -83,7 +83,11 @@ export class MdeSource implements AlertSource {
     this.#options = options;
     this.#ctx = ctx;
     const field = options.filterOn;
-    this.#kind = { schema: MdeAlertSchema, id: (a) => a.id, updatedAt: (a) => (field === 'lastUpdateTime' ? a.lastUpdateTime : (a.alertCreationTime ?? a.lastUpdateTime)) };
+    this.#kind = {
+      schema: MdeAlertSchema,
+      id: (a) => a.id,
+      updatedAt: (a) => (field === 'lastUpdateTime' ? a.lastUpdateTime : (a.alertCreationTime ?? a.lastUpdateTime)),
+    };
   }
 
   async *fetch(query: AlertQuery, signal?: AbortSignal): AsyncGenerator<AlertRecord> {
@@ -95,7 +99,14 @@ export class MdeSource implements AlertSource {
     const top = limit !== undefined ? Math.min(limit, this.#options.pageSize) : this.#options.pageSize;
     // Where a split range ends when the query has no --until: this moment (later alerts are the next run's).
     const openUntil = (this.#options.now ?? (() => new Date()))();
-    const run: Run = { limit, written: new SeenKeys(), rereading: false, total: 0, report: { requests: 0, splits: 0, skipPages: 0 }, signal };
+    const run: Run = {
+      limit,
+      written: new SeenKeys(),
+      rereading: false,
+      total: 0,
+      report: { requests: 0, splits: 0, skipPages: 0 },
+      signal,
+    };
     const report = run.report;
     // Ranges still to read, the oldest last (popped first).
     const todo: MdeRange[] = [{ since: query.since, until: query.until }];
@@ -121,17 +132,25 @@ export class MdeSource implements AlertSource {
           const bounds: MsRange = { since: range.since?.getTime() ?? 0, until: range.until?.getTime() ?? openUntil.getTime() };
           const times = page.alerts.map((a) => this.#timeMs(a)).filter((t) => !Number.isNaN(t));
           // Splitting narrows the $filter; a service that ignores it would be split forever.
-          const outside = range.since !== undefined || range.until !== undefined ? times.find((t) => t < bounds.since || t > bounds.until) : undefined;
+          const outside =
+            range.since !== undefined || range.until !== undefined ? times.find((t) => t < bounds.since || t > bounds.until) : undefined;
           if (outside !== undefined) {
-            throw new ServiceError('FILTER_IGNORED', `the API answered an alert updated at ${new Date(outside).toISOString()}, outside the range asked for (${new Date(bounds.since).toISOString()} to ${new Date(bounds.until).toISOString()}): the range cannot be proven complete`, {
-              hint: 'check --base-url: it must be the Defender for Endpoint API itself; please report it if it is',
-            });
+            throw new ServiceError(
+              'FILTER_IGNORED',
+              `the API answered an alert updated at ${new Date(outside).toISOString()}, outside the range asked for (${new Date(bounds.since).toISOString()} to ${new Date(bounds.until).toISOString()}): the range cannot be proven complete`,
+              {
+                hint: 'check --base-url: it must be the Defender for Endpoint API itself; please report it if it is',
+              },
+            );
           }
           const halves = splitRange(bounds, times);
           if (halves) {
             report.splits++;
             const [older, newer] = halves;
-            todo.push({ since: new Date(newer.since), until: new Date(newer.until) }, { since: new Date(older.since), until: new Date(older.until) });
+            todo.push(
+              { since: new Date(newer.since), until: new Date(newer.until) },
+              { since: new Date(older.since), until: new Date(older.until) },
+            );
           } else {
             if (yield* this.#readInstant({ since: new Date(bounds.since), until: new Date(bounds.until) }, top, run)) return;
           }
@@ -156,7 +175,7 @@ export class MdeSource implements AlertSource {
   async *#readInstant(range: MdeRange, top: number, run: Run): AsyncGenerator<AlertRecord, boolean> {
     const distinct = new Set<string>();
     let invalid = 0;
-    for (let skip = 0; ; ) {
+    for (let skip = 0; ;) {
       const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
       run.report.skipPages++;
       if (yield* this.#read(buildMdeUrl(this.#options, range, top, skip), page, run)) return true;
@@ -166,9 +185,13 @@ export class MdeSource implements AlertSource {
       const end = skip + page.size;
       if (page.size >= top && distinct.size === before) {
         // A full page of nothing new: the service is not paging, and would be asked forever.
-        throw new ServiceError('PAGING_UNPROVEN', `the API answered $skip=${skip} with alerts it had already sent for ${range.since?.toISOString() ?? '?'}; the range cannot be proven complete`, {
-          hint: 'please report it; raising --page-size so one page holds them avoids $skip',
-        });
+        throw new ServiceError(
+          'PAGING_UNPROVEN',
+          `the API answered $skip=${skip} with alerts it had already sent for ${range.since?.toISOString() ?? '?'}; the range cannot be proven complete`,
+          {
+            hint: 'please report it; raising --page-size so one page holds them avoids $skip',
+          },
+        );
       }
       if (page.size < top) {
         if (skipPagesComplete(end, distinct.size + invalid)) return false;
@@ -204,9 +227,15 @@ export class MdeSource implements AlertSource {
     this.#warned.add(why);
     const log = this.#ctx.log;
     if (why === 'foreign next link') {
-      log.warn({ nextLinkOrigin: origin }, `the API's @odata.nextLink points to another host (${origin ?? '?'}); not followed, so the token stays with ${this.#options.baseUrl.origin}: the rest is read from there by narrower time ranges`);
+      log.warn(
+        { nextLinkOrigin: origin },
+        `the API's @odata.nextLink points to another host (${origin ?? '?'}); not followed, so the token stays with ${this.#options.baseUrl.origin}: the rest is read from there by narrower time ranges`,
+      );
     } else {
-      log.warn({ top }, `the API answered a full page of ${top} alerts without an @odata.nextLink (it omits the link when the request has $top); the rest is read by narrower time ranges`);
+      log.warn(
+        { top },
+        `the API answered a full page of ${top} alerts without an @odata.nextLink (it omits the link when the request has $top); the rest is read by narrower time ranges`,
+      );
     }
   }
 }

@@ -125,7 +125,13 @@ export async function* readPage<T>(
     result.nextLink = nextLink;
   };
   const pacer = ctx.pacer;
-  yield* withRetries(open, { policy: retry, log, what: 'alerts page request', signal, onThrottle: pacer && ((until) => pacer.hold(until)) });
+  yield* withRetries(open, {
+    policy: retry,
+    log,
+    what: 'alerts page request',
+    signal,
+    onThrottle: pacer && ((until) => pacer.hold(until)),
+  });
 }
 
 /** What a page's `@odata.nextLink` allows: follow it, or not (absent, or pointing elsewhere). */

@@ -47,17 +47,21 @@ export function siemError(err: unknown, url: URL): unknown {
     switch (err.status) {
       case 401:
         return new AuthError('API_401', `the alert API ${where} rejected the access token (HTTP 401)`, {
-          hint: 'check --resource (https://WDATPAlertExport.Seville.onmicrosoft.com, or https://graph.windows.net for SIEM-wizard apps) and the app\'s API permission with admin consent',
+          hint: "check --resource (https://WDATPAlertExport.Seville.onmicrosoft.com, or https://graph.windows.net for SIEM-wizard apps) and the app's API permission with admin consent",
         });
       case 403:
         return new ForbiddenError('API_403', `the alert API ${where} refused access (HTTP 403)`, {
-          hint: 'the app lacks permission to read alerts, or the tenant is not managed by this app\'s administrator',
+          hint: "the app lacks permission to read alerts, or the tenant is not managed by this app's administrator",
         });
       case 404:
       case 410:
-        return new ServiceError(`API_${err.status}`, `the alert API ${where} answered HTTP ${err.status}: the SIEM API is not available here`, {
-          hint: RETIREMENT,
-        });
+        return new ServiceError(
+          `API_${err.status}`,
+          `the alert API ${where} answered HTTP ${err.status}: the SIEM API is not available here`,
+          {
+            hint: RETIREMENT,
+          },
+        );
       default:
         return err;
     }

@@ -48,7 +48,7 @@ export function parseRedirect(query: URLSearchParams, expectedState: string): Re
   if (query.get('state') !== expectedState) {
     return {
       ok: false,
-      error: new AuthError('STATE_MISMATCH', 'the sign-in redirect carried a state that is not this sign-in\'s', {
+      error: new AuthError('STATE_MISMATCH', "the sign-in redirect carried a state that is not this sign-in's", {
         hint: 'start again with defender-alerts login, and finish in the browser tab it opened',
       }),
     };
@@ -63,7 +63,11 @@ export function parseRedirect(query: URLSearchParams, expectedState: string): Re
       error: new AuthError(
         declined ? 'SIGN_IN_DECLINED' : `SIGN_IN_${error.toUpperCase()}`,
         `${declined ? 'the sign-in was declined' : 'the sign-in failed'}: ${why}`,
-        { hint: declined ? 'sign in again and accept, or ask an administrator to grant consent for the app' : 'check --tenant and --client-id' },
+        {
+          hint: declined
+            ? 'sign in again and accept, or ask an administrator to grant consent for the app'
+            : 'check --tenant and --client-id',
+        },
       ),
     };
   }
@@ -106,7 +110,9 @@ export async function listenForRedirect(port: number): Promise<LoopbackListener>
         const title = ok ? 'Signed in' : 'Sign-in failed';
         res
           .writeHead(ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', connection: 'close' })
-          .end(`<!doctype html><meta charset="utf-8"><title>defender-alerts: ${title}</title><h1>${title}</h1><p>${escapeHtml(message)}</p><p>You can close this tab.</p>\n`);
+          .end(
+            `<!doctype html><meta charset="utf-8"><title>defender-alerts: ${title}</title><h1>${title}</h1><p>${escapeHtml(message)}</p><p>You can close this tab.</p>\n`,
+          );
       },
     });
   });

@@ -14,15 +14,7 @@
  * Only RSA keys: the documented algorithms are PS256 and RS256, both RSA, and Entra ID refuses
  * RSA keys shorter than 2048 bits (AADSTS50032 WeakRsaKey).
  */
-import {
-  X509Certificate,
-  constants,
-  createHash,
-  createPrivateKey,
-  randomUUID,
-  sign,
-  type KeyObject,
-} from 'node:crypto';
+import { X509Certificate, constants, createHash, createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { UsageError } from '../errors.js';
 
 /** The form value of `client_assertion_type` for a JWT client assertion (RFC 7523 §2.2). */
@@ -137,10 +129,9 @@ export function loadCertificate(pemText: string, password?: string, now: Date = 
     }
   }
   if (cert === undefined) {
-    throw new UsageError(
-      `no certificate in the file matches the private key (${certBlocks.length} checked)`,
-      { hint: 'The key and the certificate must be a pair: the certificate made from this key, as uploaded to the app registration.' },
-    );
+    throw new UsageError(`no certificate in the file matches the private key (${certBlocks.length} checked)`, {
+      hint: 'The key and the certificate must be a pair: the certificate made from this key, as uploaded to the app registration.',
+    });
   }
 
   const notBefore = new Date(cert.validFrom);
@@ -182,7 +173,9 @@ function parsePrivateKey(block: PemBlock, password: string | undefined): KeyObje
   if (key.asymmetricKeyType !== 'rsa') {
     throw new UsageError(
       `the private key is ${key.asymmetricKeyType?.toUpperCase() ?? 'of an unknown type'}, not RSA: Entra ID signs client assertions with RSA only (PS256 or RS256)`,
-      { hint: 'Make an RSA certificate: openssl req -x509 -newkey rsa:2048 -keyout key.pem -out cert.pem -days 365 -noenc -subj "/CN=defender-alerts"' },
+      {
+        hint: 'Make an RSA certificate: openssl req -x509 -newkey rsa:2048 -keyout key.pem -out cert.pem -days 365 -noenc -subj "/CN=defender-alerts"',
+      },
     );
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
@@ -202,10 +195,7 @@ export function createClientAssertion(opts: ClientAssertionOptions): string {
   const alg = opts.alg ?? 'PS256';
   const nowSeconds = Math.floor((opts.now ?? new Date()).getTime() / 1000);
 
-  const header =
-    alg === 'PS256'
-      ? { alg, typ: 'JWT', 'x5t#S256': opts.cert.x5tS256 }
-      : { alg, typ: 'JWT', x5t: opts.cert.x5t };
+  const header = alg === 'PS256' ? { alg, typ: 'JWT', 'x5t#S256': opts.cert.x5tS256 } : { alg, typ: 'JWT', x5t: opts.cert.x5t };
   const claims = {
     aud: opts.tokenUrl,
     iss: opts.clientId,

@@ -45,7 +45,10 @@ export interface DeviceCodeOptions extends EntraDeps {
 
 /** What to tell the user: Entra's own `message`, else one built from the URL and code. */
 export function deviceCodeMessage(answer: DeviceCodeAnswer): string {
-  return answer.message ?? `To sign in, use a web browser to open the page ${answer.verification_uri} and enter the code ${answer.user_code} to authenticate.`;
+  return (
+    answer.message ??
+    `To sign in, use a web browser to open the page ${answer.verification_uri} and enter the code ${answer.user_code} to authenticate.`
+  );
 }
 
 /** The next polling step after an error answer: wait longer, keep waiting, or stop with an error. */

@@ -16,8 +16,7 @@ const EntraErrorBody = z.looseObject({
 
 /** Advice per AADSTS code: what the user most likely got wrong, and where to fix it. */
 export const AADSTS_HINTS: Readonly<Record<number, string>> = {
-  7000215:
-    'the client secret is wrong: use the secret\'s Value (shown once when it was created), not its Secret ID',
+  7000215: "the client secret is wrong: use the secret's Value (shown once when it was created), not its Secret ID",
   7000222: 'the client secret has expired: create a new one under the app registration\'s "Certificates & secrets"',
   7000218: 'no client secret or assertion reached Entra ID: set AZURE_CLIENT_SECRET, --client-secret-file or --certificate',
   700016:
@@ -25,18 +24,19 @@ export const AADSTS_HINTS: Readonly<Record<number, string>> = {
   90002: 'the tenant was not found: check --tenant (the directory (tenant) id GUID, or a verified domain)',
   50034: 'the account does not exist in this tenant: check --tenant',
   500011:
-    'the API is not available in this tenant: check --resource (apps created by the portal\'s SIEM wizard use https://graph.windows.net) and that Defender for Endpoint is onboarded',
+    "the API is not available in this tenant: check --resource (apps created by the portal's SIEM wizard use https://graph.windows.net) and that Defender for Endpoint is onboarded",
   70011: 'the scope is invalid for this API: check --resource',
   901002: 'the v2 token endpoint does not take resource=: this is a bug in the token request, please report it',
   7000112: 'the application is disabled in this tenant: an administrator must enable it',
-  700027: 'the client assertion signature is invalid: upload this certificate (the public part) to the app registration\'s "Certificates & secrets"',
-  700024: 'the client assertion is outside its valid time: check this machine\'s clock',
+  700027:
+    'the client assertion signature is invalid: upload this certificate (the public part) to the app registration\'s "Certificates & secrets"',
+  700024: "the client assertion is outside its valid time: check this machine's clock",
   700023: 'the client assertion is for another token endpoint: check --authority-host and --tenant',
   700021: 'the client assertion names another application: check --client-id',
   50027: 'the client assertion is not a valid JWT: check the certificate file',
-  50048: 'the client assertion\'s issuer and subject differ: this is a bug, please report it',
+  50048: "the client assertion's issuer and subject differ: this is a bug, please report it",
   // For user assertions (on-behalf-of); client assertions out of time get 700024.
-  500133: 'the assertion is outside its valid time: check this machine\'s clock',
+  500133: "the assertion is outside its valid time: check this machine's clock",
   65001: 'the application has no admin consent for this API: grant admin consent for its API permissions',
 };
 

@@ -62,7 +62,7 @@ export async function readTokenCache(path: string): Promise<CacheFile> {
     if (code === 'ENOENT') return { version: 1, entries: {} };
     throw new UsageError(`cannot read the token cache ${path}: ${String(code ?? err)}`, {
       cause: err,
-      hint: 'check DEFENDER_TOKEN_CACHE and the file\'s permissions',
+      hint: "check DEFENDER_TOKEN_CACHE and the file's permissions",
     });
   }
   let json: unknown;
@@ -105,7 +105,10 @@ export async function findEntry(path: string, tenant: string, clientId: string, 
  * Removes one entry, or the whole file with `all`; the file goes when its last entry does.
  * Returns how many sign-ins were removed.
  */
-export async function removeEntries(path: string, which: { all: true } | { tenant: string; clientId: string; scope: string }): Promise<number> {
+export async function removeEntries(
+  path: string,
+  which: { all: true } | { tenant: string; clientId: string; scope: string },
+): Promise<number> {
   if ('all' in which) {
     // A corrupt file is still removable with --all: that is the advice its error gives.
     const count = await readTokenCache(path).then(

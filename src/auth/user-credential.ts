@@ -14,7 +14,6 @@ import { findEntry, saveEntry, type CacheEntry } from './token-store.js';
 import { isRefusal, postForm, type EndpointDeps } from './token-endpoint.js';
 import { REFRESH_MARGIN_MS } from './token-cache.js';
 
-
 /** What every request to Entra ID needs. */
 export interface EntraDeps extends EndpointDeps {
   now?: () => number;
@@ -86,9 +85,7 @@ export function parseUserTokens(bodyText: string, nowMs: number, url: string): U
 }
 
 /** A token endpoint answer: tokens, or Entra's refusal (its OAuth `error`, e.g. authorization_pending). */
-export type TokenAnswer =
-  | { ok: true; tokens: UserTokens }
-  | { ok: false; status: number; error: string; bodyText: string };
+export type TokenAnswer = { ok: true; tokens: UserTokens } | { ok: false; status: number; error: string; bodyText: string };
 
 /** The OAuth `error` of an Entra error body, or '' when the body is not one. */
 export function oauthError(bodyText: string): string {
@@ -112,7 +109,10 @@ export async function postTokenForm(url: URL, form: URLSearchParams, deps: Entra
       () => form,
       (text) => {
         const tokens = parseUserTokens(text, now(), url.href);
-        deps.log.trace({ grant: form.get('grant_type'), expiresOn: new Date(tokens.access.expiresOnMs).toISOString() }, 'user tokens received');
+        deps.log.trace(
+          { grant: form.get('grant_type'), expiresOn: new Date(tokens.access.expiresOnMs).toISOString() },
+          'user tokens received',
+        );
         return { ok: true as const, tokens };
       },
       deps,
@@ -153,9 +153,13 @@ export class UserCredential implements TokenCredential {
     const now = o.now ?? Date.now;
     const entry = await findEntry(o.cachePath, o.tenant, o.clientId, o.scope);
     if (entry === undefined) {
-      throw new AuthError('NOT_SIGNED_IN', `no cached sign-in for client ${o.clientId} in tenant ${o.tenant} (${o.scope}) in ${o.cachePath}`, {
-        hint: LOGIN_HINT,
-      });
+      throw new AuthError(
+        'NOT_SIGNED_IN',
+        `no cached sign-in for client ${o.clientId} in tenant ${o.tenant} (${o.scope}) in ${o.cachePath}`,
+        {
+          hint: LOGIN_HINT,
+        },
+      );
     }
     registerSecret(entry.accessToken);
     if (entry.refreshToken) registerSecret(entry.refreshToken);
@@ -179,9 +183,13 @@ export class UserCredential implements TokenCredential {
       const refused = entraError(answer.status, answer.bodyText, url.href);
       // invalid_grant: the refresh token expired, was revoked or was rotated away; only a new sign-in helps.
       if (answer.error === 'invalid_grant' || answer.error === 'interaction_required') {
-        throw new AuthError('SIGN_IN_EXPIRED', `${refused.message.replace(/^Entra ID refused the sign-in/, 'Entra ID refused the cached sign-in')}`, {
-          hint: LOGIN_HINT,
-        });
+        throw new AuthError(
+          'SIGN_IN_EXPIRED',
+          `${refused.message.replace(/^Entra ID refused the sign-in/, 'Entra ID refused the cached sign-in')}`,
+          {
+            hint: LOGIN_HINT,
+          },
+        );
       }
       throw refused;
     }

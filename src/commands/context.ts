@@ -76,7 +76,9 @@ export async function buildContext<C extends AuthConfig>(
   }
   const proof = config.credential.kind === 'user' ? undefined : await credentialProof(config.credential, config, env, log);
   if (typeof flags['clientSecret'] === 'string') {
-    log.warn('--client-secret puts the secret on the command line, where other local users can see it; prefer AZURE_CLIENT_SECRET or --client-secret-file');
+    log.warn(
+      '--client-secret puts the secret on the command line, where other local users can see it; prefer AZURE_CLIENT_SECRET or --client-secret-file',
+    );
   }
   const dispatcher = createDispatcher({ timeoutMs: config.timeoutMs });
   const retry = retryPolicy(config.maxRetries, config.maxThrottleWaitMs);
@@ -130,7 +132,10 @@ async function credentialProof(
   const cert = await readCertificateFile(credential.path, password);
   if (cert.warning) log.warn(cert.warning);
   registerSecret(cert.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-  log.debug({ certificate: credential.path, x5tS256: cert.x5tS256, notAfter: cert.notAfter.toISOString() }, 'signing in with a certificate');
+  log.debug(
+    { certificate: credential.path, x5tS256: cert.x5tS256, notAfter: cert.notAfter.toISOString() },
+    'signing in with a certificate',
+  );
   return {
     assertion: (tokenUrl) => {
       const assertion = createClientAssertion({ clientId: config.clientId, tokenUrl, cert });

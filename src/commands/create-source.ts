@@ -16,13 +16,21 @@ export async function createSource(config: PullConfig, common: SourceContext): P
       const { MdeSource } = await import('../api/mde.js');
       const pacer = createPacer(MDE_RATE_LIMITS, common.log);
       return new MdeSource(
-        { baseUrl: config.baseUrl, pageSize: config.mde.pageSize, filterOn: config.mde.filterOn, expandEvidence: config.mde.expandEvidence },
+        {
+          baseUrl: config.baseUrl,
+          pageSize: config.mde.pageSize,
+          filterOn: config.mde.filterOn,
+          expandEvidence: config.mde.expandEvidence,
+        },
         { ...common, pacer },
       );
     }
     case 'graph': {
       const { GraphSource } = await import('../api/graph.js');
-      return new GraphSource({ baseUrl: config.baseUrl, pageSize: config.graph.pageSize, serviceSource: config.graph.serviceSource }, common);
+      return new GraphSource(
+        { baseUrl: config.baseUrl, pageSize: config.graph.pageSize, serviceSource: config.graph.serviceSource },
+        common,
+      );
     }
   }
 }

@@ -15,7 +15,11 @@ export async function logoutCommand(flags: Flags, io: CommandIo, stderr: NodeJS.
     const env: Env = { ...(envFilePath !== undefined ? await readEnvFile(envFilePath) : {}), ...io.env };
     const path = userTokenCachePath(env);
     const removed = await removeEntries(path, { all: true });
-    stderr.write(removed > 0 ? `Signed out: removed ${path} (${removed} cached sign-in${removed === 1 ? '' : 's'})\n` : `No cached sign-ins (${path} does not exist)\n`);
+    stderr.write(
+      removed > 0
+        ? `Signed out: removed ${path} (${removed} cached sign-in${removed === 1 ? '' : 's'})\n`
+        : `No cached sign-ins (${path} does not exist)\n`,
+    );
     return;
   }
   const ctx = await buildContext(flags, io, resolveLoginConfig);

@@ -40,13 +40,24 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
       `invalid alert ${report.alertId ?? `#${report.index}`}: ${report.problems.join('; ')}`,
     );
   };
-  const sourceContext = { credential: ctx.credential, dispatcher: ctx.dispatcher, retry: ctx.retry, timeoutMs: config.timeoutMs, log, onInvalid };
+  const sourceContext = {
+    credential: ctx.credential,
+    dispatcher: ctx.dispatcher,
+    retry: ctx.retry,
+    timeoutMs: config.timeoutMs,
+    log,
+    onInvalid,
+  };
   const source = withSchema(await createSource(config, sourceContext), config.schema);
   const output = { format: config.format, output: config.output, append: config.append };
   try {
     const run =
       config.state === undefined
-        ? { ...(await deliver(source, [config.query], PASS_THROUGH, output, io, log)), windows: 1, where: { output: config.output ?? 'stdout' } }
+        ? {
+            ...(await deliver(source, [config.query], PASS_THROUGH, output, io, log)),
+            windows: 1,
+            where: { output: config.output ?? 'stdout' },
+          }
         : { ...(await runStatefulPull(config, config.state, source, io, log)), where: { state: config.state.path } };
     // A reader that closed the output early (`| head`) ended the run: not complete, not a failure.
     if (!run.complete) return { written: run.written, invalid };

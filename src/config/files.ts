@@ -31,7 +31,8 @@ export interface SecretFile {
 
 /** Reads `--client-secret-file` (`-` = stdin); one trailing newline (LF or CRLF) is trimmed. */
 export async function readSecretFile(path: string, stdin: NodeJS.ReadableStream): Promise<SecretFile> {
-  const { text, mode } = path === '-' ? { text: await readAll(stdin), mode: undefined } : await readSmallFileWithMode(path, '--client-secret-file');
+  const { text, mode } =
+    path === '-' ? { text: await readAll(stdin), mode: undefined } : await readSmallFileWithMode(path, '--client-secret-file');
   const secret = text.replace(/\r?\n$/, '');
   if (secret.length === 0) {
     throw new UsageError(`--client-secret-file ${path === '-' ? '(stdin)' : `"${path}"`} is empty; put the secret's value in it`);

@@ -26,7 +26,6 @@ import type { AlertQuery } from '../api/source.js';
 export type Flags = Readonly<Record<string, unknown>>;
 export type Env = Readonly<Record<string, string | undefined>>;
 
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A verified domain: DNS labels, at least two. The tenant goes into the token URL's path, so
 // nothing else (no '/', '?', '%', '..') may pass.
@@ -175,7 +174,6 @@ export interface StateConfig {
   /** Largest range asked for in one request when catching up. */
   windowMs: number;
 }
-
 
 /** What the caller read for the secret: the file's (or stdin's) content, if a file was named. */
 export interface ResolveInput {

@@ -24,7 +24,8 @@ export const AUTH_SETTINGS = [
     flag: 'api',
     arg: '<siem|mde|graph>',
     env: 'DEFENDER_API',
-    description: 'which alert API: siem (the original SIEM export), mde (Defender for Endpoint alerts API), graph (Microsoft Graph alerts_v2)',
+    description:
+      'which alert API: siem (the original SIEM export), mde (Defender for Endpoint alerts API), graph (Microsoft Graph alerts_v2)',
     default: 'siem',
   },
   {
@@ -52,7 +53,8 @@ export const AUTH_SETTINGS = [
     flag: 'certificate',
     arg: '<pem>',
     env: 'AZURE_CLIENT_CERTIFICATE_PATH',
-    description: 'sign in with a certificate instead of a secret: a PEM file with the private key and the certificate (password in AZURE_CLIENT_CERTIFICATE_PASSWORD)',
+    description:
+      'sign in with a certificate instead of a secret: a PEM file with the private key and the certificate (password in AZURE_CLIENT_CERTIFICATE_PASSWORD)',
   },
   {
     flag: 'client-secret',
@@ -63,13 +65,15 @@ export const AUTH_SETTINGS = [
     flag: 'region',
     arg: '<region>',
     env: 'DEFENDER_REGION',
-    description: 'siem: eu, us or uk (https://wdatp-alertexporter-<region>.windows.com; required in the public cloud unless --base-url); mde: optional geo host us, eu, uk, au, swa, ina, aea',
+    description:
+      'siem: eu, us or uk (https://wdatp-alertexporter-<region>.windows.com; required in the public cloud unless --base-url); mde: optional geo host us, eu, uk, au, swa, ina, aea',
   },
   {
     flag: 'resource',
     arg: '<uri>',
     env: 'DEFENDER_RESOURCE',
-    description: 'token audience; siem default https://WDATPAlertExport.Seville.onmicrosoft.com (https://graph.windows.net for apps made by the portal SIEM wizard); mde and graph: chosen by --cloud',
+    description:
+      'token audience; siem default https://WDATPAlertExport.Seville.onmicrosoft.com (https://graph.windows.net for apps made by the portal SIEM wizard); mde and graph: chosen by --cloud',
   },
   {
     flag: 'base-url',
@@ -81,15 +85,22 @@ export const AUTH_SETTINGS = [
     flag: 'authority-host',
     arg: '<url>',
     env: 'AZURE_AUTHORITY_HOST',
-    description: 'Entra ID host (default by --cloud: https://login.microsoftonline.com or .us); token URL <host>/<tenant>/oauth2/token (v2: /oauth2/v2.0/token)',
+    description:
+      'Entra ID host (default by --cloud: https://login.microsoftonline.com or .us); token URL <host>/<tenant>/oauth2/token (v2: /oauth2/v2.0/token)',
   },
   { flag: 'timeout', arg: '<seconds>', description: 'per-request budget for headers and between body chunks', default: '30' },
-  { flag: 'max-retries', arg: '<n>', description: 'retries of failed requests: 408, 5xx, 429 without Retry-After, connection errors', default: '4' },
+  {
+    flag: 'max-retries',
+    arg: '<n>',
+    description: 'retries of failed requests: 408, 5xx, 429 without Retry-After, connection errors',
+    default: '4',
+  },
   {
     flag: 'max-throttle-wait',
     arg: '<duration>',
     env: 'DEFENDER_MAX_THROTTLE_WAIT',
-    description: "how long in all to wait out the API's rate limits (429/503 with Retry-After) before giving up with exit 5 (0s, 90s, 15m, 1h)",
+    description:
+      "how long in all to wait out the API's rate limits (429/503 with Retry-After) before giving up with exit 5 (0s, 90s, 15m, 1h)",
     default: '1h',
   },
   {
@@ -109,15 +120,24 @@ export const AUTH_SETTINGS = [
 
 /** Settings of `pull` only: what to fetch and where to write it. */
 export const PULL_SETTINGS = [
-  { flag: 'since', arg: '<time>', description: 'lower bound on LastProcessedTimeUtc: ISO-8601, or relative 90s, 15m, 2h, 7d (API default: 2h)' },
+  {
+    flag: 'since',
+    arg: '<time>',
+    description: 'lower bound on LastProcessedTimeUtc: ISO-8601, or relative 90s, 15m, 2h, 7d (API default: 2h)',
+  },
   { flag: 'until', arg: '<time>', description: 'upper bound, same forms (API default: now)' },
   { flag: 'limit', arg: '<n>', description: 'at most n alerts (siem: the most recent n of the range, as the API does)' },
   { flag: 'ago', arg: '<duration>', description: 'siem: ISO-8601 duration (PT10M) sent as ago=; instead of --since' },
   { flag: 'machine-group', arg: '<name>', description: 'siem: only these machine groups (repeatable)', repeatable: true },
   { flag: 'device-tag', arg: '<tag>', description: 'siem: only machines with this device-created tag (DeviceCreatedMachineTags)' },
   { flag: 'cloud-tag', arg: '<tag>', description: 'siem: only machines with this portal-created tag (CloudCreatedMachineTags)' },
-  { flag: 'filter-on', arg: '<updated|created>', description: 'mde: filter the time range on lastUpdateTime or alertCreationTime', default: 'updated' },
-  { flag: 'expand', arg: '<evidence>', description: 'mde: include each alert\'s evidence ($expand=evidence)' },
+  {
+    flag: 'filter-on',
+    arg: '<updated|created>',
+    description: 'mde: filter the time range on lastUpdateTime or alertCreationTime',
+    default: 'updated',
+  },
+  { flag: 'expand', arg: '<evidence>', description: "mde: include each alert's evidence ($expand=evidence)" },
   { flag: 'service-source', arg: '<name>', description: 'graph: only alerts of this product, e.g. microsoftDefenderForEndpoint' },
   { flag: 'page-size', arg: '<n>', description: 'mde/graph: alerts per request ($top; mde at most 10000, graph at most 1000)' },
   {
@@ -136,7 +156,8 @@ export const PULL_SETTINGS = [
     flag: 'state',
     arg: '<file>',
     env: 'DEFENDER_STATE_FILE',
-    description: 'checkpoint file for scheduled exports: each run delivers what is new since the last one, never losing or repeating an alert',
+    description:
+      'checkpoint file for scheduled exports: each run delivers what is new since the last one, never losing or repeating an alert',
   },
   {
     flag: 'overlap',
@@ -196,12 +217,27 @@ export const SIMULATE_SETTINGS = [
   { flag: 'latency', arg: '<ms>', description: 'delay before each answer', default: '0' },
   { flag: 'mde-calls-per-minute', arg: '<n>', description: 'Defender for Endpoint API rate limit (429 beyond it)', default: '100' },
   { flag: 'mde-calls-per-hour', arg: '<n>', description: 'Defender for Endpoint API hourly rate limit (429 beyond it)', default: '1500' },
-  { flag: 'mde-minute', arg: '<seconds>', description: 'length of the per-minute window, shorter to test throttling quickly', default: '60' },
-  { flag: 'quota-used', arg: '<n>', description: 'calls "another client" of the same app already made this minute and hour (the quota is per app and tenant)', default: '0' },
+  {
+    flag: 'mde-minute',
+    arg: '<seconds>',
+    description: 'length of the per-minute window, shorter to test throttling quickly',
+    default: '60',
+  },
+  {
+    flag: 'quota-used',
+    arg: '<n>',
+    description: 'calls "another client" of the same app already made this minute and hour (the quota is per app and tenant)',
+    default: '0',
+  },
   { flag: 'mde-no-next-link', description: 'mde: leave out @odata.nextLink when the request has $top, as users of the real API report' },
   { flag: 'mde-unordered', description: 'mde: answer rows in an order unrelated to time (the API documents none)' },
   { flag: 'foreign-next-links', arg: '<origin>', description: 'mde/graph: next links point to this origin instead of the one asked' },
-  { flag: 'shared-update-time', arg: '<n>', description: 'this many alerts share one last-update time (a bulk change in the portal)', default: '0' },
+  {
+    flag: 'shared-update-time',
+    arg: '<n>',
+    description: 'this many alerts share one last-update time (a bulk change in the portal)',
+    default: '0',
+  },
   { flag: 'seed', arg: '<n>', description: 'seed of the alert generator (same seed, same alerts)', default: '1' },
 ] as const satisfies readonly SettingSpec[];
 

@@ -60,11 +60,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
  * A proxy URL from the environment, with `http://` assumed when the scheme is missing
  * (`HTTPS_PROXY=proxy:3128` works in curl, so users write it).
  */
-function proxyUrl(
-  env: Readonly<Record<string, string | undefined>>,
-  lower: string,
-  upper: string,
-): string | undefined {
+function proxyUrl(env: Readonly<Record<string, string | undefined>>, lower: string, upper: string): string | undefined {
   const name = env[lower] ? lower : upper;
   const raw = env[name]?.trim();
   if (!raw) return undefined;

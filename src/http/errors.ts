@@ -127,11 +127,7 @@ interface CodedError {
  * (Happy Eyeballs reports one error per address). Returns `undefined` for anything that is not
  * a network failure — aborts, programming errors — so the caller rethrows it untouched.
  */
-export function toTransportError(
-  err: unknown,
-  url: URL,
-  context: TransportErrorContext = {},
-): TransportError | undefined {
+export function toTransportError(err: unknown, url: URL, context: TransportErrorContext = {}): TransportError | undefined {
   if (err instanceof TransportError) return err;
   for (const candidate of errorChain(err)) {
     const classified = classify(candidate, url, context);
@@ -156,11 +152,7 @@ function errorChain(err: unknown): CodedError[] {
   return out;
 }
 
-function classify(
-  e: CodedError,
-  url: URL,
-  { timeoutMs }: TransportErrorContext,
-): { code: string; message: string } | undefined {
+function classify(e: CodedError, url: URL, { timeoutMs }: TransportErrorContext): { code: string; message: string } | undefined {
   const host = url.host;
   const proxyVar = url.protocol === 'https:' ? 'HTTPS_PROXY' : 'HTTP_PROXY';
   const message = typeof e.message === 'string' ? e.message : '';
@@ -176,8 +168,7 @@ function classify(
   const code = typeof e.code === 'string' ? e.code : isHttpParserError(e) ? 'HPE_INVALID_RESPONSE' : undefined;
   if (code === undefined) return undefined;
   const within = timeoutMs === undefined ? 'in time' : `within ${formatSeconds(timeoutMs)}`;
-  const peer =
-    typeof e.address === 'string' ? ` at ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
+  const peer = typeof e.address === 'string' ? ` at ${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
 
   if (code === 'ECONNREFUSED') {
     return { code, message: `cannot connect to ${host}: connection refused${peer}; check the URL, or ${proxyVar} if you use a proxy` };
@@ -189,7 +180,10 @@ function classify(
     return { code, message: `the answer from ${host} was cut off before its end (${code})` };
   }
   if (code === 'ENOTFOUND') {
-    return { code, message: `cannot resolve the host name ${url.hostname} (ENOTFOUND); check the URL or region, or set ${proxyVar} if only a proxy reaches the internet` };
+    return {
+      code,
+      message: `cannot resolve the host name ${url.hostname} (ENOTFOUND); check the URL or region, or set ${proxyVar} if only a proxy reaches the internet`,
+    };
   }
   if (code === 'EAI_AGAIN') {
     return { code, message: `DNS lookup of ${url.hostname} failed temporarily (EAI_AGAIN); check the network and DNS` };
@@ -207,16 +201,25 @@ function classify(
     return { code, message: `cannot reach ${host} (${code}); check the network, or ${proxyVar} if you use a proxy` };
   }
   if (UNTRUSTED_CERT_CODES.has(code)) {
-    return { code, message: `the TLS certificate of ${host} is not trusted (${code}); if a proxy or firewall inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with your CA` };
+    return {
+      code,
+      message: `the TLS certificate of ${host} is not trusted (${code}); if a proxy or firewall inspects TLS, set NODE_EXTRA_CA_CERTS to a PEM file with your CA`,
+    };
   }
   if (CERT_DATE_CODES.has(code)) {
     return { code, message: `the TLS certificate of ${host} is outside its validity period (${code}); check the system clock` };
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return { code, message: `the TLS certificate presented for ${host} names another host (${code}); check the URL, or the TLS-inspecting proxy` };
+    return {
+      code,
+      message: `the TLS certificate presented for ${host} names another host (${code}); check the URL, or the TLS-inspecting proxy`,
+    };
   }
   if (code.startsWith('ERR_SSL_') || code === 'EPROTO' || code.startsWith('ERR_TLS_')) {
-    return { code, message: `the TLS handshake with ${host} failed (${code}); if ${proxyVar} starts with https:// but the proxy speaks plain HTTP, use http://` };
+    return {
+      code,
+      message: `the TLS handshake with ${host} failed (${code}); if ${proxyVar} starts with https:// but the proxy speaks plain HTTP, use http://`,
+    };
   }
   if (code.startsWith('HPE_')) {
     return { code, message: `${host} sent a malformed HTTP answer (${code})` };

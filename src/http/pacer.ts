@@ -56,7 +56,10 @@ export function createPacer(
       const held = heldUntil - at0;
       const delay = Math.max(delayForNextCall(history, at0, limits), held);
       if (delay > 0) {
-        const why = held >= delay ? 'the API throttled this app earlier and named when to come back' : "pacing requests to stay within the API's rate limit";
+        const why =
+          held >= delay
+            ? 'the API throttled this app earlier and named when to come back'
+            : "pacing requests to stay within the API's rate limit";
         log.info({ delayMs: delay }, `${why}; waiting ${Math.ceil(delay / 1000)} s`);
         await wait(delay, signal);
       }

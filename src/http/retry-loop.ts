@@ -38,10 +38,7 @@ export interface RetryLoopOptions {
  * out without counting as a failure: `attempt` still grows (it numbers the readings of the
  * answer), the failure count that decides "retries used up" does not.
  */
-export async function* withRetries<T>(
-  open: (attempt: number) => AsyncIterable<T>,
-  opts: RetryLoopOptions,
-): AsyncGenerator<T> {
+export async function* withRetries<T>(open: (attempt: number) => AsyncIterable<T>, opts: RetryLoopOptions): AsyncGenerator<T> {
   let failures = 0;
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted();

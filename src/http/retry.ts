@@ -80,7 +80,11 @@ const RETRYABLE_TRANSPORT_CODES: ReadonlySet<string> = new Set([
 ]);
 
 function describe(failure: Failure): string {
-  return failure.kind === 'status' ? `HTTP ${failure.status}` : failure.kind === 'answer' ? `broken answer (${failure.code})` : failure.code;
+  return failure.kind === 'status'
+    ? `HTTP ${failure.status}`
+    : failure.kind === 'answer'
+      ? `broken answer (${failure.code})`
+      : failure.code;
 }
 
 /**
@@ -93,13 +97,7 @@ function describe(failure: Failure): string {
  * @param attempt the retry this would be: 1 for the first retry (after the first attempt failed).
  * @param random a source of numbers in [0, 1), injected so tests are deterministic.
  */
-export function decideRetry(
-  failure: Failure,
-  attempt: number,
-  policy: RetryPolicy,
-  nowMs: number,
-  random: () => number,
-): RetryDecision {
+export function decideRetry(failure: Failure, attempt: number, policy: RetryPolicy, nowMs: number, random: () => number): RetryDecision {
   const what = describe(failure);
   const retryable =
     failure.kind === 'status'

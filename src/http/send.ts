@@ -49,8 +49,7 @@ export interface Sent {
  */
 export async function send(spec: SendSpec, ctx: SendContext): Promise<Sent> {
   const { url } = spec;
-  const failed = (err: unknown): unknown =>
-    ctx.signal?.aborted ? err : (toTransportError(err, url, { timeoutMs: ctx.timeoutMs }) ?? err);
+  const failed = (err: unknown): unknown => (ctx.signal?.aborted ? err : (toTransportError(err, url, { timeoutMs: ctx.timeoutMs }) ?? err));
 
   let res: Dispatcher.ResponseData;
   try {
@@ -85,7 +84,11 @@ export async function send(spec: SendSpec, ctx: SendContext): Promise<Sent> {
   const bodyText = scrubSecrets(await readErrorBody(res.body), secrets);
   const keptHeaders: ResponseHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    keptHeaders[name] = Array.isArray(value) ? value.map((v) => scrubSecrets(v, secrets)) : value === undefined ? value : scrubSecrets(value, secrets);
+    keptHeaders[name] = Array.isArray(value)
+      ? value.map((v) => scrubSecrets(v, secrets))
+      : value === undefined
+        ? value
+        : scrubSecrets(value, secrets);
   }
   throw new HttpStatusError({ method: spec.method, url, status: res.statusCode, headers: keptHeaders, bodyText });
 }

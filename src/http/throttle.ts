@@ -64,7 +64,13 @@ export function serverMessage(bodyText: string): string | undefined {
 }
 
 /** The run gave up on a throttled API: exit 5, naming the quota and the flag that bounds the wait. */
-export function throttleExhausted(what: string, status: number, detail: string | undefined, reason: string, budget: ThrottleBudget): ServiceError {
+export function throttleExhausted(
+  what: string,
+  status: number,
+  detail: string | undefined,
+  reason: string,
+  budget: ThrottleBudget,
+): ServiceError {
   return new ServiceError(
     'THROTTLED',
     `${what} throttled (HTTP ${status}${detail ? `: ${detail}` : ''}); ${reason} (--max-throttle-wait ${formatDuration(budget.totalMs)})`,

@@ -10,18 +10,7 @@
  * so they can never be mistaken for a quote, bracket or backslash.
  */
 import { DataError } from '../errors.js';
-import {
-  BACKSLASH,
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COLON,
-  COMMA,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-  QUOTED_CHARS,
-  quoteStart,
-} from './bytes.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, QUOTED_CHARS, quoteStart } from './bytes.js';
 
 /** Limits that keep memory bounded whatever the server sends. */
 export interface JsonArraySplitterOptions {
@@ -315,10 +304,7 @@ export class JsonArraySplitter {
           break;
         case C_OPEN:
           if (depth >= this.maxDepth) {
-            throw this.fail(
-              'MALFORMED',
-              `an alert at byte ${this.offset + i} is nested more than ${this.maxDepth} levels deep`,
-            );
+            throw this.fail('MALFORMED', `an alert at byte ${this.offset + i} is nested more than ${this.maxDepth} levels deep`);
           }
           stack[depth++] = c;
           i++;

@@ -9,24 +9,12 @@
  */
 import { DataError } from '../errors.js';
 import { JsonArraySplitter } from './array-splitter.js';
-import {
-  BACKSLASH,
-  CLOSE_BRACE,
-  CLOSE_BRACKET,
-  COLON,
-  COMMA,
-  OPEN_BRACE,
-  OPEN_BRACKET,
-  QUOTE,
-  isJsonSpace,
-  quoteStart,
-} from './bytes.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, isJsonSpace, quoteStart } from './bytes.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** A broken page is retried (a gateway hiccup as often as not): the retry loop asks again. */
 const BROKEN = { retryable: true } as const;
-
 
 // Members other than `value` are small (links, counts, a context URL): a huge one is not OData.
 const MAX_MEMBER_BYTES = 1024 * 1024;
@@ -69,7 +57,8 @@ export class ODataPageSplitter {
         i++;
       }
       if (i === chunk.length && this.#bomBytes < BOM.length) return out;
-      if (this.#bomBytes > 0 && this.#bomBytes < BOM.length) throw notAPage(Buffer.concat([BOM.subarray(0, this.#bomBytes), chunk.subarray(i)]));
+      if (this.#bomBytes > 0 && this.#bomBytes < BOM.length)
+        throw notAPage(Buffer.concat([BOM.subarray(0, this.#bomBytes), chunk.subarray(i)]));
       this.#started = true;
     }
     let arrayFrom = this.#phase === 'array' ? i : -1;

@@ -12,7 +12,6 @@ import { NO_PAUSE, type Pause } from './pause.js';
 // A state holds the keys of one overlap window: kilobytes. Far more is not our file.
 const MAX_STATE_BYTES = 64 * 1024 * 1024;
 
-
 const LEFT_UNTOUCHED = (path: string): string =>
   `it was left untouched; to start over from --since, move it aside (mv "${path}" "${path}.bad"); to re-read a period, run pull --since/--until without --state`;
 
@@ -24,7 +23,9 @@ export async function readState(path: string, identity: StateIdentity): Promise<
     const info = await stat(path);
     if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
     if (!info.isFile()) {
-      throw new UsageError(`cannot read the state file ${path}: it is not a regular file`, { hint: 'check --state (or DEFENDER_STATE_FILE)' });
+      throw new UsageError(`cannot read the state file ${path}: it is not a regular file`, {
+        hint: 'check --state (or DEFENDER_STATE_FILE)',
+      });
     }
     const tooBig = (bytes: number): DataError =>
       new DataError('STATE_CORRUPT', `the state file ${path} is not usable: it is ${bytes} bytes, far more than a state file holds`, {
@@ -38,7 +39,9 @@ export async function readState(path: string, identity: StateIdentity): Promise<
       let filled = 0;
       for (;;) {
         if (filled === buffer.length) {
-          throw new UsageError(`cannot read the state file ${path}: it grew while it was read`, { hint: 'another program writes it: give --state a file of its own' });
+          throw new UsageError(`cannot read the state file ${path}: it grew while it was read`, {
+            hint: 'another program writes it: give --state a file of its own',
+          });
         }
         const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
         if (bytesRead === 0) break;
@@ -51,7 +54,10 @@ export async function readState(path: string, identity: StateIdentity): Promise<
   } catch (err) {
     if (err instanceof DataError || err instanceof UsageError) throw err;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UsageError(`cannot read the state file ${path}: ${describeFileError(err)}`, { cause: err, hint: 'check --state (or DEFENDER_STATE_FILE)' });
+    throw new UsageError(`cannot read the state file ${path}: ${describeFileError(err)}`, {
+      cause: err,
+      hint: 'check --state (or DEFENDER_STATE_FILE)',
+    });
   }
   const parsed = parseState(text, identity);
   if (!parsed.ok) {
@@ -68,11 +74,17 @@ export async function writeState(path: string, state: State, pause: Pause = NO_P
     const code = errnoCode(err);
     // A full disk is not a bug: say so (the old state stays, the next run delivers again).
     if (code === 'ENOSPC' || code === 'EDQUOT') {
-      throw new UsageError(`cannot write the state file ${path}: ${describeFileError(err)}`, { cause: err, hint: 'free some space; the old state was kept and the next run delivers these alerts again' });
+      throw new UsageError(`cannot write the state file ${path}: ${describeFileError(err)}`, {
+        cause: err,
+        hint: 'free some space; the old state was kept and the next run delivers these alerts again',
+      });
     }
     const problem = fileProblem(err, 'creating');
     if (problem !== undefined) {
-      throw new UsageError(`cannot write the state file ${path}: ${problem} (${code ?? '?'})`, { cause: err, hint: 'its directory must exist and be writable' });
+      throw new UsageError(`cannot write the state file ${path}: ${problem} (${code ?? '?'})`, {
+        cause: err,
+        hint: 'its directory must exist and be writable',
+      });
     }
     throw err;
   }

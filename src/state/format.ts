@@ -19,31 +19,32 @@ const Timestamp = z
     'expected a timestamp like 2024-05-01T10:00:00.0000000Z',
   );
 
-export const StateSchema = z.object({
-  version: z.literal(STATE_VERSION),
-  /** Which API the checkpoint belongs to (`siem`); checkpoints of different APIs do not mix. */
-  api: z.string().min(1),
-  tenant: z.string().min(1),
-  /** The API origin the alerts came from (region host or --base-url). */
-  endpoint: z.string().min(1),
-  /**
-   * Everything up to here has been read completely and delivered; the next run asks from
-   * `readUntil − overlap` so alerts that reach the API late are still caught.
-   */
-  readUntil: Timestamp,
-  /** The latest LastProcessedTimeUtc delivered (for people; null before the first alert). */
-  latestAlert: Timestamp.nullable(),
-  /**
-   * `recent` holds the key of every alert delivered with a LastProcessedTimeUtc from here on
-   * (normally `readUntil − overlap`); a later run never reads from before it, or it could repeat.
-   */
-  recentSince: Timestamp,
-  /** Where the first run started (its --since): nothing before it was ever asked for. */
-  origin: Timestamp.optional(),
-  /** Keys (`FullId|LastProcessedTimeUtc`) of alerts delivered since `recentSince`: not repeated. */
-  recent: z.array(z.string()),
-  updatedAt: z.string(),
-})
+export const StateSchema = z
+  .object({
+    version: z.literal(STATE_VERSION),
+    /** Which API the checkpoint belongs to (`siem`); checkpoints of different APIs do not mix. */
+    api: z.string().min(1),
+    tenant: z.string().min(1),
+    /** The API origin the alerts came from (region host or --base-url). */
+    endpoint: z.string().min(1),
+    /**
+     * Everything up to here has been read completely and delivered; the next run asks from
+     * `readUntil − overlap` so alerts that reach the API late are still caught.
+     */
+    readUntil: Timestamp,
+    /** The latest LastProcessedTimeUtc delivered (for people; null before the first alert). */
+    latestAlert: Timestamp.nullable(),
+    /**
+     * `recent` holds the key of every alert delivered with a LastProcessedTimeUtc from here on
+     * (normally `readUntil − overlap`); a later run never reads from before it, or it could repeat.
+     */
+    recentSince: Timestamp,
+    /** Where the first run started (its --since): nothing before it was ever asked for. */
+    origin: Timestamp.optional(),
+    /** Keys (`FullId|LastProcessedTimeUtc`) of alerts delivered since `recentSince`: not repeated. */
+    recent: z.array(z.string()),
+    updatedAt: z.string(),
+  })
   // recent covers [recentSince, readUntil]; the other way round cannot come from a run of ours.
   .refine((s) => s.recentSince <= s.readUntil, { path: ['recentSince'], message: 'is after readUntil' });
 
@@ -72,12 +73,18 @@ export function parseState(text: string, identity: StateIdentity): ParseResult {
   }
   const version = (json as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && Number.isSafeInteger(version) && version > STATE_VERSION) {
-    return { ok: false, reason: `it has version ${version}, newer than this defender-alerts understands (${STATE_VERSION}); upgrade defender-alerts` };
+    return {
+      ok: false,
+      reason: `it has version ${version}, newer than this defender-alerts understands (${STATE_VERSION}); upgrade defender-alerts`,
+    };
   }
   const parsed = StateSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, reason: `it does not have the expected content (${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'})` };
+    return {
+      ok: false,
+      reason: `it does not have the expected content (${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'})`,
+    };
   }
   const state = parsed.data;
   for (const key of ['api', 'tenant', 'endpoint'] as const) {

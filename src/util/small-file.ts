@@ -9,7 +9,6 @@ import { describeFileError } from './errno.js';
 // A secret or env file is a few hundred bytes; a huge one is a wrong path (a log, a disk image).
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024; // 1 MiB
 
-
 /**
  * Reads a small configuration file (at most 1 MiB), or throws a UsageError naming `what` and the
  * path: missing, unreadable, a directory, too large — including devices and pipes that never end.

@@ -69,8 +69,12 @@ describe('loadCertificate', () => {
   });
 
   describe('an encrypted key', () => {
-    const pkcs8 = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'correct horse' }).toString();
-    const legacy = keyPair.privateKey.export({ type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'correct horse' }).toString();
+    const pkcs8 = keyPair.privateKey
+      .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'correct horse' })
+      .toString();
+    const legacy = keyPair.privateKey
+      .export({ type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'correct horse' })
+      .toString();
 
     it.each([
       ['PKCS#8 (ENCRYPTED PRIVATE KEY)', pkcs8],
@@ -88,7 +92,10 @@ describe('loadCertificate', () => {
     });
 
     it('with a wrong password says the password does not decrypt it', () => {
-      expectUsageError(() => loadCertificate(pkcs8 + certPem, 'wrong'), /AZURE_CLIENT_CERTIFICATE_PASSWORD does not decrypt the private key/);
+      expectUsageError(
+        () => loadCertificate(pkcs8 + certPem, 'wrong'),
+        /AZURE_CLIENT_CERTIFICATE_PASSWORD does not decrypt the private key/,
+      );
     });
   });
 
@@ -104,7 +111,7 @@ describe('loadCertificate', () => {
     expectUsageError(() => loadCertificate(keyPem + otherKey + certPem), /has 2 private keys/);
   });
 
-  it('refuses a certificate that is not the key\'s', () => {
+  it("refuses a certificate that is not the key's", () => {
     expectUsageError(() => loadCertificate(keyPem + otherCertPem), /^no certificate in the file matches the private key \(1 checked\)$/);
   });
 
@@ -123,14 +130,20 @@ describe('loadCertificate', () => {
 
   it('refuses EC keys: Entra ID signs client assertions with RSA only', () => {
     const ec = generateSelfSignedCert({ hosts: ['localhost'] });
-    const err = expectUsageError(() => loadCertificate(ec.keyPem + ec.certPem), /^the private key is EC, not RSA: Entra ID signs client assertions with RSA only/);
+    const err = expectUsageError(
+      () => loadCertificate(ec.keyPem + ec.certPem),
+      /^the private key is EC, not RSA: Entra ID signs client assertions with RSA only/,
+    );
     expect(err.hint).toMatch(/openssl req -x509 -newkey rsa:2048/);
   });
 
   it('refuses an RSA key shorter than 2048 bits (AADSTS50032)', () => {
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const weak = generateClientCertificate({ keyPair: small });
-    expectUsageError(() => loadCertificate(weak.keyPem + weak.certPem), /1024 bits; Entra ID refuses keys shorter than 2048 bits \(AADSTS50032\)/);
+    expectUsageError(
+      () => loadCertificate(weak.keyPem + weak.certPem),
+      /1024 bits; Entra ID refuses keys shorter than 2048 bits \(AADSTS50032\)/,
+    );
   });
 });
 
@@ -141,7 +154,7 @@ describe('createClientAssertion', () => {
   });
   const publicKey = createPublicKey(certPem);
 
-  it('PS256 (the default): x5t#S256 header, Entra\'s claims, a PSS signature the certificate verifies', () => {
+  it("PS256 (the default): x5t#S256 header, Entra's claims, a PSS signature the certificate verifies", () => {
     const now = new Date('2026-03-01T10:00:00.900Z');
     const jwt = createClientAssertion({ clientId: CLIENT_ID, tokenUrl: TOKEN_URL, cert, now, jti: 'jti-1' });
     const { header, claims, input, signature } = decode(jwt);
@@ -206,7 +219,9 @@ describe('readCertificateFile', () => {
     await writeFile(path, keyPem + certPem);
     await chmod(path, 0o644);
     const loaded = await readCertificateFile(path);
-    expect(loaded.warning).toBe(`the certificate file "${path}" holds a private key and is readable by other users (mode 644); run: chmod 600 "${path}"`);
+    expect(loaded.warning).toBe(
+      `the certificate file "${path}" holds a private key and is readable by other users (mode 644); run: chmod 600 "${path}"`,
+    );
   });
 
   it('passes the password on, and names the file in a loading error', async () => {

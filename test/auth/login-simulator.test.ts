@@ -41,7 +41,19 @@ function signIn(auth: UserAuthority) {
 }
 
 const exchange = (auth: UserAuthority, code: string, verifier: string) =>
-  auth.token(T, new URLSearchParams({ client_id: C, grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier, scope: SCOPE }), 'http://sim', at(1000));
+  auth.token(
+    T,
+    new URLSearchParams({
+      client_id: C,
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      code_verifier: verifier,
+      scope: SCOPE,
+    }),
+    'http://sim',
+    at(1000),
+  );
 
 describe('simulated authorize endpoint', () => {
   it('redirects to the loopback redirect_uri with a code and the state', () => {
@@ -80,7 +92,12 @@ describe('simulated token endpoint, user grants', () => {
     const { code, pkce } = signIn(auth);
     const tokens = exchange(auth, code, pkce.verifier);
     const refresh = (token: unknown) =>
-      auth.token(T, new URLSearchParams({ client_id: C, grant_type: 'refresh_token', refresh_token: String(token), scope: SCOPE }), 'http://sim', at(2000));
+      auth.token(
+        T,
+        new URLSearchParams({ client_id: C, grant_type: 'refresh_token', refresh_token: String(token), scope: SCOPE }),
+        'http://sim',
+        at(2000),
+      );
     const next = refresh(tokens.ok && tokens.body['refresh_token']);
     expect(next.ok).toBe(true);
     expect(next.ok && next.body['refresh_token']).not.toBe(tokens.ok && tokens.body['refresh_token']);
@@ -93,7 +110,12 @@ describe('simulated token endpoint, user grants', () => {
     const started = auth.deviceCode(T, new URLSearchParams({ client_id: C, scope: SCOPE }), 'http://sim/_sim/device', at(0));
     if (!started.ok) throw new Error('no device code');
     const poll = (ms: number) =>
-      auth.token(T, new URLSearchParams({ client_id: C, grant_type: DEVICE_CODE_GRANT, device_code: String(started.body['device_code']) }), 'http://sim', at(ms));
+      auth.token(
+        T,
+        new URLSearchParams({ client_id: C, grant_type: DEVICE_CODE_GRANT, device_code: String(started.body['device_code']) }),
+        'http://sim',
+        at(ms),
+      );
     const first = poll(5000);
     expect(!first.ok && first.error.error).toBe('authorization_pending');
     expect(poll(10_000).ok).toBe(false);
@@ -111,7 +133,12 @@ describe('simulated token endpoint, user grants', () => {
     const auth = authority(5);
     const started = auth.deviceCode(T, new URLSearchParams({ client_id: C, scope: SCOPE }), 'http://sim/_sim/device', at(0));
     if (!started.ok) throw new Error('no device code');
-    const late = auth.token(T, new URLSearchParams({ client_id: C, grant_type: DEVICE_CODE_GRANT, device_code: String(started.body['device_code']) }), 'http://sim', at(901_000));
+    const late = auth.token(
+      T,
+      new URLSearchParams({ client_id: C, grant_type: DEVICE_CODE_GRANT, device_code: String(started.body['device_code']) }),
+      'http://sim',
+      at(901_000),
+    );
     expect(!late.ok && late.error.error).toBe('expired_token');
   });
 });

@@ -20,7 +20,10 @@ import { AuthError, DataError, UsageError } from '../../src/errors.js';
 import { createDispatcher } from '../../src/http/dispatcher.js';
 
 // RFC 7636 Appendix B.
-const RFC_OCTETS = Buffer.from([116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121]);
+const RFC_OCTETS = Buffer.from([
+  116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132,
+  141, 121,
+]);
 
 describe('PKCE', () => {
   it('matches RFC 7636 Appendix B', () => {
@@ -72,7 +75,11 @@ describe('the authorize URL and the redirect', () => {
 
   it('reports a declined sign-in with the AADSTS sentence', () => {
     const out = parseRedirect(
-      new URLSearchParams({ error: 'access_denied', error_description: 'AADSTS65004: User declined to consent to access the app.\r\nTrace ID: x', state: 's' }),
+      new URLSearchParams({
+        error: 'access_denied',
+        error_description: 'AADSTS65004: User declined to consent to access the app.\r\nTrace ID: x',
+        state: 's',
+      }),
       's',
     );
     expect(out.ok).toBe(false);
@@ -142,7 +149,10 @@ describe('device code polling', () => {
       req.on('end', () => {
         forms.push(new URLSearchParams(body));
         const answer = req.url?.endsWith('/devicecode')
-          ? { status: 200, body: { device_code: 'dev-code-secret', user_code: 'ABC', verification_uri: 'https://x/device', expires_in: 60, interval: 2 } }
+          ? {
+              status: 200,
+              body: { device_code: 'dev-code-secret', user_code: 'ABC', verification_uri: 'https://x/device', expires_in: 60, interval: 2 },
+            }
           : (polls.shift() ?? { status: 500, body: {} });
         res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
       });
@@ -264,12 +274,16 @@ describe('configuration of user sign-in', () => {
 
   it('--auth user (or DEFENDER_AUTH=user) needs no secret, and ignores one in the environment', () => {
     expect(resolveAuthConfig({ flags: { auth: 'user' }, env, now }).credential).toEqual({ kind: 'user' });
-    expect(resolveAuthConfig({ flags: {}, env: { ...env, DEFENDER_AUTH: 'user', AZURE_CLIENT_SECRET: 's' }, now }).credential).toEqual({ kind: 'user' });
+    expect(resolveAuthConfig({ flags: {}, env: { ...env, DEFENDER_AUTH: 'user', AZURE_CLIENT_SECRET: 's' }, now }).credential).toEqual({
+      kind: 'user',
+    });
     expect(() => resolveAuthConfig({ flags: {}, env, now })).toThrow(/--auth user/);
   });
 
   it('--auth user with a secret or certificate flag, or an unknown --auth, is a usage error', () => {
-    expect(() => resolveAuthConfig({ flags: { auth: 'user', certificate: 'c.pem' }, env, now })).toThrow(/--certificate: not used with --auth user/);
+    expect(() => resolveAuthConfig({ flags: { auth: 'user', certificate: 'c.pem' }, env, now })).toThrow(
+      /--certificate: not used with --auth user/,
+    );
     expect(() => resolveAuthConfig({ flags: { auth: 'robot' }, env: { ...env, AZURE_CLIENT_SECRET: 's' }, now })).toThrow(UsageError);
   });
 

@@ -67,16 +67,22 @@ describe.each(['siem', 'mde', 'graph'] as const)('--api %s', (api) => {
 });
 
 describe('--limit', () => {
-  it('graph: the most recent n alerts, across pages, as the SIEM API\'s limit means', async () => {
+  it("graph: the most recent n alerts, across pages, as the SIEM API's limit means", async () => {
     const all = await runCli(['pull', '--api', 'graph', '--since', '3h', '--format', 'ndjson'], { env: simEnv(sim) });
     const newest = records(all, 'ndjson')
       .map((a) => ({ id: String(a['id']), t: String(a['lastUpdateDateTime']) }))
       .sort((a, b) => (a.t < b.t ? 1 : a.t > b.t ? -1 : 0))
       .slice(0, 7)
       .map((a) => a.id);
-    const limited = await runCli(['pull', '--api', 'graph', '--since', '3h', '--limit', '7', '--page-size', '3', '--format', 'ndjson'], { env: simEnv(sim) });
+    const limited = await runCli(['pull', '--api', 'graph', '--since', '3h', '--limit', '7', '--page-size', '3', '--format', 'ndjson'], {
+      env: simEnv(sim),
+    });
     expect(limited.code).toBe(0);
-    expect(records(limited, 'ndjson').map((a) => String(a['id'])).sort()).toEqual([...newest].sort());
+    expect(
+      records(limited, 'ndjson')
+        .map((a) => String(a['id']))
+        .sort(),
+    ).toEqual([...newest].sort());
   });
 
   it('mde: at most n alerts', async () => {

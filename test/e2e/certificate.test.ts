@@ -39,7 +39,9 @@ describe('certificate credential', () => {
   });
 
   it('signs in with --certificate on the v2 endpoint too (token --api graph)', async () => {
-    const result = await runCli(['token', '--api', 'graph', '--certificate', sim.clientCertificatePath!], { env: simEnv(sim, { AZURE_CLIENT_SECRET: undefined }) });
+    const result = await runCli(['token', '--api', 'graph', '--certificate', sim.clientCertificatePath!], {
+      env: simEnv(sim, { AZURE_CLIENT_SECRET: undefined }),
+    });
     expect(result.stderr).not.toContain('defender-alerts:');
     expect(result.code).toBe(0);
     expect(sim.stats.of('token').at(-1)?.path).toBe(`/${sim.credentials.tenantId}/oauth2/v2.0/token`);

@@ -42,7 +42,7 @@ function exec(file: string, args: string[], env: Record<string, string>, cwd: st
 }
 
 describe('the installed bin', () => {
-  it('the shebang ends Node\'s options (`env -S node --`)', async () => {
+  it("the shebang ends Node's options (`env -S node --`)", async () => {
     expect((await readFile(CLI, 'utf8')).split('\n')[0]).toBe('#!/usr/bin/env -S node --');
   });
 
@@ -51,7 +51,10 @@ describe('the installed bin', () => {
     await mkdir(project);
     await writeFile(join(project, 'package.json'), '{"name":"uses-defender-alerts","private":true}\n');
     // A folder install: npm links the package and writes its .bin entry exactly as for the registry.
-    const npm = spawnSync('npm', ['install', '--no-save', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', ROOT], { cwd: project, encoding: 'utf8' });
+    const npm = spawnSync('npm', ['install', '--no-save', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', ROOT], {
+      cwd: project,
+      encoding: 'utf8',
+    });
     expect(npm.status, npm.stderr).toBe(0);
     const bin = join(project, 'node_modules', '.bin', 'defender-alerts');
     const env = simEnv(sim);

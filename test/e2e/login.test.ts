@@ -60,7 +60,10 @@ const AUTHORIZE_URL = /(https:\/\/\S+\/oauth2\/v2\.0\/authorize\?\S+)/;
  * The user in the browser: opens the authorize URL (optionally tampered with), and follows the
  * redirect to the CLI's listener (optionally with another state). Returns that page's status and text.
  */
-async function browse(url: string, tamper: { url?: (u: URL) => void; redirect?: (u: URL) => void } = {}): Promise<{ status: number; text: string }> {
+async function browse(
+  url: string,
+  tamper: { url?: (u: URL) => void; redirect?: (u: URL) => void } = {},
+): Promise<{ status: number; text: string }> {
   const authorize = new URL(url);
   tamper.url?.(authorize);
   const res = await request(authorize, { dispatcher: agent });
@@ -73,7 +76,11 @@ async function browse(url: string, tamper: { url?: (u: URL) => void; redirect?: 
   return { status: page.statusCode, text: await page.body.text() };
 }
 
-async function loginWithBrowser(s: Simulator, cache: string, tamper?: Parameters<typeof browse>[1]): Promise<{ result: CliResult; page: { status: number; text: string } }> {
+async function loginWithBrowser(
+  s: Simulator,
+  cache: string,
+  tamper?: Parameters<typeof browse>[1],
+): Promise<{ result: CliResult; page: { status: number; text: string } }> {
   const watch = watchStderr(AUTHORIZE_URL);
   const running = runCli(['login', '--no-browser', '--wait', '30'], { env: userEnv(s, cache), onSpawn: watch.onSpawn, timeoutMs: 30_000 });
   const [, url] = await watch.match;

@@ -49,7 +49,23 @@ describe('pull: success', () => {
 
   it('sends only the parameters given, times as ISO-8601 UTC, machine groups repeated', async () => {
     const result = await runCli(
-      ['pull', '--since', '2024-05-01T10:00:00+02:00', '--until', '2024-05-01T09:00:00Z', '--limit', '5', '--machine-group', 'UK', '--machine-group', 'FR', '--device-tag', 'VIP', '--cloud-tag', 'Lab'],
+      [
+        'pull',
+        '--since',
+        '2024-05-01T10:00:00+02:00',
+        '--until',
+        '2024-05-01T09:00:00Z',
+        '--limit',
+        '5',
+        '--machine-group',
+        'UK',
+        '--machine-group',
+        'FR',
+        '--device-tag',
+        'VIP',
+        '--cloud-tag',
+        'Lab',
+      ],
       { env: simEnv(sim) },
     );
     expect(result.code).toBe(0);
@@ -81,9 +97,12 @@ describe('pull: success', () => {
   });
 
   it('accepts the tenant as a verified domain and the resource of SIEM-wizard apps', async () => {
-    const result = await runCli(['pull', '--limit', '1', '--tenant', sim.credentials.tenantDomain, '--resource', 'https://graph.windows.net'], {
-      env: simEnv(sim),
-    });
+    const result = await runCli(
+      ['pull', '--limit', '1', '--tenant', sim.credentials.tenantDomain, '--resource', 'https://graph.windows.net'],
+      {
+        env: simEnv(sim),
+      },
+    );
     expect(result.stderr).not.toContain('defender-alerts:');
     expect(result.code).toBe(0);
   });
@@ -105,7 +124,10 @@ describe('pull: success', () => {
     const fromFile = await runCli(['pull', '--limit', '1', '--client-secret-file', secretFile], { env });
     expect(fromFile.code).toBe(0);
     expect(fromFile.stderr).not.toContain('readable by other users');
-    const fromStdin = await runCli(['pull', '--limit', '1', '--client-secret-file', '-'], { env, stdin: `${sim.credentials.clientSecret}\r\n` });
+    const fromStdin = await runCli(['pull', '--limit', '1', '--client-secret-file', '-'], {
+      env,
+      stdin: `${sim.credentials.clientSecret}\r\n`,
+    });
     expect(fromStdin.code).toBe(0);
   });
 
@@ -147,7 +169,7 @@ describe('pull: success', () => {
     await chmod(envFile, 0o644);
     const exposed = await runCli(['pull', '--limit', '1', '--env-file', envFile, '--log-level', 'warn'], { env });
     expect(exposed.code).toBe(0);
-    expect(exposed.stderr).toContain("holds AZURE_CLIENT_SECRET and is readable by other users (mode 644); run: chmod 600");
+    expect(exposed.stderr).toContain('holds AZURE_CLIENT_SECRET and is readable by other users (mode 644); run: chmod 600');
   });
 });
 
@@ -184,16 +206,21 @@ describe('pull: exit codes', () => {
     expect(b.stderr).toContain(`cannot read --env-file "${dir}": it is a directory`);
   });
 
-  it('--env-file naming a missing file: exit 2 with our own message, not Node\'s exit 9', async () => {
+  it("--env-file naming a missing file: exit 2 with our own message, not Node's exit 9", async () => {
     const missing = join(dir, 'missing.env');
     const result = await runCli(['pull', '--env-file', missing], { env: simEnv(sim) });
-    expect([result.code, result.stderr]).toEqual([2, expect.stringContaining(`defender-alerts: cannot read --env-file "${missing}": no such file`)]);
+    expect([result.code, result.stderr]).toEqual([
+      2,
+      expect.stringContaining(`defender-alerts: cannot read --env-file "${missing}": no such file`),
+    ]);
   });
 
   it('3: a wrong secret gives the AADSTS code, its first sentence, the trace id and a hint', async () => {
     const result = await runCli(['pull'], { env: simEnv(sim, { AZURE_CLIENT_SECRET: 'wrong-secret-value' }) });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/defender-alerts: Entra ID refused the sign-in: AADSTS7000215: Invalid client secret provided\. \(trace id [0-9a-f-]+\) — .*Secret ID/);
+    expect(result.stderr).toMatch(
+      /defender-alerts: Entra ID refused the sign-in: AADSTS7000215: Invalid client secret provided\. \(trace id [0-9a-f-]+\) — .*Secret ID/,
+    );
     expect(result.stderr).not.toContain('wrong-secret-value');
     expect(sim.stats.count('alerts')).toBe(0);
   });
@@ -306,7 +333,10 @@ describe('pull: resilience', () => {
     const result = await runCli(['pull', '--ago', 'PT3H', '--format', 'ndjson'], { env: simEnv(sim) });
     expect(result.code).toBe(0);
     expect(sim.stats.count('alerts')).toBe(2);
-    const lines = result.stdout.trimEnd().split('\n').map((l) => JSON.stringify(JSON.parse(l)));
+    const lines = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.stringify(JSON.parse(l)));
     expect(new Set(lines).size).toBe(lines.length);
     expect(lines).toEqual(canonical(direct));
   });
@@ -369,7 +399,16 @@ describe('help and version', () => {
   it('pull --help shows every option with its variable, examples and exit codes', async () => {
     const result = await runCli(['pull', '--help']);
     expect(result.code).toBe(0);
-    for (const text of ['--tenant', 'AZURE_TENANT_ID', '--client-secret-file', '--region', '--format', 'jq', '*/5 * * * *', '65  data error']) {
+    for (const text of [
+      '--tenant',
+      'AZURE_TENANT_ID',
+      '--client-secret-file',
+      '--region',
+      '--format',
+      'jq',
+      '*/5 * * * *',
+      '65  data error',
+    ]) {
       expect(result.stdout).toContain(text);
     }
   });

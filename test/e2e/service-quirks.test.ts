@@ -86,7 +86,15 @@ let added = 0;
 /** A new alert, processed now (the simulator merges detections by AlertId into one alert). */
 function addAlert(s: Simulator): void {
   const id = `da9${String(++added).padStart(17, '0')}_1`;
-  s.store.add([{ AlertId: id, FullId: `${id}:ioc`, LastProcessedTimeUtc: new Date().toISOString().replace('Z', '4321Z'), AlertTitle: 'arrived between runs', Severity: 'High' }]);
+  s.store.add([
+    {
+      AlertId: id,
+      FullId: `${id}:ioc`,
+      LastProcessedTimeUtc: new Date().toISOString().replace('Z', '4321Z'),
+      AlertTitle: 'arrived between runs',
+      Severity: 'High',
+    },
+  ]);
 }
 
 /** Runs `pull --state` three times, alerts arriving and changing between runs; checks the union. */
@@ -210,7 +218,9 @@ describe('throttling: the quota is shared with other clients of the app', () => 
     // --max-retries 0: any throttle counted as a failure would end the run.
     const result = await pull(s, 'mde', ['--page-size', '30', '--max-retries', '0']);
     expectEveryAlert(s, result, 'mde');
-    expect(result.stderr).toMatch(/throttled \(HTTP 429: API calls quota exceeded! maximum allowed 4 per 00:00:02\); waiting \d+s as the server asked/);
+    expect(result.stderr).toMatch(
+      /throttled \(HTTP 429: API calls quota exceeded! maximum allowed 4 per 00:00:02\); waiting \d+s as the server asked/,
+    );
     await statefulRuns(s, 'mde', ['--page-size', '30', '--max-retries', '0'], 'mde-quota');
   });
 
@@ -221,7 +231,9 @@ describe('throttling: the quota is shared with other clients of the app', () => 
     const result = await pull(s, 'mde', ['--page-size', '30', '--state', state, '--max-throttle-wait', '1s']);
     expect(result.code).toBe(5);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(result.stderr).toMatch(/defender-alerts: .*throttled \(HTTP 429: API calls quota exceeded!.*more than the 1s left .*--max-throttle-wait/);
+    expect(result.stderr).toMatch(
+      /defender-alerts: .*throttled \(HTTP 429: API calls quota exceeded!.*more than the 1s left .*--max-throttle-wait/,
+    );
     expect(result.stdout).toBe('');
     await expect(stat(state)).rejects.toMatchObject({ code: 'ENOENT' });
   });

@@ -34,9 +34,16 @@ function envFrom(info: Record<string, string>): Record<string, string> {
 describe('simulate', () => {
   it('prints its URL and published test credentials, and serves pull over HTTPS', async () => {
     const info = await startSimulateProcess(['--alerts', '5', '--seed', '3']);
-    expect(info).toMatchObject({ tenantId: expect.any(String), clientId: expect.any(String), clientSecret: expect.any(String), caCertPath: expect.any(String) });
+    expect(info).toMatchObject({
+      tenantId: expect.any(String),
+      clientId: expect.any(String),
+      clientSecret: expect.any(String),
+      caCertPath: expect.any(String),
+    });
     expect(info['url']).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const result = await runCli(['pull', '--since', '3h', '--base-url', info['url']!, '--authority-host', info['authorityHost']!], { env: envFrom(info) });
+    const result = await runCli(['pull', '--since', '3h', '--base-url', info['url']!, '--authority-host', info['authorityHost']!], {
+      env: envFrom(info),
+    });
     expect(result.code).toBe(0);
     expect((JSON.parse(result.stdout) as unknown[]).length).toBeGreaterThanOrEqual(5);
   });
@@ -46,7 +53,19 @@ describe('simulate', () => {
     expect(info['url']).toMatch(/^http:\/\//);
     expect(info['caCertPath']).toBeUndefined();
     const result = await runCli(
-      ['pull', '--since', '3h', '--max-retries', '0', '--max-throttle-wait', '2s', '--base-url', info['url']!, '--authority-host', info['url']!],
+      [
+        'pull',
+        '--since',
+        '3h',
+        '--max-retries',
+        '0',
+        '--max-throttle-wait',
+        '2s',
+        '--base-url',
+        info['url']!,
+        '--authority-host',
+        info['url']!,
+      ],
       { env: envFrom(info) },
     );
     // Every request is throttled (Retry-After: 1): two waits fit the budget, the third does not: exit 5.
@@ -55,8 +74,18 @@ describe('simulate', () => {
     expect(result.stderr).toMatch(/defender-alerts: .*HTTP 429.*--max-throttle-wait 2s/);
   });
 
-  it('switches on the real services\' quirks: next links left out, another client\'s quota, one shared update time', async () => {
-    const info = await startSimulateProcess(['--http', '--alerts', '60', '--mde-no-next-link', '--mde-unordered', '--quota-used', '1500', '--shared-update-time', '7']);
+  it("switches on the real services' quirks: next links left out, another client's quota, one shared update time", async () => {
+    const info = await startSimulateProcess([
+      '--http',
+      '--alerts',
+      '60',
+      '--mde-no-next-link',
+      '--mde-unordered',
+      '--quota-used',
+      '1500',
+      '--shared-update-time',
+      '7',
+    ]);
     const env = envFrom(info);
     const base = ['--since', '3h', '--base-url', info['url']!, '--authority-host', info['url']!];
     // The hourly quota is used up by "another client": the wait asked for is far beyond a 5s budget.
@@ -65,7 +94,10 @@ describe('simulate', () => {
     expect(mde.stderr).toMatch(/maximum allowed 1500 per 01:00:00/);
     const graph = await runCli(['pull', '--api', 'graph', '--format', 'ndjson', '--page-size', '5', ...base], { env });
     expect(graph.code).toBe(0);
-    const times = graph.stdout.trim().split('\n').map((l) => String((JSON.parse(l) as Record<string, unknown>)['lastUpdateDateTime']));
+    const times = graph.stdout
+      .trim()
+      .split('\n')
+      .map((l) => String((JSON.parse(l) as Record<string, unknown>)['lastUpdateDateTime']));
     expect(Math.max(...[...new Set(times)].map((t) => times.filter((x) => x === t).length))).toBe(7);
   });
 

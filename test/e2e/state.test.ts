@@ -35,8 +35,14 @@ function keys(result: CliResult): string[] {
     .map((line) => keyOf(JSON.parse(line) as SiemAlert));
 }
 
-function pull(args: string[] = [], options: { env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void } = {}): Promise<CliResult> {
-  return runCli(['pull', '--state', stateFile, '--format', 'ndjson', ...args], { env: options.env ?? simEnv(sim), ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}) });
+function pull(
+  args: string[] = [],
+  options: { env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void } = {},
+): Promise<CliResult> {
+  return runCli(['pull', '--state', stateFile, '--format', 'ndjson', ...args], {
+    env: options.env ?? simEnv(sim),
+    ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+  });
 }
 
 /** The simulator's alerts with LastProcessedTimeUtc in [since, until], as keys. */

@@ -52,11 +52,12 @@ describe('streaming output', () => {
     expect(result.code).toBe(0);
     expect(sawBeforeEnd).toContain('da637370718981685661_1');
     expect(sawBeforeEnd).not.toContain('da637370718981685663_1');
-    expect(result.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { AlertId: string }).AlertId)).toEqual([
-      'da637370718981685661_1',
-      'da637370718981685662_1',
-      'da637370718981685663_1',
-    ]);
+    expect(
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { AlertId: string }).AlertId),
+    ).toEqual(['da637370718981685661_1', 'da637370718981685662_1', 'da637370718981685663_1']);
   });
 
   it('stops on SIGTERM while waiting for the answer, with exit 143', async () => {

@@ -105,22 +105,30 @@ function alertArray(bytes: number): { next: () => string | undefined; count: () 
 }
 
 describe('big bodies in flat memory', () => {
-  it(`${BODY_BYTES / MiB} MiB of alerts: every alert written, peak RSS under ${RSS_BOUND_BYTES / MiB} MiB`, async () => {
-    const body = alertArray(BODY_BYTES);
-    const server = await startHostileServer(withTokens((_req, socket) => streamBody(socket, body.next)));
-    try {
-      const m = await measurePull(hostileEnv(server, { DEFENDER_LOG_LEVEL: 'info' }), [], HEAVY ? 600_000 : 60_000);
-      console.log(`[big-bodies] ${BODY_BYTES / MiB} MiB body: ${m.lines} alerts, ${(m.stdoutBytes / MiB).toFixed(0)} MiB out, peak RSS ${(m.peakRssBytes / MiB).toFixed(0)} MiB, ${m.seconds.toFixed(1)} s`);
-      expect(m.code, m.stderr.slice(-1000)).toBe(0);
-      expect(m.lines).toBe(body.count());
-      expect(m.badLines).toBe(0);
-      expect(completeAlerts(m.head.slice(0, m.head.lastIndexOf('\n') + 1), 'ndjson')[0]).toEqual(alert(0, { Description: `alert number 0: ${PADDING}` }));
-      expect(m.peakRssBytes).toBeGreaterThan(0);
-      expect(m.peakRssBytes).toBeLessThan(RSS_BOUND_BYTES);
-    } finally {
-      await server.close();
-    }
-  }, HEAVY ? 660_000 : 90_000);
+  it(
+    `${BODY_BYTES / MiB} MiB of alerts: every alert written, peak RSS under ${RSS_BOUND_BYTES / MiB} MiB`,
+    async () => {
+      const body = alertArray(BODY_BYTES);
+      const server = await startHostileServer(withTokens((_req, socket) => streamBody(socket, body.next)));
+      try {
+        const m = await measurePull(hostileEnv(server, { DEFENDER_LOG_LEVEL: 'info' }), [], HEAVY ? 600_000 : 60_000);
+        console.log(
+          `[big-bodies] ${BODY_BYTES / MiB} MiB body: ${m.lines} alerts, ${(m.stdoutBytes / MiB).toFixed(0)} MiB out, peak RSS ${(m.peakRssBytes / MiB).toFixed(0)} MiB, ${m.seconds.toFixed(1)} s`,
+        );
+        expect(m.code, m.stderr.slice(-1000)).toBe(0);
+        expect(m.lines).toBe(body.count());
+        expect(m.badLines).toBe(0);
+        expect(completeAlerts(m.head.slice(0, m.head.lastIndexOf('\n') + 1), 'ndjson')[0]).toEqual(
+          alert(0, { Description: `alert number 0: ${PADDING}` }),
+        );
+        expect(m.peakRssBytes).toBeGreaterThan(0);
+        expect(m.peakRssBytes).toBeLessThan(RSS_BOUND_BYTES);
+      } finally {
+        await server.close();
+      }
+    },
+    HEAVY ? 660_000 : 90_000,
+  );
 
   it('one endless alert (a 2 GiB string): refused at 64 MiB with exit 65, peak RSS bounded', async () => {
     let sent = 0;
@@ -128,12 +136,16 @@ describe('big bodies in flat memory', () => {
     const next = (): string | undefined => {
       if (sent >= 2048 * MiB) return undefined;
       sent += filler.length;
-      return sent === filler.length ? `[{"AlertId":"da_huge_1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","Description":"${filler}` : filler;
+      return sent === filler.length
+        ? `[{"AlertId":"da_huge_1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","Description":"${filler}`
+        : filler;
     };
     const server = await startHostileServer(withTokens((_req, socket) => streamBody(socket, next)));
     try {
       const m = await measurePull(hostileEnv(server, { DEFENDER_LOG_LEVEL: 'info' }), [], 60_000);
-      console.log(`[big-bodies] endless alert: ${(sent / MiB).toFixed(0)} MiB sent before the CLI stopped, peak RSS ${(m.peakRssBytes / MiB).toFixed(0)} MiB`);
+      console.log(
+        `[big-bodies] endless alert: ${(sent / MiB).toFixed(0)} MiB sent before the CLI stopped, peak RSS ${(m.peakRssBytes / MiB).toFixed(0)} MiB`,
+      );
       expect(m.code, m.stderr.slice(-1000)).toBe(65);
       expect(failureLine(m.stderr)).toMatch(/alert number 1 is larger than 67108864 bytes/);
       expect(m.stdoutBytes).toBe(0);

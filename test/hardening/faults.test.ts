@@ -95,9 +95,12 @@ describe('transport faults (exit 6)', () => {
   const firstThree = [alert(1), alert(2), alert(3)].map((a) => a['AlertId']);
 
   it('reset mid-body (Content-Length promised more) on every attempt: the alerts before the cut are written once, then exit 6', async () => {
-    const { result, server, tokens } = await pullAgainst((_req, socket) => {
-      socket.write(head(200, { 'content-length': cutBody.length + 1000 }) + cutBody, () => socket.resetAndDestroy());
-    }, ['--max-retries', '2', '--format', 'ndjson']);
+    const { result, server, tokens } = await pullAgainst(
+      (_req, socket) => {
+        socket.write(head(200, { 'content-length': cutBody.length + 1000 }) + cutBody, () => socket.resetAndDestroy());
+      },
+      ['--max-retries', '2', '--format', 'ndjson'],
+    );
     const alerts = check(result, tokens, { code: 6, message: /closed unexpectedly|cut off/, format: 'ndjson', alerts: 3 });
     expect(alerts.map((a) => a['AlertId'])).toEqual(firstThree);
     expect(server.apiRequests()).toHaveLength(3);
@@ -106,10 +109,18 @@ describe('transport faults (exit 6)', () => {
   it('an answer without Content-Length that stops mid-array on every attempt: exit 65, "ended early"', async () => {
     // With neither Content-Length nor chunked framing, the close *is* the end of the body for
     // HTTP; only the JSON tells it was cut, so this is a broken answer (retried, then 65).
-    const { result, server, tokens } = await pullAgainst((_req, socket) => {
-      socket.end(head(200) + cutBody);
-    }, ['--max-retries', '2', '--format', 'ndjson']);
-    const alerts = check(result, tokens, { code: 65, message: /ended early, after \d+ bytes and 3 complete alerts \(connection cut\?\) \(after 3 attempts\)/, format: 'ndjson', alerts: 3 });
+    const { result, server, tokens } = await pullAgainst(
+      (_req, socket) => {
+        socket.end(head(200) + cutBody);
+      },
+      ['--max-retries', '2', '--format', 'ndjson'],
+    );
+    const alerts = check(result, tokens, {
+      code: 65,
+      message: /ended early, after \d+ bytes and 3 complete alerts \(connection cut\?\) \(after 3 attempts\)/,
+      format: 'ndjson',
+      alerts: 3,
+    });
     expect(alerts.map((a) => a['AlertId'])).toEqual(firstThree);
     expect(server.apiRequests()).toHaveLength(3);
   });
@@ -134,20 +145,26 @@ describe('transport faults (exit 6)', () => {
   });
 
   it('a body that stops mid-way: the between-chunk timeout fires (exit 6)', async () => {
-    const { result, tokens } = await pullAgainst((_req, socket) => {
-      socket.write(head(200) + `[${JSON.stringify(alert(1))},`);
-    }, ['--timeout', '0.5', '--max-retries', '0']);
+    const { result, tokens } = await pullAgainst(
+      (_req, socket) => {
+        socket.write(head(200) + `[${JSON.stringify(alert(1))},`);
+      },
+      ['--timeout', '0.5', '--max-retries', '0'],
+    );
     check(result, tokens, { code: 6, message: /stopped sending its answer/, alerts: 1 });
   });
 
   it('a body that trickles one byte per second never resets the timeout forever: exit 6 within the window', async () => {
     // A byte every second defeats a pure between-chunk timeout of 2 s; the minimum-progress rule
     // in src/http/send.ts ends it after one window, so a cron slot is never held.
-    const { result, tokens } = await pullAgainst((_req, socket) => {
-      socket.write(head(200) + '[');
-      const timer = setInterval(() => (socket.destroyed ? clearInterval(timer) : socket.write(' ')), 1000);
-      socket.on('close', () => clearInterval(timer));
-    }, ['--timeout', '2', '--max-retries', '0']);
+    const { result, tokens } = await pullAgainst(
+      (_req, socket) => {
+        socket.write(head(200) + '[');
+        const timer = setInterval(() => (socket.destroyed ? clearInterval(timer) : socket.write(' ')), 1000);
+        socket.on('close', () => clearInterval(timer));
+      },
+      ['--timeout', '2', '--max-retries', '0'],
+    );
     check(result, tokens, { code: 6, message: /too slowly/, alerts: 0 });
   });
 
@@ -176,7 +193,11 @@ describe('hostile bodies', () => {
   // bytes are UTF-8.
   it('invalid UTF-8 inside an alert: the alert is reported, never written (exit 65)', async () => {
     const good = Buffer.from(JSON.stringify(alert(1)));
-    const bad = Buffer.concat([Buffer.from('{"AlertId":"da_bad_1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","AlertTitle":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
+    const bad = Buffer.concat([
+      Buffer.from('{"AlertId":"da_bad_1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","AlertTitle":"'),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"}'),
+    ]);
     const body = Buffer.concat([Buffer.from('['), good, Buffer.from(','), bad, Buffer.from(']')]);
     const { result, tokens } = await pullAgainst((_req, socket) => respond(socket, 200, body), ['--format', 'ndjson']);
     check(result, tokens, { code: 65, message: /1 alert\(s\) failed validation/, format: 'ndjson', alerts: 1 });
@@ -207,7 +228,8 @@ describe('hostile bodies', () => {
   });
 
   it('integers beyond 2^53 reach stdout digit for digit', async () => {
-    const text = '[{"AlertId":"da_big_1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","ReportID":123456789012345678901,"AlertPart":9007199254740993}]';
+    const text =
+      '[{"AlertId":"da_big_1","LastProcessedTimeUtc":"2024-05-01T10:00:00Z","ReportID":123456789012345678901,"AlertPart":9007199254740993}]';
     const { result, tokens } = await pullAgainst((_req, socket) => respond(socket, 200, text), ['--format', 'ndjson']);
     check(result, tokens, { code: 0, format: 'ndjson', alerts: 1 });
     expect(result.stdout).toContain('"ReportID":123456789012345678901');
@@ -215,10 +237,27 @@ describe('hostile bodies', () => {
   });
 
   it('10 000 tiny alerts with unicode in every field arrive exactly (exit 0)', async () => {
-    const samples = ['Ωmega', '日本語のアラート', 'مرحبا', '😀🔥', 'e\u0301', '\u2028\u2029', 'tab\there', 'quote"back\\slash', '\u0000nul'];
+    const samples = [
+      'Ωmega',
+      '日本語のアラート',
+      'مرحبا',
+      '😀🔥',
+      'e\u0301',
+      '\u2028\u2029',
+      'tab\there',
+      'quote"back\\slash',
+      '\u0000nul',
+    ];
     const all = Array.from({ length: 10_000 }, (_, n) => {
       const u = samples[n % samples.length]!;
-      return { AlertId: `da_${n}_${u}`, LastProcessedTimeUtc: '2024-05-01T10:00:00.1234567Z', AlertTitle: u, Severity: u, ComputerDnsName: `${u}.contoso`, Category: u };
+      return {
+        AlertId: `da_${n}_${u}`,
+        LastProcessedTimeUtc: '2024-05-01T10:00:00.1234567Z',
+        AlertTitle: u,
+        Severity: u,
+        ComputerDnsName: `${u}.contoso`,
+        Category: u,
+      };
     });
     const { result, tokens } = await pullAgainst((_req, socket) => respond(socket, 200, arrayOf(all)), []);
     const alerts = check(result, tokens, { code: 0, alerts: 10_000 });
@@ -264,13 +303,21 @@ describe('Retry-After and throttling', () => {
 
   it('a throttle wait is waited as asked, outside --max-retries (and Ctrl-C still ends it)', async () => {
     const { result, tokens } = await pullAgainst(
-      (_req, socket) => respond(socket, 429, '{"error":{"code":"TooManyRequests","message":"API calls quota exceeded! maximum allowed 100 per 00:01:00"}}', { 'retry-after': '600' }),
+      (_req, socket) =>
+        respond(
+          socket,
+          429,
+          '{"error":{"code":"TooManyRequests","message":"API calls quota exceeded! maximum allowed 100 per 00:01:00"}}',
+          { 'retry-after': '600' },
+        ),
       ['--max-retries', '0'],
       (server) => pullInterruptedAt('as the server asked', server, ['--max-retries', '0']),
     );
     expect(result.code).toBe(130);
     expect(delayAsked(result.stderr)).toBe(600_000);
-    expect(result.stderr).toContain('throttled (HTTP 429: API calls quota exceeded! maximum allowed 100 per 00:01:00); waiting 10m as the server asked (50m left of --max-throttle-wait)');
+    expect(result.stderr).toContain(
+      'throttled (HTTP 429: API calls quota exceeded! maximum allowed 100 per 00:01:00); waiting 10m as the server asked (50m left of --max-throttle-wait)',
+    );
     completeAlerts(result.stdout, 'json');
     for (const token of tokens) expect(result.stderr).not.toContain(token);
   });
@@ -278,12 +325,17 @@ describe('Retry-After and throttling', () => {
   it('a Retry-After beyond the throttle budget is not waited for at all: exit 5 at once', async () => {
     const started = Date.now();
     const { result, server, tokens } = await pullAgainst((_req, socket) => respond(socket, 429, '', { 'retry-after': '999999999' }), []);
-    check(result, tokens, { code: 5, message: /throttled \(HTTP 429\); the server asked to wait \d+d\d*h?, more than the 1h left of the throttle budget \(--max-throttle-wait 1h\)/, alerts: 0 });
+    check(result, tokens, {
+      code: 5,
+      message:
+        /throttled \(HTTP 429\); the server asked to wait \d+d\d*h?, more than the 1h left of the throttle budget \(--max-throttle-wait 1h\)/,
+      alerts: 0,
+    });
     expect(server.apiRequests()).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it('a failure\'s Retry-After (a 500 with one) is still capped at 2 minutes', async () => {
+  it("a failure's Retry-After (a 500 with one) is still capped at 2 minutes", async () => {
     const { result } = await pullAgainst(
       (_req, socket) => respond(socket, 500, '', { 'retry-after': '999999999' }),
       [],
@@ -295,7 +347,10 @@ describe('Retry-After and throttling', () => {
   });
 
   it('429 forever: bounded by --max-retries, exit 5', async () => {
-    const { result, server, tokens } = await pullAgainst((_req, socket) => respond(socket, 429, '', { 'retry-after': '0' }), ['--max-retries', '3']);
+    const { result, server, tokens } = await pullAgainst(
+      (_req, socket) => respond(socket, 429, '', { 'retry-after': '0' }),
+      ['--max-retries', '3'],
+    );
     check(result, tokens, { code: 5, message: /HTTP 429 Too Many Requests \(after 4 attempts\)/, alerts: 0 });
     expect(server.apiRequests()).toHaveLength(4);
   });
@@ -305,7 +360,10 @@ describe('redirects', () => {
   it.each([301, 302, 307, 308])('%i to another host: not followed, the token never reaches it (exit 5)', async (status) => {
     const elsewhere = await startHostileServer((_req, socket) => respond(socket, 200, '[]'));
     try {
-      const { result, tokens } = await pullAgainst((_req, socket) => respond(socket, status, '', { location: `${elsewhere.url}/api/alerts` }), []);
+      const { result, tokens } = await pullAgainst(
+        (_req, socket) => respond(socket, status, '', { location: `${elsewhere.url}/api/alerts` }),
+        [],
+      );
       check(result, tokens, { code: 5, message: /redirects are not followed/, alerts: 0 });
       expect(elsewhere.requests).toEqual([]);
     } finally {

@@ -74,9 +74,11 @@ describe('readEnvFile / readSecretFile refuse bad files with a UsageError naming
   });
 
   it('an endless stdin is cut at 1 MiB', async () => {
-    const endless = Readable.from((function* () {
-      for (;;) yield Buffer.alloc(64 * 1024, 0x61);
-    })());
+    const endless = Readable.from(
+      (function* () {
+        for (;;) yield Buffer.alloc(64 * 1024, 0x61);
+      })(),
+    );
     await expect(readSecretFile('-', endless)).rejects.toThrow(/larger than 1 MiB/);
   });
 
@@ -103,7 +105,8 @@ describe('the secret-file permission warning', () => {
     await chmod(file, mode);
     const { secret, warning } = await readSecretFile(file, noStdin());
     expect(secret).toBe('value');
-    if (warns) expect(warning).toBe(`the secret file "${file}" is readable by other users (mode ${mode.toString(8)}); run: chmod 600 "${file}"`);
+    if (warns)
+      expect(warning).toBe(`the secret file "${file}" is readable by other users (mode ${mode.toString(8)}); run: chmod 600 "${file}"`);
     else expect(warning).toBeUndefined();
   });
 });
@@ -127,7 +130,9 @@ describe('end to end: exit 2 and one line, before any request', () => {
   });
 
   it('an empty secret file', async () => {
-    const result = await runCli(['pull', '--client-secret-file', paths['empty']!], { env: hostileEnv(server, { AZURE_CLIENT_SECRET: undefined }) });
+    const result = await runCli(['pull', '--client-secret-file', paths['empty']!], {
+      env: hostileEnv(server, { AZURE_CLIENT_SECRET: undefined }),
+    });
     expect(result.code).toBe(2);
     expect(failureLine(result.stderr)).toContain(`--client-secret-file "${paths['empty']}" is empty`);
   });

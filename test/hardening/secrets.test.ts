@@ -137,7 +137,8 @@ describe('secrets never leave the process', () => {
     const tokens: string[] = [];
     const server = await startHostileServer((req, socket) => {
       if (isTokenRequest(req)) {
-        if (fault === 'token-400') respond(socket, 400, JSON.stringify({ error: 'invalid_request', error_description: echo(req) }), { 'x-echo': req.body });
+        if (fault === 'token-400')
+          respond(socket, 400, JSON.stringify({ error: 'invalid_request', error_description: echo(req) }), { 'x-echo': req.body });
         else tokens.push(answerToken(socket));
       } else if (fault === 'api-reset') {
         socket.resetAndDestroy();

@@ -75,13 +75,20 @@ describe('signals', () => {
   });
 
   it('SIGTERM while waiting for the response headers: exit 143', async () => {
-    const { result, stopMs } = await stopWith(withTokens(() => {}), 'SIGTERM', { stream: 'stderr', text: 'requesting alerts' });
+    const { result, stopMs } = await stopWith(
+      withTokens(() => {}),
+      'SIGTERM',
+      { stream: 'stderr', text: 'requesting alerts' },
+    );
     expectStopped(result, 'SIGTERM', stopMs);
     expect(result.stdout).toBe('');
   });
 
   it('SIGTERM mid-body with --format ndjson: exit 143, every line a whole alert', async () => {
-    const { result, stopMs } = await stopWith(withTokens(twoAlertsThenHang), 'SIGTERM', { stream: 'stdout', text: '\n' }, ['--format', 'ndjson']);
+    const { result, stopMs } = await stopWith(withTokens(twoAlertsThenHang), 'SIGTERM', { stream: 'stdout', text: '\n' }, [
+      '--format',
+      'ndjson',
+    ]);
     expectStopped(result, 'SIGTERM', stopMs);
     expect(completeAlerts(result.stdout, 'ndjson')).toHaveLength(2);
   });

@@ -25,7 +25,11 @@ import {
 } from '../helpers/hostile-server.js';
 
 const isRoot = process.getuid?.() === 0;
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 /** A LastProcessedTimeUtc `agoMs` before now, with 7 fractional digits as the API sends it. */
 const lptAgo = (agoMs: number): string => new Date(Date.now() - agoMs).toISOString().replace('Z', '4321Z');
 const keyOf = (a: Record<string, unknown>): string => `${String(a['FullId'])}|${String(a['LastProcessedTimeUtc'])}`;
@@ -56,7 +60,12 @@ async function freshDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'defender-state-hardening-'));
 }
 
-function pull(stateFile: string, args: string[] = [], extra: Record<string, string> = {}, onSpawn?: (c: ChildProcess) => void): Promise<CliResult> {
+function pull(
+  stateFile: string,
+  args: string[] = [],
+  extra: Record<string, string> = {},
+  onSpawn?: (c: ChildProcess) => void,
+): Promise<CliResult> {
   return runCli(['pull', '--state', stateFile, '--format', 'ndjson', '--timeout', '60', ...args], {
     env: hostileEnv(server, extra),
     ...(onSpawn ? { onSpawn } : {}),
@@ -87,11 +96,21 @@ function stateText(override: Record<string, unknown> = {}): string {
 describe('bad state files: one line naming the file, the documented exit code, the file untouched', () => {
   const cases: Array<[string, 65, RegExp, string | Buffer]> = [
     ['empty', 65, /is not usable: it is empty/, ''],
-    ['binary garbage', 65, /is not usable: it is not valid JSON/, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256))],
+    [
+      'binary garbage',
+      65,
+      /is not usable: it is not valid JSON/,
+      Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)),
+    ],
     ['valid JSON, an array', 65, /does not have the expected content \(file: .*array/, '[]\n'],
     ['valid JSON, null', 65, /does not have the expected content/, 'null'],
     ['valid JSON, a field missing', 65, /does not have the expected content \(api:/, '{"version":1}'],
-    ['a future version', 65, /it has version 2, newer than this defender-alerts understands \(1\); upgrade/, '{"version":2,"format":"from the future"}'],
+    [
+      'a future version',
+      65,
+      /it has version 2, newer than this defender-alerts understands \(1\); upgrade/,
+      '{"version":2,"format":"from the future"}',
+    ],
     // The timestamp's form but no real instant (month 13): refused like any bad content, never a crash (exit 1).
     ['an impossible date', 65, /does not have the expected content \(readUntil: expected a timestamp/, ''],
     ['recentSince after readUntil', 65, /recentSince: is after readUntil/, ''],
@@ -101,7 +120,8 @@ describe('bad state files: one line naming the file, the documented exit code, t
   ];
   const texts: Record<string, () => string> = {
     'an impossible date': () => stateText({ readUntil: '2024-13-45T25:61:00.0000000Z' }),
-    'recentSince after readUntil': () => stateText({ readUntil: '2024-05-01T10:00:00.0000000Z', recentSince: '2024-05-01T11:00:00.0000000Z' }),
+    'recentSince after readUntil': () =>
+      stateText({ readUntil: '2024-05-01T10:00:00.0000000Z', recentSince: '2024-05-01T11:00:00.0000000Z' }),
     'another tenant': () => stateText({ tenant: '00000000-0000-4000-8000-000000000999' }),
     'another API': () => stateText({ api: 'mde' }),
     'another endpoint': () => stateText({ endpoint: 'https://wdatp-alertexporter-us.windows.com/' }),
@@ -133,15 +153,25 @@ describe('bad state files: one line naming the file, the documented exit code, t
     const before = await stat(file);
     const result = await pull(file);
     expect(result.code).toBe(65);
-    expect(failureLine(result.stderr)).toMatch(new RegExp(`the state file ${file} is not usable: it is 68157440 bytes, far more than a state file holds`));
+    expect(failureLine(result.stderr)).toMatch(
+      new RegExp(`the state file ${file} is not usable: it is 68157440 bytes, far more than a state file holds`),
+    );
     const after = await stat(file);
     expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino]);
     expect(await readdir(dir)).toEqual(['state.json']);
   });
 
   it.each([
-    ['in a missing directory', (dir: string) => join(dir, 'no-such-dir', 'state.json'), /cannot create the lock file .*no-such-dir\/state\.json\.lock: the directory .*no-such-dir does not exist/],
-    ['below a file', (dir: string) => join(dir, 'a-file', 'state.json'), /cannot create the lock file .*: a part of the path is not a directory/],
+    [
+      'in a missing directory',
+      (dir: string) => join(dir, 'no-such-dir', 'state.json'),
+      /cannot create the lock file .*no-such-dir\/state\.json\.lock: the directory .*no-such-dir does not exist/,
+    ],
+    [
+      'below a file',
+      (dir: string) => join(dir, 'a-file', 'state.json'),
+      /cannot create the lock file .*: a part of the path is not a directory/,
+    ],
     ['a directory', (dir: string) => join(dir, 'a-directory'), /cannot read the state file .*a-directory: it is a directory/],
     // Opening a FIFO blocks until a writer comes: in cron, forever. Refused before opening.
     ['a named pipe', (dir: string) => join(dir, 'a-fifo'), /cannot read the state file .*a-fifo: it is not a regular file/],

@@ -20,8 +20,14 @@ beforeAll(async () => {
 });
 
 /** Runs pull against a TLS hostile server with `cert`, trusting `trust` (PEM) or nothing extra. */
-async function pullOverTls(cert: { certPem: string; keyPem: string }, trust: string | undefined): Promise<{ result: CliResult; requests: number }> {
-  const server = await startHostileServer(withTokens((_req, socket) => respond(socket, 200, '[]')), { tls: cert });
+async function pullOverTls(
+  cert: { certPem: string; keyPem: string },
+  trust: string | undefined,
+): Promise<{ result: CliResult; requests: number }> {
+  const server = await startHostileServer(
+    withTokens((_req, socket) => respond(socket, 200, '[]')),
+    { tls: cert },
+  );
   try {
     let extra: Record<string, string> = {};
     if (trust !== undefined) {

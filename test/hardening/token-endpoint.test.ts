@@ -53,7 +53,10 @@ describe('token endpoint faults', () => {
   });
 
   it('500 forever: exit 5 after the retries, no alert request made', async () => {
-    const { result, server } = await pullWith((_r, socket) => respond(socket, 500, '{"error":"server_error"}'), okAlerts, ['--max-retries', '2']);
+    const { result, server } = await pullWith((_r, socket) => respond(socket, 500, '{"error":"server_error"}'), okAlerts, [
+      '--max-retries',
+      '2',
+    ]);
     expect(result.code).toBe(5);
     expect(failureLine(result.stderr)).toMatch(/oauth2\/token answered HTTP 500 Internal Server Error \(after 3 attempts\)/);
     expect(server.apiRequests()).toHaveLength(0);

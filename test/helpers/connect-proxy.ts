@@ -33,10 +33,7 @@ export async function startConnectProxy(opts: ConnectProxyOptions = {}): Promise
     s.on('close', () => sockets.delete(s));
   };
 
-  const expected =
-    opts.auth === undefined
-      ? undefined
-      : `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.pass}`).toString('base64')}`;
+  const expected = opts.auth === undefined ? undefined : `Basic ${Buffer.from(`${opts.auth.user}:${opts.auth.pass}`).toString('base64')}`;
 
   /** The status to refuse with, or undefined to let the request through. */
   const gate = (req: IncomingMessage): 403 | 407 | undefined => {

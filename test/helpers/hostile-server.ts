@@ -146,14 +146,11 @@ export function head(status: number, headers: Record<string, string | number> = 
 }
 
 /** A complete answer with a Content-Length, then the connection closes. */
-export function respond(
-  socket: Socket,
-  status: number,
-  body: string | Buffer = '',
-  headers: Record<string, string | number> = {},
-): void {
+export function respond(socket: Socket, status: number, body: string | Buffer = '', headers: Record<string, string | number> = {}): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  socket.end(Buffer.concat([Buffer.from(head(status, { 'content-type': 'application/json', 'content-length': bytes.length, ...headers })), bytes]));
+  socket.end(
+    Buffer.concat([Buffer.from(head(status, { 'content-type': 'application/json', 'content-length': bytes.length, ...headers })), bytes]),
+  );
 }
 
 /** Writes `chunk` and waits for the socket to take more; false once the client went away. */
@@ -256,7 +253,13 @@ export function completeAlerts(
   let alerts: unknown[];
   if (format === 'ndjson') {
     if (stdout !== '' && !stdout.endsWith('\n')) throw new Error(`ndjson output ends mid-line: ${JSON.stringify(stdout.slice(-80))}`);
-    alerts = stdout === '' ? [] : stdout.slice(0, -1).split('\n').map((line) => JSON.parse(line) as unknown);
+    alerts =
+      stdout === ''
+        ? []
+        : stdout
+            .slice(0, -1)
+            .split('\n')
+            .map((line) => JSON.parse(line) as unknown);
   } else if (stdout === '') {
     alerts = [];
   } else {

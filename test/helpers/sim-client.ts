@@ -30,10 +30,7 @@ export interface Reply {
 export async function startSimClient(opts: SimulatorOptions = {}): Promise<SimClient> {
   const sim = await startSimulator(opts);
   const dispatcher = new Agent(sim.caCertPem ? { connect: { ca: sim.caCertPem } } : {});
-  const send = async (
-    path: string,
-    init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
-  ): Promise<Reply> => {
+  const send = async (path: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }): Promise<Reply> => {
     const res = await request(`${sim.url}${path}`, { ...init, dispatcher, headersTimeout: 20_000, bodyTimeout: 20_000 });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
@@ -47,8 +44,7 @@ export async function startSimClient(opts: SimulatorOptions = {}): Promise<SimCl
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
         body: new URLSearchParams(form).toString(),
       }),
-    postJson: (path, body) =>
-      send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    postJson: (path, body) => send(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     get: (path, token, headers = {}) =>
       send(path, { method: 'GET', headers: token ? { authorization: `Bearer ${token}`, ...headers } : headers }),
     token: async () => {

@@ -67,7 +67,6 @@ async function get(url: URL, d: Dispatcher): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-
 describe('createDispatcher', () => {
   it('tunnels HTTPS through the CONNECT proxy named by HTTPS_PROXY', async () => {
     const origin = await httpsOrigin();

@@ -62,12 +62,8 @@ describe('toTransportError', () => {
 
   it('follows cause chains and AggregateErrors', () => {
     const tls = nodeError('ERR_TLS_CERT_ALTNAME_INVALID');
-    expect(toTransportError(new undiciErrors.SecureProxyConnectionError(tls), URL_)?.transportCode).toBe(
-      'ERR_TLS_CERT_ALTNAME_INVALID',
-    );
-    expect(toTransportError(new TypeError('fetch failed', { cause: nodeError('ECONNRESET') }), URL_)?.transportCode).toBe(
-      'ECONNRESET',
-    );
+    expect(toTransportError(new undiciErrors.SecureProxyConnectionError(tls), URL_)?.transportCode).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(toTransportError(new TypeError('fetch failed', { cause: nodeError('ECONNRESET') }), URL_)?.transportCode).toBe('ECONNRESET');
     const happyEyeballs = new AggregateError([nodeError('ECONNREFUSED'), nodeError('ECONNREFUSED')], 'all failed');
     expect(toTransportError(happyEyeballs, URL_)?.transportCode).toBe('ECONNREFUSED');
   });

@@ -42,9 +42,11 @@ const status =
   (res: ServerResponse): void => {
     res.writeHead(code, headers).end(`{"status":${code}}`);
   };
-const ok = (body: string) => (res: ServerResponse): void => {
-  res.writeHead(200).end(body);
-};
+const ok =
+  (body: string) =>
+  (res: ServerResponse): void => {
+    res.writeHead(200).end(body);
+  };
 
 interface Harness {
   opts: RetryLoopOptions;
@@ -91,7 +93,6 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-
 describe('withRetries', () => {
   it('retries a 503 and then yields the 200 answer (2 hits), logging the retry at warn', async () => {
     const server = await serveSequence(status(503), ok('[]'));
@@ -125,13 +126,10 @@ describe('withRetries', () => {
   });
 
   it('re-opens after a body cut off mid-stream, telling open() which attempt it is', async () => {
-    const server = await serveSequence(
-      (res) => {
-        res.writeHead(200, { 'content-length': '100' });
-        res.write('[{"AlertId":"da1"},', () => res.socket?.destroy());
-      },
-      ok('[{"AlertId":"da1"},{"AlertId":"da2"}]'),
-    );
+    const server = await serveSequence((res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('[{"AlertId":"da1"},', () => res.socket?.destroy());
+    }, ok('[{"AlertId":"da1"},{"AlertId":"da2"}]'));
     const h = harness();
     const byAttempt = new Map<number, string>();
     const d = dispatcher();
@@ -276,10 +274,22 @@ describe('withRetries with a throttle budget', () => {
   const quota = (seconds: string) => status(429, { 'retry-after': seconds });
 
   it('waits out throttled answers as asked without using up the retries (1 retry, 5 throttles, still succeeds)', async () => {
-    const server = await serveSequence(quota('2'), quota('2'), status(503, { 'retry-after': '3' }), quota('1'), quota('1'), status(500), ok('[]'));
+    const server = await serveSequence(
+      quota('2'),
+      quota('2'),
+      status(503, { 'retry-after': '3' }),
+      quota('1'),
+      quota('1'),
+      status(500),
+      ok('[]'),
+    );
     const budget = new ThrottleBudget(60_000);
     const held: number[] = [];
-    const h = harness({ policy: { ...POLICY, maxRetries: 1, throttle: budget }, now: () => 1_000, onThrottle: (until) => held.push(until) });
+    const h = harness({
+      policy: { ...POLICY, maxRetries: 1, throttle: budget },
+      now: () => 1_000,
+      onThrottle: (until) => held.push(until),
+    });
     const attempts: number[] = [];
     expect((await collect(withRetries(opener(server.url, attempts), h.opts))).join('')).toBe('[]');
     expect(server.hits()).toBe(7);
@@ -290,7 +300,9 @@ describe('withRetries with a throttle budget', () => {
     const waits = h.logs.filter((l) => l['level'] === 30);
     expect(waits).toHaveLength(5);
     expect(waits[0]).toMatchObject({ what: 'alerts request', status: 429, delayMs: 2_000, throttleBudgetLeftMs: 58_000 });
-    expect(String(waits[0]?.['msg'])).toBe('alerts request throttled (HTTP 429); waiting 2s as the server asked (58s left of --max-throttle-wait)');
+    expect(String(waits[0]?.['msg'])).toBe(
+      'alerts request throttled (HTTP 429); waiting 2s as the server asked (58s left of --max-throttle-wait)',
+    );
   });
 
   it('gives up at once (exit 5, no sleep) when the wait asked for is more than the budget left', async () => {
@@ -299,7 +311,9 @@ describe('withRetries with a throttle budget', () => {
     const h = harness({ policy: { ...POLICY, throttle: budget } });
     const err = await rejection(collect(withRetries(opener(server.url), h.opts)));
     expect(err).toMatchObject({ code: 'THROTTLED', exitCode: 5 });
-    expect((err as Error).message).toContain('the server asked to wait 40s, more than the 30s left of the throttle budget (--max-throttle-wait 1m)');
+    expect((err as Error).message).toContain(
+      'the server asked to wait 40s, more than the 30s left of the throttle budget (--max-throttle-wait 1m)',
+    );
     expect(h.sleeps).toEqual([30_000]);
     expect(server.hits()).toBe(2);
   });

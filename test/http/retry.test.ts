@@ -20,16 +20,32 @@ describe('decideRetry', () => {
   });
 
   it.each([
-    'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET',
-    'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT',
-    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'PROXY_502',
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'UND_ERR_SOCKET',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+    'PROXY_502',
   ])('retries the transport failure %s', (code) => {
     expect(decideRetry(transport(code), 1, POLICY, NOW, half).retry).toBe(true);
   });
 
   it.each([
-    'ENOTFOUND', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-    'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'PROXY_407', 'PROXY_403', 'HPE_INVALID_CONSTANT', 'SOMETHING_NEW',
+    'ENOTFOUND',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'CERT_HAS_EXPIRED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'PROXY_407',
+    'PROXY_403',
+    'HPE_INVALID_CONSTANT',
+    'SOMETHING_NEW',
   ])('does not retry the transport failure %s', (code) => {
     expect(decideRetry(transport(code), 1, POLICY, NOW, half).retry).toBe(false);
   });

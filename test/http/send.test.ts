@@ -53,7 +53,6 @@ async function text(body: AsyncIterable<Buffer>): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
-
 describe('send', () => {
   it('returns a 2xx answer with its headers and a Buffer stream of its body', async () => {
     const server = await serve((_req, res) => {
@@ -114,10 +113,7 @@ describe('send', () => {
       res.writeHead(302, { location: new URL('/api/alerts', elsewhere.url).href }).end();
     });
     const err = await rejection(
-      send(
-        { method: 'GET', url: server.url, headers: { authorization: 'Bearer secret-token' } },
-        { dispatcher: dispatcher() },
-      ),
+      send({ method: 'GET', url: server.url, headers: { authorization: 'Bearer secret-token' } }, { dispatcher: dispatcher() }),
     );
     expect(err).toBeInstanceOf(HttpStatusError);
     expect((err as HttpStatusError).status).toBe(302);

@@ -11,7 +11,24 @@ const FIXTURE = new URL('../fixtures/siem-api-alerts-msdocs.json', import.meta.u
 
 /** Values valid and invalid for every kind, edge cases first. */
 const anyValue = fc.oneof(
-  fc.constantFrom(undefined, null, '', 'x', 0, 1, -1, 1.5, 1e21, true, false, [], {}, '2020-09-30T14:11:44.0779765Z', '2020-13-30T14:11:44Z', '2020-09-30T14:11:44.12345678Z'),
+  fc.constantFrom(
+    undefined,
+    null,
+    '',
+    'x',
+    0,
+    1,
+    -1,
+    1.5,
+    1e21,
+    true,
+    false,
+    [],
+    {},
+    '2020-09-30T14:11:44.0779765Z',
+    '2020-13-30T14:11:44Z',
+    '2020-09-30T14:11:44.12345678Z',
+  ),
   fc.string(),
   fc.double(),
   fc.integer(),
@@ -19,10 +36,7 @@ const anyValue = fc.oneof(
 );
 const fields = Object.keys(SIEM_FIELD_KINDS);
 const alertLike = fc
-  .tuple(
-    fc.array(fc.tuple(fc.constantFrom(...fields), anyValue)),
-    fc.dictionary(fc.string(), anyValue, { maxKeys: 3 }),
-  )
+  .tuple(fc.array(fc.tuple(fc.constantFrom(...fields), anyValue)), fc.dictionary(fc.string(), anyValue, { maxKeys: 3 }))
   .map(([known, extra]) => {
     const alert: Record<string, unknown> = { AlertId: 'da1_2', LastProcessedTimeUtc: '2020-09-30T14:11:44Z', ...extra };
     for (const [field, value] of known) {
@@ -42,19 +56,30 @@ describe('the SIEM alert precheck', () => {
     );
   });
 
-  it('accepts the documented examples and the simulator\'s alerts, so they skip zod', () => {
+  it("accepts the documented examples and the simulator's alerts, so they skip zod", () => {
     const documented = JSON.parse(readFileSync(FIXTURE, 'utf8')) as unknown[];
     for (const alert of documented) expect(precheck(alert)).toBe(true);
     const now = new Date('2026-03-01T12:00:00Z');
     const store = new AlertStore({ now, initial: 2000 });
-    for (const alert of store.query({ sinceTimeUtc: '2000-01-01' }, now).alerts) expect(precheck(JSON.parse(JSON.stringify(alert)))).toBe(true);
+    for (const alert of store.query({ sinceTimeUtc: '2000-01-01' }, now).alerts)
+      expect(precheck(JSON.parse(JSON.stringify(alert)))).toBe(true);
   });
 
   it('leaves every failure to zod, so its messages still explain it', () => {
-    for (const alert of [null, [], 'a', { AlertId: '' }, { AlertId: 'a', LastProcessedTimeUtc: 'yesterday' }, { AlertId: 'a', LastProcessedTimeUtc: '2020-09-30T14:11:44Z', AlertPart: 1.5 }]) {
+    for (const alert of [
+      null,
+      [],
+      'a',
+      { AlertId: '' },
+      { AlertId: 'a', LastProcessedTimeUtc: 'yesterday' },
+      { AlertId: 'a', LastProcessedTimeUtc: '2020-09-30T14:11:44Z', AlertPart: 1.5 },
+    ]) {
       expect(precheck(alert)).toBe(false);
     }
-    const result = validateAlert(SiemAlertSchema, Buffer.from('{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z","ReportID":"7"}'));
+    const result = validateAlert(
+      SiemAlertSchema,
+      Buffer.from('{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z","ReportID":"7"}'),
+    );
     expect(result).toMatchObject({ ok: false, alertId: 'a', problems: ['ReportID: expected an integer, "" or null, got "7"'] });
   });
 

@@ -6,7 +6,7 @@ import { parseTimestamp } from '../../simulator/ticks.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 
-describe('the simulator\'s direct JSON serialisation', () => {
+describe("the simulator's direct JSON serialisation", () => {
   it('is exactly JSON.stringify of the generated alert, for every style, drift and time', () => {
     for (const seed of [1, 2, 99]) {
       const gen = new AlertGenerator(seed);

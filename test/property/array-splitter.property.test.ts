@@ -10,9 +10,12 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { JsonArraySplitter } from '../../src/json/array-splitter.js';
 
-const objects = fc.array(fc.dictionary(fc.string({ unit: 'binary', maxLength: 8 }), fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }), { maxKeys: 6 }), {
-  maxLength: 8,
-});
+const objects = fc.array(
+  fc.dictionary(fc.string({ unit: 'binary', maxLength: 8 }), fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }), { maxKeys: 6 }),
+  {
+    maxLength: 8,
+  },
+);
 
 /** Cut `bytes` at the given positions (any order, duplicates allowed). */
 function cut(bytes: Buffer, positions: number[]): Buffer[] {
@@ -38,11 +41,17 @@ function split(chunks: Buffer[]): string[] {
 describe('JsonArraySplitter at random byte boundaries', () => {
   it('any array of objects, any indentation, any cuts: exactly those objects, compact', () => {
     fc.assert(
-      fc.property(objects, fc.constantFrom(0, 1, 2, '\t', ' \r\n '), fc.boolean(), fc.array(fc.nat(), { maxLength: 12 }), (values, indent, bom, positions) => {
-        const text = `${bom ? '\uFEFF' : ''}${JSON.stringify(values, null, indent)}\n`;
-        const elements = split(cut(Buffer.from(text), positions));
-        expect(elements).toEqual(values.map((v) => JSON.stringify(v)));
-      }),
+      fc.property(
+        objects,
+        fc.constantFrom(0, 1, 2, '\t', ' \r\n '),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (values, indent, bom, positions) => {
+          const text = `${bom ? '\uFEFF' : ''}${JSON.stringify(values, null, indent)}\n`;
+          const elements = split(cut(Buffer.from(text), positions));
+          expect(elements).toEqual(values.map((v) => JSON.stringify(v)));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -60,30 +69,37 @@ describe('JsonArraySplitter at random byte boundaries', () => {
 
   it('an answer cut anywhere: a prefix of the objects, then TRUNCATED (or NOT_AN_ARRAY when nothing came)', () => {
     fc.assert(
-      fc.property(objects.filter((v) => v.length > 0), fc.nat(), fc.array(fc.nat(), { maxLength: 6 }), (values, end, positions) => {
-        const full = Buffer.from(JSON.stringify(values));
-        const prefix = full.subarray(0, end % full.length); // never the whole answer
-        const splitter = new JsonArraySplitter();
-        const got: string[] = [];
-        for (const chunk of cut(prefix, positions)) for (const e of splitter.push(chunk)) got.push(e.toString('utf8'));
-        expect(got).toEqual(values.slice(0, got.length).map((v) => JSON.stringify(v)));
-        expect(got.length).toBeLessThanOrEqual(values.length); // all of them, when only "]" was cut
-        let error: unknown;
-        try {
-          splitter.end();
-        } catch (err) {
-          error = err;
-        }
-        expect(error).toBeInstanceOf(DataError);
-        expect((error as DataError).code).toBe(prefix.length === 0 ? 'NOT_AN_ARRAY' : 'TRUNCATED');
-      }),
+      fc.property(
+        objects.filter((v) => v.length > 0),
+        fc.nat(),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (values, end, positions) => {
+          const full = Buffer.from(JSON.stringify(values));
+          const prefix = full.subarray(0, end % full.length); // never the whole answer
+          const splitter = new JsonArraySplitter();
+          const got: string[] = [];
+          for (const chunk of cut(prefix, positions)) for (const e of splitter.push(chunk)) got.push(e.toString('utf8'));
+          expect(got).toEqual(values.slice(0, got.length).map((v) => JSON.stringify(v)));
+          expect(got.length).toBeLessThanOrEqual(values.length); // all of them, when only "]" was cut
+          let error: unknown;
+          try {
+            splitter.end();
+          } catch (err) {
+            error = err;
+          }
+          expect(error).toBeInstanceOf(DataError);
+          expect((error as DataError).code).toBe(prefix.length === 0 ? 'NOT_AN_ARRAY' : 'TRUNCATED');
+        },
+      ),
     );
   });
 
   it('arbitrary bytes: elements or a DataError, nothing else; every element is a JSON value', () => {
     const junk = fc.oneof(
       fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
-      fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', ',', ':', ' ', '1', 'a', 'é') , maxLength: 40 }).map((s) => Buffer.from(s)),
+      fc
+        .string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', ',', ':', ' ', '1', 'a', 'é'), maxLength: 40 })
+        .map((s) => Buffer.from(s)),
     );
     fc.assert(
       fc.property(junk, fc.array(fc.nat(), { maxLength: 6 }), (bytes, positions) => {

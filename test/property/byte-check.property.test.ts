@@ -19,11 +19,50 @@ const answer = new AlertStore({ now: NOW, initial: 300 }).query({ sinceTimeUtc: 
 const texts = [...answer[ALERT_JSON_TEXTS]()];
 
 const VALUE_TEXTS = [
-  '""', '"x"', '"a\\"b"', '"\\u00e9t\\u00E9"', '"\\ud800"', '"é✓"', '"\\x"', '"\\u12"', '"a\u0001b"', '"tab\there"',
-  'null', 'true', 'false', 'nul', 'tru', '0', '-0', '7', '-12', '1.0', '1.5', '1e2', '1E-2', '2.5e1', '01', '-', '1.', '.5', '1e',
-  '123456789012345', '1234567890123456789', '9'.repeat(400), '1e400', '[]', '[1]', '{}', '{"a":1}',
-  '"2020-09-30T14:11:44.0779765Z"', '"2020-09-30T14:11:44Z"', '"2020-13-30T14:11:44Z"', '"2020-09-30T14:11:44.12345678Z"',
-  '"2020-09-30 14:11:44Z"', ' "x"', '"x" ',
+  '""',
+  '"x"',
+  '"a\\"b"',
+  '"\\u00e9t\\u00E9"',
+  '"\\ud800"',
+  '"é✓"',
+  '"\\x"',
+  '"\\u12"',
+  '"a\u0001b"',
+  '"tab\there"',
+  'null',
+  'true',
+  'false',
+  'nul',
+  'tru',
+  '0',
+  '-0',
+  '7',
+  '-12',
+  '1.0',
+  '1.5',
+  '1e2',
+  '1E-2',
+  '2.5e1',
+  '01',
+  '-',
+  '1.',
+  '.5',
+  '1e',
+  '123456789012345',
+  '1234567890123456789',
+  '9'.repeat(400),
+  '1e400',
+  '[]',
+  '[1]',
+  '{}',
+  '{"a":1}',
+  '"2020-09-30T14:11:44.0779765Z"',
+  '"2020-09-30T14:11:44Z"',
+  '"2020-13-30T14:11:44Z"',
+  '"2020-09-30T14:11:44.12345678Z"',
+  '"2020-09-30 14:11:44Z"',
+  ' "x"',
+  '"x" ',
 ];
 const FIELDS = [...Object.keys(SIEM_FIELD_KINDS), 'Extra', 'alertid', '__proto__', 'Alert\\u0049d', 'AlertI', 'AlertIdX'];
 
@@ -72,28 +111,33 @@ describe('SIEM byte check', () => {
   it('accepts nothing the full validation rejects, and extracts the same identity', () => {
     accepted = 0;
     fc.assert(
-      fc.property(fc.constantFrom(...bases), fc.array(edit, { maxLength: 4 }), fc.array(byteEdit, { maxLength: 2 }), (base, edits, byteEdits) => {
-        const members = base.map(([k, v]) => [k, v] as [string, string]);
-        for (const e of edits) {
-          if (e.op === 'set') {
-            const i = members.findIndex(([k]) => k === e.field);
-            if (i >= 0) members[i] = [e.field, e.value];
-            else members.push([e.field, e.value]);
-          } else if (members.length > 0) {
-            const i = e.at % members.length;
-            if (e.op === 'drop') members.splice(i, 1);
-            else members.push([members[i]![0], e.value]);
+      fc.property(
+        fc.constantFrom(...bases),
+        fc.array(edit, { maxLength: 4 }),
+        fc.array(byteEdit, { maxLength: 2 }),
+        (base, edits, byteEdits) => {
+          const members = base.map(([k, v]) => [k, v] as [string, string]);
+          for (const e of edits) {
+            if (e.op === 'set') {
+              const i = members.findIndex(([k]) => k === e.field);
+              if (i >= 0) members[i] = [e.field, e.value];
+              else members.push([e.field, e.value]);
+            } else if (members.length > 0) {
+              const i = e.at % members.length;
+              if (e.op === 'drop') members.splice(i, 1);
+              else members.push([members[i]![0], e.value]);
+            }
           }
-        }
-        const bytes = [...render(members)];
-        for (const b of byteEdits) {
-          const at = b.at % (bytes.length + 1);
-          if (b.op === 'replace' && at < bytes.length) bytes[at] = b.byte;
-          else if (b.op === 'insert') bytes.splice(at, 0, b.byte);
-          else bytes.splice(at, 1);
-        }
-        check(Buffer.from(bytes));
-      }),
+          const bytes = [...render(members)];
+          for (const b of byteEdits) {
+            const at = b.at % (bytes.length + 1);
+            if (b.op === 'replace' && at < bytes.length) bytes[at] = b.byte;
+            else if (b.op === 'insert') bytes.splice(at, 0, b.byte);
+            else bytes.splice(at, 1);
+          }
+          check(Buffer.from(bytes));
+        },
+      ),
       { numRuns: 3000 },
     );
     // The cases must exercise the accepting side too, not only "don't know".
@@ -101,11 +145,28 @@ describe('SIEM byte check', () => {
   });
 
   it('handles edge shapes', () => {
-    for (const text of ['{}', '{', '}', '', '[]', '{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z"}', '{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z",}', '{"AlertId":"a","AlertId":"b","LastProcessedTimeUtc":"2020-09-30T14:11:44Z"}']) {
+    for (const text of [
+      '{}',
+      '{',
+      '}',
+      '',
+      '[]',
+      '{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z"}',
+      '{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z",}',
+      '{"AlertId":"a","AlertId":"b","LastProcessedTimeUtc":"2020-09-30T14:11:44Z"}',
+    ]) {
       check(Buffer.from(text));
     }
-    expect(SIEM_BYTE_CHECK(Buffer.from('{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z"}'))).toEqual({ AlertId: 'a', FullId: undefined, LastProcessedTimeUtc: '2020-09-30T14:11:44Z' });
+    expect(SIEM_BYTE_CHECK(Buffer.from('{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z"}'))).toEqual({
+      AlertId: 'a',
+      FullId: undefined,
+      LastProcessedTimeUtc: '2020-09-30T14:11:44Z',
+    });
     // Not UTF-8: the full path reports it, so the byte check must not pass it.
-    expect(SIEM_BYTE_CHECK(Buffer.from([...Buffer.from('{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z","X":"'), 0xff, 0x22, 0x7d]))).toBeUndefined();
+    expect(
+      SIEM_BYTE_CHECK(
+        Buffer.from([...Buffer.from('{"AlertId":"a","LastProcessedTimeUtc":"2020-09-30T14:11:44Z","X":"'), 0xff, 0x22, 0x7d]),
+      ),
+    ).toBeUndefined();
   });
 });

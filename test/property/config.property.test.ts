@@ -63,9 +63,12 @@ describe('tenant validation', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.domain().filter((d) => /\.[a-z]{2,63}$/i.test(d) && d.length <= 253), (domain) => {
-        expect(resolve({ AZURE_TENANT_ID: domain })).not.toBeInstanceOf(UsageError);
-      }),
+      fc.property(
+        fc.domain().filter((d) => /\.[a-z]{2,63}$/i.test(d) && d.length <= 253),
+        (domain) => {
+          expect(resolve({ AZURE_TENANT_ID: domain })).not.toBeInstanceOf(UsageError);
+        },
+      ),
     );
   });
 });
@@ -95,7 +98,17 @@ describe('base URL and authority host validation', () => {
   const urlText = fc.oneof(
     fc.webUrl({ withQueryParameters: true, withFragments: true }),
     fc.webUrl().map((u) => u.replace(/^https?:/, 'http:')),
-    fc.constantFrom('http://127.0.0.1:8443', 'http://localhost:1', 'http://[::1]:2', 'http://127.9.9.9', 'http://10.0.0.1', 'ftp://x.example', 'file:///etc/passwd', 'https://user:pw@x.example', 'javascript:alert(1)'),
+    fc.constantFrom(
+      'http://127.0.0.1:8443',
+      'http://localhost:1',
+      'http://[::1]:2',
+      'http://127.9.9.9',
+      'http://10.0.0.1',
+      'ftp://x.example',
+      'file:///etc/passwd',
+      'https://user:pw@x.example',
+      'javascript:alert(1)',
+    ),
     fc.string({ unit: 'binary', maxLength: 40 }),
   );
 
@@ -160,10 +173,16 @@ describe('filters reach the query as values, never as new parameters', () => {
 
   it('any --since/--until text is refused with a UsageError or resolves to a real instant', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 20 }), fc.integer({ min: 0, max: 999_999_999 }).map((n) => `${n}d`)), (since) => {
-        const result = resolve({}, { since });
-        if (!(result instanceof UsageError)) expect(Number.isFinite(result.query.since?.getTime())).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.integer({ min: 0, max: 999_999_999 }).map((n) => `${n}d`),
+        ),
+        (since) => {
+          const result = resolve({}, { since });
+          if (!(result instanceof UsageError)) expect(Number.isFinite(result.query.since?.getTime())).toBe(true);
+        },
+      ),
     );
   });
 });

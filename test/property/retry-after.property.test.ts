@@ -15,9 +15,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const p2 = (n: number): string => String(n).padStart(2, '0');
 const hms = (d: Date): string => `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`;
 // Whole seconds, 2000-2049 (the window where the RFC 850 two-digit year is unambiguous).
-const httpDate = fc
-  .integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(2049, 11, 31) / 1000 })
-  .map((s) => new Date(s * 1000));
+const httpDate = fc.integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(2049, 11, 31) / 1000 }).map((s) => new Date(s * 1000));
 
 describe('parseRetryAfter', () => {
   it('any value: undefined, or a finite delay >= 0', () => {
@@ -62,7 +60,14 @@ describe('decideRetry with any Retry-After', () => {
   it('the delay is finite, >= 0 and within the caps; a 429/503 is retried until the retries are used up', () => {
     fc.assert(
       fc.property(
-        fc.option(fc.oneof(fc.string({ maxLength: 30 }), fc.integer({ min: -1e6, max: 1e12 }).map(String), httpDate.map((d) => d.toUTCString())), { nil: undefined }),
+        fc.option(
+          fc.oneof(
+            fc.string({ maxLength: 30 }),
+            fc.integer({ min: -1e6, max: 1e12 }).map(String),
+            httpDate.map((d) => d.toUTCString()),
+          ),
+          { nil: undefined },
+        ),
         fc.constantFrom(408, 429, 500, 502, 503, 504),
         fc.integer({ min: 1, max: 10 }),
         fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),

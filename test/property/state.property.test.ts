@@ -19,7 +19,10 @@ const HOUR = 60 * MIN;
 
 /** A Defender-style timestamp with 7 fractional digits (the last 4 below a millisecond). */
 const timestamp = fc
-  .tuple(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 9999 }))
+  .tuple(
+    fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+    fc.integer({ min: 0, max: 9999 }),
+  )
   .map(([date, sub]) => `${date.toISOString().slice(0, 23)}${String(sub).padStart(4, '0')}Z`);
 
 const validState = fc
@@ -27,38 +30,49 @@ const validState = fc
     a: timestamp,
     b: timestamp,
     latestAlert: fc.option(timestamp, { nil: null }),
-    recent: fc.array(fc.oneof(fc.string(), fc.tuple(fc.string(), timestamp).map(([id, t]) => `${id}|${t}`)), { maxLength: 20 }),
+    recent: fc.array(
+      fc.oneof(
+        fc.string(),
+        fc.tuple(fc.string(), timestamp).map(([id, t]) => `${id}|${t}`),
+      ),
+      { maxLength: 20 },
+    ),
     updatedAt: fc.string(),
   })
-  .map(
-    ({ a, b, latestAlert, recent, updatedAt }): State => ({
-      version: 1,
-      ...identity,
-      readUntil: a > b ? a : b,
-      latestAlert,
-      recentSince: a > b ? b : a,
-      recent,
-      updatedAt,
-    }),
-  );
+  .map(({ a, b, latestAlert, recent, updatedAt }): State => ({
+    version: 1,
+    ...identity,
+    readUntil: a > b ? a : b,
+    latestAlert,
+    recentSince: a > b ? b : a,
+    recent,
+    updatedAt,
+  }));
 
 /** A state file with one field replaced, removed, or the text cut or spliced: what disks and people do. */
 const damagedText = fc.oneof(
-  fc.tuple(validState, fc.constantFrom(...Object.keys(StateSchema.shape)), fc.option(fc.jsonValue(), { nil: undefined })).map(([state, key, value]) => {
-    const copy: Record<string, unknown> = { ...state };
-    if (value === undefined) delete copy[key];
-    else copy[key] = value;
-    return JSON.stringify(copy);
-  }),
+  fc
+    .tuple(validState, fc.constantFrom(...Object.keys(StateSchema.shape)), fc.option(fc.jsonValue(), { nil: undefined }))
+    .map(([state, key, value]) => {
+      const copy: Record<string, unknown> = { ...state };
+      if (value === undefined) delete copy[key];
+      else copy[key] = value;
+      return JSON.stringify(copy);
+    }),
   fc.tuple(validState, fc.nat(), fc.string({ unit: 'binary', maxLength: 8 })).map(([state, at, insert]) => {
     const text = serializeState(state);
     const cut = at % (text.length + 1);
     return text.slice(0, cut) + insert + text.slice(cut + insert.length);
   }),
   // Timestamps that have the right form but are no real instant (found a crash: exit 1).
-  fc.tuple(validState, fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 })).map(([state, month, day, hour]) =>
-    JSON.stringify({ ...state, readUntil: `2024-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00.0000000Z` }),
-  ),
+  fc
+    .tuple(validState, fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }))
+    .map(([state, month, day, hour]) =>
+      JSON.stringify({
+        ...state,
+        readUntil: `2024-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00.0000000Z`,
+      }),
+    ),
 );
 
 const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.json(), damagedText, validState.map(serializeState));
@@ -75,7 +89,8 @@ describe('parseState', () => {
         }
         // Accepted means usable: every date computation of a run works on it.
         const { state } = result;
-        for (const t of [state.readUntil, state.recentSince, state.latestAlert ?? state.readUntil]) expect(Number.isFinite(dateOf(t).getTime())).toBe(true);
+        for (const t of [state.readUntil, state.recentSince, state.latestAlert ?? state.readUntil])
+          expect(Number.isFinite(dateOf(t).getTime())).toBe(true);
         expect(state.recentSince <= state.readUntil).toBe(true);
         const checkpoint = new Checkpoint(identity, state, overlapMs);
         const { since } = checkpoint.startFrom(new Date(T0));
@@ -115,35 +130,43 @@ describe('Checkpoint', () => {
 
   it('admit never returns true twice for a key, whatever the keys and times', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c|x', ''), fc.oneof(timestamp, fc.string())), { maxLength: 60 }), fc.option(validState, { nil: undefined }), (calls, previous) => {
-        const checkpoint = new Checkpoint(identity, previous, 10 * MIN);
-        checkpoint.startFrom(new Date(T0));
-        const admitted = new Set<string>();
-        for (const [id, time] of calls) {
-          const alert = record(id, time);
-          if (checkpoint.admit(alert)) {
-            expect(admitted.has(alert.key)).toBe(false);
-            admitted.add(alert.key);
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c|x', ''), fc.oneof(timestamp, fc.string())), { maxLength: 60 }),
+        fc.option(validState, { nil: undefined }),
+        (calls, previous) => {
+          const checkpoint = new Checkpoint(identity, previous, 10 * MIN);
+          checkpoint.startFrom(new Date(T0));
+          const admitted = new Set<string>();
+          for (const [id, time] of calls) {
+            const alert = record(id, time);
+            if (checkpoint.admit(alert)) {
+              expect(admitted.has(alert.key)).toBe(false);
+              admitted.add(alert.key);
+            }
           }
-        }
-      }),
+        },
+      ),
     );
   });
 
   it('readUntil never goes back, whatever order readTo is called in', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1_000 * HOUR }), { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 5 * HOUR }), (offsets, overlapMs) => {
-        const checkpoint = new Checkpoint(identity, undefined, overlapMs);
-        checkpoint.startFrom(new Date(T0));
-        let max = '';
-        for (const offset of offsets) {
-          checkpoint.readTo(new Date(T0 + offset));
-          const state = checkpoint.state(new Date(T0));
-          if (timestampOf(new Date(T0 + offset)) > max) max = timestampOf(new Date(T0 + offset));
-          expect(state.readUntil).toBe(max);
-          expect(state.recentSince <= state.readUntil).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1_000 * HOUR }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 0, max: 5 * HOUR }),
+        (offsets, overlapMs) => {
+          const checkpoint = new Checkpoint(identity, undefined, overlapMs);
+          checkpoint.startFrom(new Date(T0));
+          let max = '';
+          for (const offset of offsets) {
+            checkpoint.readTo(new Date(T0 + offset));
+            const state = checkpoint.state(new Date(T0));
+            if (timestampOf(new Date(T0 + offset)) > max) max = timestampOf(new Date(T0 + offset));
+            expect(state.readUntil).toBe(max);
+            expect(state.recentSince <= state.readUntil).toBe(true);
+          }
+        },
+      ),
     );
   });
 

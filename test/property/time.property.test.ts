@@ -29,24 +29,31 @@ describe('parseTimeOption', () => {
   it('any text: an instant or a TimeParseError', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (text) => void outcome(() => parseTimeOption(text, NOW))));
     fc.assert(
-      fc.property(fc.stringMatching(/^\s?\d{1,4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?\s?$/), (text) =>
-        void outcome(() => parseTimeOption(text, NOW)),
+      fc.property(
+        fc.stringMatching(/^\s?\d{1,4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{1,2}(:\d{1,2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?\s?$/),
+        (text) => void outcome(() => parseTimeOption(text, NOW)),
       ),
     );
   });
 
   it('a relative time is exactly that long before now', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 999_999_999 }), fc.constantFrom('s', 'm', 'h', 'd'), fc.constantFrom('', ' '), (n, unit, space) => {
-        const expected = NOW.getTime() - n * UNIT_MS[unit];
-        // Before the earliest JavaScript Date (about 271 821 BC) the answer is a clear refusal.
-        if (Number.isNaN(new Date(expected).getTime())) expect(() => parseTimeOption(`${n}${space}${unit}`, NOW)).toThrow(/too far in the past/);
-        else expect(parseTimeOption(`${n}${space}${unit}`, NOW).getTime()).toBe(expected);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 999_999_999 }),
+        fc.constantFrom('s', 'm', 'h', 'd'),
+        fc.constantFrom('', ' '),
+        (n, unit, space) => {
+          const expected = NOW.getTime() - n * UNIT_MS[unit];
+          // Before the earliest JavaScript Date (about 271 821 BC) the answer is a clear refusal.
+          if (Number.isNaN(new Date(expected).getTime()))
+            expect(() => parseTimeOption(`${n}${space}${unit}`, NOW)).toThrow(/too far in the past/);
+          else expect(parseTimeOption(`${n}${space}${unit}`, NOW).getTime()).toBe(expected);
+        },
+      ),
     );
   });
 
-  it('an ISO-8601 UTC time round-trips to the same instant (toISOString and the API\'s 7-digit form)', () => {
+  it("an ISO-8601 UTC time round-trips to the same instant (toISOString and the API's 7-digit form)", () => {
     fc.assert(
       fc.property(anyDate, fc.integer({ min: 0, max: 9999 }), (date, extra) => {
         expect(parseTimeOption(date.toISOString(), NOW).getTime()).toBe(date.getTime());
@@ -90,7 +97,12 @@ describe('parseTimeOption', () => {
 describe('parseIsoDuration', () => {
   it('any text: a positive length or a TimeParseError', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (text) => void outcome(() => parseIsoDuration(text))));
-    fc.assert(fc.property(fc.stringMatching(/^[Pp](\d{0,3}[Dd])?([Tt](\d{0,3}[Hh])?(\d{0,3}[Mm])?(\d{0,3}(\.\d{0,3})?[Ss])?)?$/), (text) => void outcome(() => parseIsoDuration(text))));
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[Pp](\d{0,3}[Dd])?([Tt](\d{0,3}[Hh])?(\d{0,3}[Mm])?(\d{0,3}(\.\d{0,3})?[Ss])?)?$/),
+        (text) => void outcome(() => parseIsoDuration(text)),
+      ),
+    );
   });
 
   it('PnDTnHnMnS is exactly its parts added up', () => {

@@ -66,12 +66,15 @@ describe('GET /api/alerts: documented query semantics', () => {
     const q = (since: string, until: string): string =>
       `/api/alerts?sinceTimeUtc=${encodeURIComponent(since)}&untilTimeUtc=${encodeURIComponent(until)}`;
     expect(ids((await s.get(q('2026-03-01T11:00:00.0000001Z', '2026-03-01T11:50:00.1234567Z'), token)).text)).toEqual([
-      'a', 'b', 'ten-minutes-ago',
+      'a',
+      'b',
+      'ten-minutes-ago',
     ]);
     expect(ids((await s.get(q('2026-03-01T11:00:00.0000002', '2026-03-01T11:50:00.1234566'), token)).text)).toEqual([]);
     // 0–7 fraction digits, with or without Z, and the earliest doc's quoted form with a space.
     expect(ids((await s.get(q('2026-03-01T08:00:00', '2026-03-01T10:00:00.000Z'), token)).text)).toEqual([
-      'three-hours-ago', 'two-hours-ago',
+      'three-hours-ago',
+      'two-hours-ago',
     ]);
     expect(ids((await s.get(q('"2026-03-01 11:00:00"', '2026-03-01T11:00:00.0000001'), token)).text)).toEqual(['a', 'b']);
   });
@@ -80,7 +83,11 @@ describe('GET /api/alerts: documented query semantics', () => {
     const { s, token } = await seeded();
     expect(ids((await s.get('/api/alerts?ago=PT10M', token)).text)).toEqual(['ten-minutes-ago']);
     expect(ids((await s.get('/api/alerts?ago=PT3H', token)).text)).toEqual([
-      'three-hours-ago', 'two-hours-ago', 'a', 'b', 'ten-minutes-ago',
+      'three-hours-ago',
+      'two-hours-ago',
+      'a',
+      'b',
+      'ten-minutes-ago',
     ]);
   });
 
@@ -150,7 +157,7 @@ describe('GET /api/alerts: the answer', () => {
     expect(new Set(alerts.map((a) => a.FullId)).size).toBe(20_000);
   }, 60_000);
 
-  it('serves Microsoft\'s two published examples among the generated alerts', async () => {
+  it("serves Microsoft's two published examples among the generated alerts", async () => {
     const s = await sim({ alerts: 20 });
     const alerts = JSON.parse((await s.get('/api/alerts', await s.token())).text) as SiemAlert[];
     expect(alerts.map((a) => a.AlertId)).toEqual(

@@ -72,7 +72,7 @@ describe('AlertGenerator', () => {
   });
 });
 
-describe('Microsoft\'s published examples', () => {
+describe("Microsoft's published examples", () => {
   it('reproduces the 2020 example exactly as the fixture has it', () => {
     const fixture = JSON.parse(readFileSync(new URL('../fixtures/siem-api-alerts-msdocs.json', import.meta.url), 'utf8')) as SiemAlert[];
     expect(JSON.stringify(MSDOCS_EXAMPLE_2020)).toBe(JSON.stringify(fixture[0]));

@@ -18,7 +18,7 @@ const stranger = (() => {
   return loadCertificate(keyPem + certPem);
 })();
 
-describe('client assertions at the simulator\'s token endpoint', () => {
+describe("client assertions at the simulator's token endpoint", () => {
   let c: SimClient;
   let cert: LoadedCertificate;
   beforeAll(async () => {
@@ -40,7 +40,14 @@ describe('client assertions at the simulator\'s token endpoint', () => {
     createClientAssertion({ clientId: c.sim.credentials.clientId, tokenUrl: url(over.path), cert, ...over });
 
   /** Posts the assertion and checks Entra's error shape; returns error_description. */
-  async function rejected(path: string, assertion: string, status: number, error: string, code: number, extra: Record<string, string> = {}): Promise<string> {
+  async function rejected(
+    path: string,
+    assertion: string,
+    status: number,
+    error: string,
+    code: number,
+    extra: Record<string, string> = {},
+  ): Promise<string> {
     const reply = await c.postForm(path, form(path, assertion, extra));
     const body = reply.json<Record<string, unknown>>();
     expect({ status: reply.status, error: body.error, error_codes: body.error_codes }).toEqual({ status, error, error_codes: [code] });
@@ -85,7 +92,9 @@ describe('client assertions at the simulator\'s token endpoint', () => {
     const assertion = createClientAssertion({ clientId: c.sim.credentials.clientId, tokenUrl: url(V2), cert: stranger });
     const text = await rejected(V2, assertion, 401, 'invalid_client', 700027);
     expect(text).toContain('Client assertion contains an invalid signature. [Reason - The key was not found.');
-    expect(text).toContain(`Thumbprint of key used by client: '${Buffer.from(stranger.x5tS256, 'base64url').toString('hex').toUpperCase()}'`);
+    expect(text).toContain(
+      `Thumbprint of key used by client: '${Buffer.from(stranger.x5tS256, 'base64url').toString('hex').toUpperCase()}'`,
+    );
   });
 
   it('the right thumbprint signed by another key → 401 AADSTS700027, the signature did not match', async () => {
@@ -106,7 +115,13 @@ describe('client assertions at the simulator\'s token endpoint', () => {
     const text = await rejected(V2, sign({ path: V1 }), 401, 'invalid_client', 700023);
     expect(text).toContain('Client assertion audience claim does not match Realm issuer.');
     await rejected(V1, sign({ path: V2 }), 401, 'invalid_client', 700023);
-    await rejected(V1, createClientAssertion({ clientId: c.sim.credentials.clientId, tokenUrl: 'https://login.microsoftonline.com/x/oauth2/token', cert }), 401, 'invalid_client', 700023);
+    await rejected(
+      V1,
+      createClientAssertion({ clientId: c.sim.credentials.clientId, tokenUrl: 'https://login.microsoftonline.com/x/oauth2/token', cert }),
+      401,
+      'invalid_client',
+      700023,
+    );
   });
 
   it('iss/sub of another app → 401 AADSTS700021', async () => {
@@ -120,16 +135,25 @@ describe('client assertions at the simulator\'s token endpoint', () => {
     const part = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
     const t = Math.floor(Date.now() / 1000);
     const input = `${part({ alg: 'RS256', typ: 'JWT', x5t: cert.x5t })}.${part({
-      aud: url(V1), iss: c.sim.credentials.clientId, sub: 'someone-else', jti: 'sub-test', nbf: t, exp: t + 600,
+      aud: url(V1),
+      iss: c.sim.credentials.clientId,
+      sub: 'someone-else',
+      jti: 'sub-test',
+      nbf: t,
+      exp: t + 600,
     })}`;
     const assertion = `${input}.${rsaSign('sha256', Buffer.from(input), cert.privateKey).toString('base64url')}`;
-    expect(await rejected(V1, assertion, 401, 'invalid_client', 50048)).toContain('Subject mismatches Issuer claim in the client assertion.');
+    expect(await rejected(V1, assertion, 401, 'invalid_client', 50048)).toContain(
+      'Subject mismatches Issuer claim in the client assertion.',
+    );
   });
 
   it('expired (beyond the 5-minute skew) → 401 AADSTS700024 with the times', async () => {
     const now = new Date(Date.now() - 16 * 60_000); // exp = 6 minutes ago
     const text = await rejected(V2, sign({ path: V2, now }), 401, 'invalid_client', 700024);
-    expect(text).toMatch(/Client assertion is not within its valid time range\. Current time: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z, assertion valid from .+, expiry time of assertion .+\./);
+    expect(text).toMatch(
+      /Client assertion is not within its valid time range\. Current time: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z, assertion valid from .+, expiry time of assertion .+\./,
+    );
   });
 
   it('within the skew it is still accepted: 4 minutes past exp, or nbf 4 minutes ahead', async () => {
@@ -165,7 +189,9 @@ describe('client assertions at the simulator\'s token endpoint', () => {
     const reply = await c.postForm(V1, noType);
     expect(reply.status).toBe(400);
     expect(reply.json<{ error_codes: number[] }>().error_codes).toEqual([900144]);
-    await rejected(V1, sign({ path: V1 }), 401, 'invalid_client', 7000218, { client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' });
+    await rejected(V1, sign({ path: V1 }), 401, 'invalid_client', 7000218, {
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer',
+    });
   });
 });
 

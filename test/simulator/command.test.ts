@@ -39,7 +39,16 @@ async function start(opts: Parameters<typeof runSimulate>[0]): Promise<{
 describe('runSimulate', () => {
   it('prints one JSON line with everything a client needs, serves, and stops on abort', async () => {
     const { line, stop } = await start({ alerts: 5 });
-    expect(Object.keys(line)).toEqual(['url', 'authorityHost', 'tenantId', 'clientId', 'clientSecret', 'resource', 'caCertPath', 'clientCertificatePath']);
+    expect(Object.keys(line)).toEqual([
+      'url',
+      'authorityHost',
+      'tenantId',
+      'clientId',
+      'clientSecret',
+      'resource',
+      'caCertPath',
+      'clientCertificatePath',
+    ]);
     expect(line).toMatchObject({
       url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/),
       tenantId: '00000000-0000-4000-8000-000000000001',

@@ -83,7 +83,10 @@ describe('scripted faults', () => {
 
   it('can be scripted over HTTP: POST /_sim/faults (one or a list), GET and DELETE', async () => {
     const { s, token } = await sim();
-    const queued = await s.postJson('/_sim/faults', [{ status: 429, retryAfter: '2' }, { route: 'token', status: 500 }]);
+    const queued = await s.postJson('/_sim/faults', [
+      { status: 429, retryAfter: '2' },
+      { route: 'token', status: 500 },
+    ]);
     expect(queued.json()).toEqual({ queued: 2, pending: 2 });
     expect((await s.get('/_sim/faults')).json()).toHaveLength(2);
     const throttled = await s.get('/api/alerts', token);

@@ -30,7 +30,10 @@ describe.each(['mde', 'graph'])('pull --api %s --base-url <simulator>', (api) =>
       timeoutMs: 30_000,
     });
     expect(result.code, result.stderr).toBe(0);
-    const ids = result.stdout.trim().split('\n').map((line) => String((JSON.parse(line) as { id: unknown }).id));
+    const ids = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => String((JSON.parse(line) as { id: unknown }).id));
     expect(ids.length).toBe(new Set(ids).size);
     expect([...ids].sort()).toEqual(expectedIds());
     const requests = sim.stats.of('alerts').slice(before);

@@ -87,10 +87,23 @@ describe('GET /v1.0/security/alerts_v2 with a Graph token', () => {
     const s = await sim({ alerts: 0 });
     s.sim.store.add([
       detection('da9_9', '2026-03-01T11:00:00.1200000Z', {
-        ComputerDnsName: 'pc1.contoso.com', DeviceID: 'dev1', MachineGroup: 'UKMachines',
-        DeviceCreatedMachineTags: 'VIP', CloudCreatedMachineTags: 'Finance, Laptops', Actor: 'STRONTIUM',
-        FileName: 'a.exe', FilePath: 'C:\\a', Sha1: 'aa', Sha256: 'bb', Md5: 'cc', CommandLine: 'a.exe -x',
-        UserName: 'alice', UserDomain: 'CONTOSO', ThreatName: 'Trojan:Win32/X', ThreatFamily: 'X', RemediationIsSuccess: true,
+        ComputerDnsName: 'pc1.contoso.com',
+        DeviceID: 'dev1',
+        MachineGroup: 'UKMachines',
+        DeviceCreatedMachineTags: 'VIP',
+        CloudCreatedMachineTags: 'Finance, Laptops',
+        Actor: 'STRONTIUM',
+        FileName: 'a.exe',
+        FilePath: 'C:\\a',
+        Sha1: 'aa',
+        Sha256: 'bb',
+        Md5: 'cc',
+        CommandLine: 'a.exe -x',
+        UserName: 'alice',
+        UserDomain: 'CONTOSO',
+        ThreatName: 'Trojan:Win32/X',
+        ThreatFamily: 'X',
+        RemediationIsSuccess: true,
       }),
       detection('da9_9', '2026-03-01T11:00:00.1200000Z', { FileName: 'b.dll', FilePath: 'C:\\b', Sha1: 'dd', Sha256: '', Md5: null }),
     ]);
@@ -110,12 +123,34 @@ describe('GET /v1.0/security/alerts_v2 with a Graph token', () => {
     });
     const evidence = alert?.['evidence'] as Record<string, unknown>[];
     expect(evidence.map((e) => e['@odata.type'])).toEqual([
-      `${TYPE}deviceEvidence`, `${TYPE}fileEvidence`, `${TYPE}processEvidence`, `${TYPE}fileEvidence`, `${TYPE}userEvidence`,
+      `${TYPE}deviceEvidence`,
+      `${TYPE}fileEvidence`,
+      `${TYPE}processEvidence`,
+      `${TYPE}fileEvidence`,
+      `${TYPE}userEvidence`,
     ]);
-    expect(evidence[0]).toMatchObject({ deviceDnsName: 'pc1.contoso.com', mdeDeviceId: 'dev1', rbacGroupName: 'UKMachines', tags: ['VIP', 'Finance', 'Laptops'] });
+    expect(evidence[0]).toMatchObject({
+      deviceDnsName: 'pc1.contoso.com',
+      mdeDeviceId: 'dev1',
+      rbacGroupName: 'UKMachines',
+      tags: ['VIP', 'Finance', 'Laptops'],
+    });
     expect(evidence[1]).toMatchObject({ fileDetails: { sha1: 'aa', sha256: 'bb', md5: 'cc', fileName: 'a.exe', filePath: 'C:\\a' } });
-    expect(evidence[2]).toMatchObject({ processCommandLine: 'a.exe -x', imageFile: { fileName: 'a.exe' }, userAccount: { accountName: 'alice', domainName: 'CONTOSO' } });
-    expect(evidence[3]?.['fileDetails']).toEqual({ sha1: 'dd', sha256: null, fileName: 'b.dll', filePath: 'C:\\b', fileSize: null, filePublisher: null, signer: null, issuer: null });
+    expect(evidence[2]).toMatchObject({
+      processCommandLine: 'a.exe -x',
+      imageFile: { fileName: 'a.exe' },
+      userAccount: { accountName: 'alice', domainName: 'CONTOSO' },
+    });
+    expect(evidence[3]?.['fileDetails']).toEqual({
+      sha1: 'dd',
+      sha256: null,
+      fileName: 'b.dll',
+      filePath: 'C:\\b',
+      fileSize: null,
+      filePublisher: null,
+      signer: null,
+      issuer: null,
+    });
   });
 
   it('filters on lastUpdateDateTime (inclusive) and serviceSource, ordered ascending on request', async () => {
@@ -132,8 +167,12 @@ describe('GET /v1.0/security/alerts_v2 with a Graph token', () => {
       return reply.json<Page>().value.map((a) => a['id']);
     };
     const asc = { $orderby: 'lastUpdateDateTime asc' };
-    expect(await ids({ ...asc, $filter: 'lastUpdateDateTime ge 2026-03-01T10:30:00.1234567Z and lastUpdateDateTime le 2026-03-01T11:00:00Z' })).toEqual(['b', 'c']);
-    expect(await ids({ ...asc, $filter: "lastUpdateDateTime gt 2026-03-01T10:00:00Z and serviceSource eq 'microsoftDefenderForEndpoint'" })).toEqual(['b', 'c']);
+    expect(
+      await ids({ ...asc, $filter: 'lastUpdateDateTime ge 2026-03-01T10:30:00.1234567Z and lastUpdateDateTime le 2026-03-01T11:00:00Z' }),
+    ).toEqual(['b', 'c']);
+    expect(
+      await ids({ ...asc, $filter: "lastUpdateDateTime gt 2026-03-01T10:00:00Z and serviceSource eq 'microsoftDefenderForEndpoint'" }),
+    ).toEqual(['b', 'c']);
     expect(await ids({ $filter: "serviceSource eq 'microsoftDefenderForOffice365'" })).toEqual([]);
     // Default order: the most recently created first.
     expect(await ids({})).toEqual(['a', 'c', 'b']);

@@ -79,8 +79,17 @@ describe('GET /api/alerts with a Defender for Endpoint token', () => {
     const s = await sim({ alerts: 0 });
     s.sim.store.add([
       detection('da1_1', '2026-03-01T11:00:00.1200000Z', {
-        FileName: 'a.exe', FilePath: 'C:\\a', Sha1: 'aa', CommandLine: 'a.exe -x', ComputerDnsName: 'pc1.contoso.com',
-        DeviceID: 'dev1', MachineGroup: 'UKMachines', UserName: 'alice', UserDomain: 'CONTOSO', ThreatName: 'T', ThreatFamily: 'F',
+        FileName: 'a.exe',
+        FilePath: 'C:\\a',
+        Sha1: 'aa',
+        CommandLine: 'a.exe -x',
+        ComputerDnsName: 'pc1.contoso.com',
+        DeviceID: 'dev1',
+        MachineGroup: 'UKMachines',
+        UserName: 'alice',
+        UserDomain: 'CONTOSO',
+        ThreatName: 'T',
+        ThreatFamily: 'F',
       }),
       detection('da1_1', '2026-03-01T11:00:00.1200000Z', { FileName: 'b.dll', FilePath: 'C:\\b', Sha1: 'bb', Url: 'http://x.test/' }),
     ]);
@@ -172,7 +181,10 @@ describe('GET /api/alerts with a Defender for Endpoint token', () => {
       expect(reply.status, reply.text).toBe(200);
       return reply.json<Page>().value.map((a) => a['id']);
     };
-    expect(await ids('lastUpdateTime ge 2026-03-01T11:00:00Z and lastUpdateTime le 2026-03-01T11:30:00.1234567Z')).toEqual(['first', 'last']);
+    expect(await ids('lastUpdateTime ge 2026-03-01T11:00:00Z and lastUpdateTime le 2026-03-01T11:30:00.1234567Z')).toEqual([
+      'first',
+      'last',
+    ]);
     expect(await ids('lastUpdateTime gt 2026-03-01T11:00:00Z')).toEqual(['last', 'after']);
     expect(await ids('alertCreationTime ge 2026-03-01T09:30:00Z and alertCreationTime lt 2026-03-01T10:30:00Z')).toEqual(['first', 'last']);
     expect(await ids('lastUpdateTime ge 2026-03-01T12:00:00Z')).toEqual([]);
@@ -206,7 +218,11 @@ describe('GET /api/alerts with a Defender for Endpoint token', () => {
     const reply = await s.get('/api/alerts', await tokenFor(s, GRAPH));
     expect(reply.status).toBe(401);
     expect(reply.json()).toMatchObject({
-      error: { code: 'InvalidAuthenticationToken', message: expect.stringMatching(/Audience validation failed.*graph\.microsoft\.com/), target: expect.stringMatching(UUID) },
+      error: {
+        code: 'InvalidAuthenticationToken',
+        message: expect.stringMatching(/Audience validation failed.*graph\.microsoft\.com/),
+        target: expect.stringMatching(UUID),
+      },
     });
   });
 
@@ -233,7 +249,13 @@ describe('GET /api/alerts with a Defender for Endpoint token', () => {
     const refused = await s.get('/api/alerts?$top=1', token);
     expect(refused.status).toBe(429);
     expect(refused.headers['retry-after']).toBe('40');
-    expect(refused.json()).toMatchObject({ error: { code: 'TooManyRequests', message: 'API calls quota exceeded! maximum allowed 3 per 00:01:00', target: expect.stringMatching(UUID) } });
+    expect(refused.json()).toMatchObject({
+      error: {
+        code: 'TooManyRequests',
+        message: 'API calls quota exceeded! maximum allowed 3 per 00:01:00',
+        target: expect.stringMatching(UUID),
+      },
+    });
     clock = new Date(NOW.getTime() + 60_000);
     expect((await s.get('/api/alerts?$top=1', token)).status).toBe(200);
     // Every one of them is an alert request in the stats.

@@ -41,11 +41,15 @@ describe('$filter parsing', () => {
   });
 
   it("reads serviceSource eq '<text>' with '' as an escaped quote, and text containing ' and '", () => {
-    expect(parseFilter("serviceSource eq 'microsoftDefenderForEndpoint' and lastUpdateDateTime lt 2024-05-01T00:00:00Z", GRAPH_DIALECT)).toEqual([
+    expect(
+      parseFilter("serviceSource eq 'microsoftDefenderForEndpoint' and lastUpdateDateTime lt 2024-05-01T00:00:00Z", GRAPH_DIALECT),
+    ).toEqual([
       { kind: 'text', field: 'serviceSource', value: 'microsoftDefenderForEndpoint' },
       { kind: 'time', field: 'lastUpdateDateTime', op: 'lt', ticks: t('2024-05-01T00:00:00Z') },
     ]);
-    expect(parseFilter("assignedTo eq 'O''Brien and co'", GRAPH_DIALECT)).toEqual([{ kind: 'text', field: 'assignedTo', value: "O'Brien and co" }]);
+    expect(parseFilter("assignedTo eq 'O''Brien and co'", GRAPH_DIALECT)).toEqual([
+      { kind: 'text', field: 'assignedTo', value: "O'Brien and co" },
+    ]);
   });
 
   it.each([
@@ -72,7 +76,14 @@ describe('$filter parsing', () => {
 
 describe('query options', () => {
   it('defaults: MDE pages of 10 000 in store order, Graph pages of 50 newest first', () => {
-    expect(parseODataQuery(params(''), MDE_DIALECT)).toEqual({ conditions: [], top: 10_000, skip: 0, orderBy: undefined, expand: [], count: false });
+    expect(parseODataQuery(params(''), MDE_DIALECT)).toEqual({
+      conditions: [],
+      top: 10_000,
+      skip: 0,
+      orderBy: undefined,
+      expand: [],
+      count: false,
+    });
     expect(parseODataQuery(params(''), GRAPH_DIALECT)).toMatchObject({ top: 50, orderBy: { field: 'createdDateTime', descending: true } });
   });
 
@@ -147,7 +158,11 @@ describe('selecting a page', () => {
   const ids = (query: string): string[] => selectPage(rows, parseODataQuery(params(query), MDE_DIALECT)).rows.map((r) => r.render());
 
   it('filters with both bounds inclusive, to the tick', () => {
-    expect(ids('$filter=lastUpdateTime ge 2024-05-01T10:00:00.0000001Z and lastUpdateTime le 2024-05-01T11:00:00Z')).toEqual(['b', 'c', 'r']);
+    expect(ids('$filter=lastUpdateTime ge 2024-05-01T10:00:00.0000001Z and lastUpdateTime le 2024-05-01T11:00:00Z')).toEqual([
+      'b',
+      'c',
+      'r',
+    ]);
     expect(ids('$filter=lastUpdateTime gt 2024-05-01T10:00:00Z and lastUpdateTime lt 2024-05-01T11:00:00Z')).toEqual(['b', 'c']);
     expect(ids('$filter=lastUpdateTime eq 2024-05-01T10:00:00.0000001Z')).toEqual(['b', 'c']);
     expect(ids("$filter=status eq 'Resolved'")).toEqual(['r']);
@@ -177,7 +192,9 @@ describe('selecting a page', () => {
     const p = params('$filter=lastUpdateTime ge 2024-05-01T10:00:00Z&$top=2&$skip=2&$expand=evidence');
     const q = parseODataQuery(p, MDE_DIALECT);
     const link = nextLink('https://127.0.0.1:1234/api/alerts', p, 4, q, MDE_DIALECT);
-    expect(link).toBe('https://127.0.0.1:1234/api/alerts?$filter=lastUpdateTime%20ge%202024-05-01T10%3A00%3A00Z&$expand=evidence&$top=2&$skip=4');
+    expect(link).toBe(
+      'https://127.0.0.1:1234/api/alerts?$filter=lastUpdateTime%20ge%202024-05-01T10%3A00%3A00Z&$expand=evidence&$top=2&$skip=4',
+    );
     expect(new URL(link).searchParams.get('$filter')).toBe('lastUpdateTime ge 2024-05-01T10:00:00Z');
 
     const g = params('$orderby=lastUpdateDateTime asc');

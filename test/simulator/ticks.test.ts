@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  formatTicks,
-  formatTicksTrimmed,
-  parseDuration,
-  parseTimestamp,
-  ticksFromDate,
-} from '../../simulator/ticks.js';
+import { formatTicks, formatTicksTrimmed, parseDuration, parseTimestamp, ticksFromDate } from '../../simulator/ticks.js';
 
 describe('timestamps as 100-ns ticks', () => {
-  it('round-trips Defender\'s 7-digit form exactly', () => {
+  it("round-trips Defender's 7-digit form exactly", () => {
     for (const text of ['2017-01-23T11:33:45.0760449Z', '2020-09-30T14:11:44.0779765Z', '1969-12-31T23:59:59.9999999Z']) {
       expect(formatTicks(parseTimestamp(text) ?? 0n)).toBe(text);
     }
@@ -31,7 +25,15 @@ describe('timestamps as 100-ns ticks', () => {
   });
 
   it('refuses what is not a timestamp', () => {
-    for (const bad of ['yesterday', '2016-13-01', '2016-02-30', '2016-09-12T24:00:00', '2016-09-12T00:00:00.12345678', '"2016-09-12', '0016-09-12']) {
+    for (const bad of [
+      'yesterday',
+      '2016-13-01',
+      '2016-02-30',
+      '2016-09-12T24:00:00',
+      '2016-09-12T00:00:00.12345678',
+      '"2016-09-12',
+      '0016-09-12',
+    ]) {
       expect(parseTimestamp(bad)).toBeUndefined();
     }
   });

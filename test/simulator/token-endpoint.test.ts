@@ -17,7 +17,13 @@ describe('token endpoint', () => {
     expect(reply.status).toBe(200);
     const body = reply.json<Record<string, unknown>>();
     expect(Object.keys(body)).toEqual([
-      'token_type', 'expires_in', 'ext_expires_in', 'expires_on', 'not_before', 'resource', 'access_token',
+      'token_type',
+      'expires_in',
+      'ext_expires_in',
+      'expires_on',
+      'not_before',
+      'resource',
+      'access_token',
     ]);
     expect(body).toMatchObject({
       token_type: 'Bearer',
@@ -50,7 +56,14 @@ describe('token endpoint', () => {
     expect(a).not.toBe(b);
   });
 
-  const cases: [string, string, Record<string, string> | ((f: Record<string, string>) => Record<string, string>), number, string, number][] = [
+  const cases: [
+    string,
+    string,
+    Record<string, string> | ((f: Record<string, string>) => Record<string, string>),
+    number,
+    string,
+    number,
+  ][] = [
     ['unknown tenant', '/contoso.onmicrosoft.com/oauth2/token', {}, 400, 'invalid_request', 90002],
     ['missing grant_type', v1, (f) => without(f, 'grant_type'), 400, 'invalid_request', 900144],
     ['unsupported grant_type', v1, { grant_type: 'password' }, 400, 'unsupported_grant_type', 70003],
@@ -64,14 +77,20 @@ describe('token endpoint', () => {
     ['missing scope (v2)', v2, (f) => without(f, 'scope'), 400, 'invalid_request', 900144],
   ];
 
-  it.each(cases)('%s → %i %s AADSTS%i in Entra\'s error shape', async (_name, path, change, status, error, code) => {
+  it.each(cases)("%s → %i %s AADSTS%i in Entra's error shape", async (_name, path, change, status, error, code) => {
     const base = path.includes('v2.0') ? v2Form(c.sim) : v1Form(c.sim);
     const form = typeof change === 'function' ? change(base) : { ...base, ...change };
     const reply = await c.postForm(path, form, { 'client-request-id': 'a1b2c3d4-0000-4000-8000-000000000abc' });
     expect(reply.status).toBe(status);
     const body = reply.json<Record<string, unknown>>();
     expect(Object.keys(body)).toEqual([
-      'error', 'error_description', 'error_codes', 'timestamp', 'trace_id', 'correlation_id', 'error_uri',
+      'error',
+      'error_description',
+      'error_codes',
+      'timestamp',
+      'trace_id',
+      'correlation_id',
+      'error_uri',
     ]);
     expect(body.error).toBe(error);
     expect(body.error_codes).toEqual([code]);
@@ -80,7 +99,10 @@ describe('token endpoint', () => {
     expect(body.trace_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.error_uri).toBe(`https://login.microsoftonline.com/error?code=${code}`);
     expect(body.error_description).toMatch(
-      new RegExp(`^AADSTS${code}: .+\\r\\nTrace ID: ${String(body.trace_id)}\\r\\nCorrelation ID: a1b2c3d4-0000-4000-8000-000000000abc\\r\\nTimestamp: 2026-03-01 10:00:00Z$`, 's'),
+      new RegExp(
+        `^AADSTS${code}: .+\\r\\nTrace ID: ${String(body.trace_id)}\\r\\nCorrelation ID: a1b2c3d4-0000-4000-8000-000000000abc\\r\\nTimestamp: 2026-03-01 10:00:00Z$`,
+        's',
+      ),
     );
   });
 

@@ -132,7 +132,7 @@ describe('state file format', () => {
 });
 
 describe('Checkpoint origin', () => {
-  it('does not reach before the first run\'s --since, and says nothing about it', () => {
+  it("does not reach before the first run's --since, and says nothing about it", () => {
     const first = new Checkpoint(identity, undefined, 10 * MIN);
     first.startFrom(new Date('2024-05-01T09:55:00Z')); // --since 5m with a 10m overlap
     first.readTo(new Date('2024-05-01T10:00:00Z'));

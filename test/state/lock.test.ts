@@ -17,7 +17,11 @@ function deadPid(): number {
   return Number(child.stdout.toString());
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 describe('acquireLock', () => {
   it('creates <state>.lock naming this process, and removes it on release', async () => {

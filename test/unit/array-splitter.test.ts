@@ -53,7 +53,10 @@ const TRICKY: ReadonlyArray<readonly [sent: string, expected: string]> = [
   ['{"backslash": "C:\\\\WINDOWS\\\\", "n": 1}', '{"backslash":"C:\\\\WINDOWS\\\\","n":1}'],
   ['{"brackets": "] } [ { , :", "x": [ 1 , 2 ]}', '{"brackets":"] } [ { , :","x":[1,2]}'],
   ['{"unicode": "é ü 日本 🙂 \\u00e9 \\ud83d\\ude42", "tab":"a\\tb"}', '{"unicode":"é ü 日本 🙂 \\u00e9 \\ud83d\\ude42","tab":"a\\tb"}'],
-  ['{"nested": {"deep": [ {"x": [ [ ], { } ] } ] }, "s": "  keep  spaces  "}', '{"nested":{"deep":[{"x":[[],{}]}]},"s":"  keep  spaces  "}'],
+  [
+    '{"nested": {"deep": [ {"x": [ [ ], { } ] } ] }, "s": "  keep  spaces  "}',
+    '{"nested":{"deep":[{"x":[[],{}]}]},"s":"  keep  spaces  "}',
+  ],
   ['[ "array", "element" ]', '["array","element"]'],
   ['"a top-level string with ] and \\""', '"a top-level string with ] and \\""'],
   ['-12.5e+3', '-12.5e+3'],
@@ -236,7 +239,7 @@ describe('JsonArraySplitter', () => {
       const next = random(seed);
       const cuts: number[] = [];
       // Chunks from 1 byte to 32 KiB, like a network that cannot make up its mind.
-      for (let at = 0; ; ) {
+      for (let at = 0; ;) {
         at += 1 + Math.floor(next() ** 3 * 32 * 1024);
         if (at >= input.length) break;
         cuts.push(at);
@@ -246,7 +249,8 @@ describe('JsonArraySplitter', () => {
   });
 
   it('passes integers beyond 2^53 and 7-digit fractions through byte for byte', () => {
-    const element = '{"ReportID":123456789012345678901234567890,"Big":9007199254740993,"LastProcessedTimeUtc":"2017-01-23T07:32:54.1861171Z","F":1.10}';
+    const element =
+      '{"ReportID":123456789012345678901234567890,"Big":9007199254740993,"LastProcessedTimeUtc":"2017-01-23T07:32:54.1861171Z","F":1.10}';
     const input = Buffer.from(
       '[ {"ReportID": 123456789012345678901234567890, "Big": 9007199254740993,\n' +
         '  "LastProcessedTimeUtc": "2017-01-23T07:32:54.1861171Z", "F": 1.10 } ]',

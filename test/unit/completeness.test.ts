@@ -53,14 +53,19 @@ describe('splitRange', () => {
 
   it('property: the halves cover the range exactly, meet at one instant, and are each shorter', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 42 }), fc.integer({ min: 0, max: 2 ** 40 }), fc.array(fc.integer({ min: -10, max: 2 ** 43 })), (since, length, seen) => {
-        const range = { since, until: since + length };
-        const halves = splitRange(range, seen);
-        if (length < 2) return halves === undefined;
-        if (!halves) return false;
-        const [a, b] = halves;
-        return a.since === range.since && b.until === range.until && a.until === b.since && a.until > a.since && b.until > b.since;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 42 }),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.array(fc.integer({ min: -10, max: 2 ** 43 })),
+        (since, length, seen) => {
+          const range = { since, until: since + length };
+          const halves = splitRange(range, seen);
+          if (length < 2) return halves === undefined;
+          if (!halves) return false;
+          const [a, b] = halves;
+          return a.since === range.since && b.until === range.until && a.until === b.since && a.until > a.since && b.until > b.since;
+        },
+      ),
     );
   });
 });

@@ -60,7 +60,9 @@ describe('resolvePullConfig', () => {
     const message = problemsOf(() => resolvePullConfig(input({})));
     expect(message).toContain('--tenant (or AZURE_TENANT_ID): required');
     expect(message).toContain('--client-id (or AZURE_CLIENT_ID): required');
-    expect(message).toContain('--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH): required');
+    expect(message).toContain(
+      '--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH): required',
+    );
     expect(message).toContain('--region (or DEFENDER_REGION): required unless --base-url');
   });
 
@@ -96,10 +98,18 @@ describe('resolvePullConfig', () => {
 
   it('signs in with a certificate from the flag or AZURE_CLIENT_CERTIFICATE_PATH; an environment secret wins over an environment certificate', () => {
     const noSecret = { ...goodEnv, AZURE_CLIENT_SECRET: '' };
-    expect(resolvePullConfig(input({ certificate: '/etc/app.pem' }, goodEnv)).credential).toEqual({ kind: 'certificate', path: '/etc/app.pem' });
-    expect(resolvePullConfig(input({}, { ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' })).credential).toEqual({ kind: 'certificate', path: '/c.pem' });
+    expect(resolvePullConfig(input({ certificate: '/etc/app.pem' }, goodEnv)).credential).toEqual({
+      kind: 'certificate',
+      path: '/etc/app.pem',
+    });
+    expect(resolvePullConfig(input({}, { ...noSecret, AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' })).credential).toEqual({
+      kind: 'certificate',
+      path: '/c.pem',
+    });
     expect(resolvePullConfig(input({}, { ...goodEnv, AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' })).credential.kind).toBe('secret');
-    expect(problemsOf(() => resolvePullConfig(input({ certificate: '/c.pem', clientSecretFile: '/s' }, goodEnv, 'x')))).toContain('--certificate and a client secret');
+    expect(problemsOf(() => resolvePullConfig(input({ certificate: '/c.pem', clientSecretFile: '/s' }, goodEnv, 'x')))).toContain(
+      '--certificate and a client secret',
+    );
   });
 
   it('refuses both --client-secret and --client-secret-file', () => {
@@ -141,7 +151,7 @@ describe('--api, --cloud and the options of one API', () => {
     expect(resolvePullConfig(input({ api: 'mde', region: 'au' }, noRegion)).baseUrl.hostname).toBe('au.api.security.microsoft.com');
   });
 
-  it('graph: Graph\'s host and scope, no region', () => {
+  it("graph: Graph's host and scope, no region", () => {
     const c = resolvePullConfig(input({ api: 'graph', serviceSource: 'microsoftDefenderForEndpoint' }, noRegion));
     expect(c.baseUrl.href).toBe('https://graph.microsoft.com/');
     expect(c.audience).toEqual({ version: 'v2', scope: 'https://graph.microsoft.com/.default' });
@@ -163,7 +173,9 @@ describe('--api, --cloud and the options of one API', () => {
   });
 
   it('lets explicit URLs override the cloud', () => {
-    const c = resolvePullConfig(input({ cloud: 'dod', api: 'graph', baseUrl: 'https://proxy.example', authorityHost: 'https://login.example' }, noRegion));
+    const c = resolvePullConfig(
+      input({ cloud: 'dod', api: 'graph', baseUrl: 'https://proxy.example', authorityHost: 'https://login.example' }, noRegion),
+    );
     expect(c.baseUrl.href).toBe('https://proxy.example/');
     expect(c.authorityHost.href).toBe('https://login.example/');
   });

@@ -15,7 +15,9 @@ function sources(dir: string): string[] {
 describe('.env.example', () => {
   it('names, with a comment, every AZURE_/DEFENDER_ variable the code reads', () => {
     const example = readFileSync(join(root, '.env.example'), 'utf8');
-    const used = new Set(sources(join(root, 'src')).flatMap((file) => readFileSync(file, 'utf8').match(/\b(?:AZURE|DEFENDER)_[A-Z_]+\b/g) ?? []));
+    const used = new Set(
+      sources(join(root, 'src')).flatMap((file) => readFileSync(file, 'utf8').match(/\b(?:AZURE|DEFENDER)_[A-Z_]+\b/g) ?? []),
+    );
     expect(used.size).toBeGreaterThan(10);
     for (const name of used) expect(example, name).toContain(name);
   });

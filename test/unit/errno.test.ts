@@ -6,7 +6,9 @@ const err = (code: string): NodeJS.ErrnoException => Object.assign(new Error(cod
 describe('the one errno wording table', () => {
   it('words every code that means "the path is wrong for us"', () => {
     expect(
-      ['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EROFS', 'ENOSPC', 'EDQUOT'].map((c) => fileProblem(err(c))),
+      ['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EROFS', 'ENOSPC', 'EDQUOT'].map((c) =>
+        fileProblem(err(c)),
+      ),
     ).toEqual([
       'no such file',
       'permission denied',

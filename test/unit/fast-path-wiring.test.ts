@@ -45,7 +45,9 @@ async function pullSiem(alerts: readonly string[]): Promise<{ records: AlertReco
     .intercept({ path: () => true, method: 'GET' })
     .reply(200, `[${alerts.join(',')}]`, { headers: { 'content-type': 'application/json' } });
   const invalid: InvalidAlert[] = [];
-  const credential = { getToken: () => Promise.resolve({ token: 'test-token', tokenType: 'Bearer', expiresOnMs: Date.now() + 3_600_000 }) } as unknown as CachedCredential;
+  const credential = {
+    getToken: () => Promise.resolve({ token: 'test-token', tokenType: 'Bearer', expiresOnMs: Date.now() + 3_600_000 }),
+  } as unknown as CachedCredential;
   const source = new SiemSource({
     baseUrl: new URL(ORIGIN),
     credential,
@@ -74,7 +76,9 @@ describe('the SIEM source uses the fast path', () => {
   it('admits compact flat alerts on their bytes, without JSON.parse', async () => {
     const parsesOf = watchParses();
     const { records } = await pullSiem(COMPACT);
-    expect(records.map((r) => [r.id, r.updatedAt, r.key])).toEqual([1, 2, 3].map((n) => [`compact-${n}`, UPDATED, `compact-${n}:${n}|${UPDATED}`]));
+    expect(records.map((r) => [r.id, r.updatedAt, r.key])).toEqual(
+      [1, 2, 3].map((n) => [`compact-${n}`, UPDATED, `compact-${n}:${n}|${UPDATED}`]),
+    );
     expect(records.map((r) => r.raw.toString())).toEqual(COMPACT);
     expect(COMPACT.map((_, i) => parsesOf(`compact-${i + 1}`))).toEqual([0, 0, 0]);
   });
@@ -105,28 +109,50 @@ describe('the SIEM source uses the fast path', () => {
 });
 
 describe('AlertGate.admitRecord with a byte check', () => {
-  const identify = (alert: SiemAlert): Identity => ({ id: alert.AlertId, updatedAt: alert.LastProcessedTimeUtc, key: `${alert.AlertId}|${alert.LastProcessedTimeUtc}` });
+  const identify = (alert: SiemAlert): Identity => ({
+    id: alert.AlertId,
+    updatedAt: alert.LastProcessedTimeUtc,
+    key: `${alert.AlertId}|${alert.LastProcessedTimeUtc}`,
+  });
   const fields = { AlertId: 'from-bytes', LastProcessedTimeUtc: UPDATED };
 
   it("takes the identity from the byte check's fields, never parsing the bytes", () => {
     const invalid: InvalidAlert[] = [];
-    const gate = new AlertGate(SiemAlertSchema, identify, (i) => invalid.push(i), () => fields);
+    const gate = new AlertGate(
+      SiemAlertSchema,
+      identify,
+      (i) => invalid.push(i),
+      () => fields,
+    );
     // Not JSON at all: only a gate that trusts the byte check can admit it.
     const raw = Buffer.from('not json');
-    expect(gate.admitRecord(raw, 0, 1)).toEqual({ record: { raw, id: 'from-bytes', updatedAt: UPDATED, key: `from-bytes|${UPDATED}` }, repeated: false });
+    expect(gate.admitRecord(raw, 0, 1)).toEqual({
+      record: { raw, id: 'from-bytes', updatedAt: UPDATED, key: `from-bytes|${UPDATED}` },
+      repeated: false,
+    });
     expect(invalid).toEqual([]);
   });
 
   it('falls back to full validation when the byte check does not know', () => {
     const invalid: InvalidAlert[] = [];
-    const gate = new AlertGate(SiemAlertSchema, identify, (i) => invalid.push(i), () => undefined);
+    const gate = new AlertGate(
+      SiemAlertSchema,
+      identify,
+      (i) => invalid.push(i),
+      () => undefined,
+    );
     expect(gate.admitRecord(Buffer.from('not json'), 0, 1)).toBeUndefined();
     expect(invalid).toHaveLength(1);
     expect(invalid[0]!.problems[0]).toMatch(/^\(root\): not valid JSON/);
   });
 
   it('marks an alert admitted on its bytes as repeated when a retry reads it again', () => {
-    const gate = new AlertGate(SiemAlertSchema, identify, () => {}, () => fields);
+    const gate = new AlertGate(
+      SiemAlertSchema,
+      identify,
+      () => {},
+      () => fields,
+    );
     const raw = Buffer.from('{}');
     expect(gate.admitRecord(raw, 0, 1)?.repeated).toBe(false);
     expect(gate.admitRecord(raw, 0, 2)?.repeated).toBe(true);

@@ -10,29 +10,41 @@ describe('buildGraphUrl', () => {
   it('asks oldest first within [since, until], the cursor moving the lower bound', () => {
     const url = buildGraphUrl(options, query, { at: '2024-05-01T11:00:00.1234567Z', exclusive: false }, 1000);
     expect(url.pathname).toBe('/v1.0/security/alerts_v2');
-    expect(url.searchParams.get('$filter')).toBe('lastUpdateDateTime ge 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T12:00:00.000Z');
+    expect(url.searchParams.get('$filter')).toBe(
+      'lastUpdateDateTime ge 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T12:00:00.000Z',
+    );
     expect(url.searchParams.get('$orderby')).toBe('lastUpdateDateTime asc');
     expect(url.searchParams.get('$top')).toBe('1000');
   });
 
   it('asks newest first for --limit, the cursor moving the upper bound', () => {
     const url = buildGraphUrl(options, query, { at: '2024-05-01T11:00:00Z', exclusive: false }, 5, true);
-    expect(url.searchParams.get('$filter')).toBe('lastUpdateDateTime ge 2024-05-01T10:00:00.000Z and lastUpdateDateTime le 2024-05-01T11:00:00Z');
+    expect(url.searchParams.get('$filter')).toBe(
+      'lastUpdateDateTime ge 2024-05-01T10:00:00.000Z and lastUpdateDateTime le 2024-05-01T11:00:00Z',
+    );
     expect(url.searchParams.get('$orderby')).toBe('lastUpdateDateTime desc');
   });
 
   it('moves past an instant read with $skip by excluding it (gt ascending, lt descending)', () => {
     const asc = buildGraphUrl(options, query, { at: '2024-05-01T11:00:00.1234567Z', exclusive: true }, 1000);
-    expect(asc.searchParams.get('$filter')).toBe('lastUpdateDateTime gt 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T12:00:00.000Z');
+    expect(asc.searchParams.get('$filter')).toBe(
+      'lastUpdateDateTime gt 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T12:00:00.000Z',
+    );
     const desc = buildGraphUrl(options, query, { at: '2024-05-01T11:00:00.1234567Z', exclusive: true }, 5, true);
-    expect(desc.searchParams.get('$filter')).toBe('lastUpdateDateTime ge 2024-05-01T10:00:00.000Z and lastUpdateDateTime lt 2024-05-01T11:00:00.1234567Z');
+    expect(desc.searchParams.get('$filter')).toBe(
+      'lastUpdateDateTime ge 2024-05-01T10:00:00.000Z and lastUpdateDateTime lt 2024-05-01T11:00:00.1234567Z',
+    );
   });
 
   it('pins both bounds to one instant and pages through it with $skip', () => {
     const url = buildGraphUrl(options, query, undefined, 1000, false, { at: '2024-05-01T11:00:00.1234567Z', skip: 500 });
-    expect(url.searchParams.get('$filter')).toBe('lastUpdateDateTime ge 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T11:00:00.1234567Z');
+    expect(url.searchParams.get('$filter')).toBe(
+      'lastUpdateDateTime ge 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T11:00:00.1234567Z',
+    );
     expect(url.searchParams.get('$skip')).toBe('500');
-    expect(buildGraphUrl(options, query, undefined, 1000, false, { at: '2024-05-01T11:00:00Z', skip: 0 }).searchParams.has('$skip')).toBe(false);
+    expect(buildGraphUrl(options, query, undefined, 1000, false, { at: '2024-05-01T11:00:00Z', skip: 0 }).searchParams.has('$skip')).toBe(
+      false,
+    );
   });
 
   it('filters on the product, quoting it as OData does', () => {
@@ -43,13 +55,22 @@ describe('buildGraphUrl', () => {
 
 describe('buildMdeUrl', () => {
   it('filters on lastUpdateTime (or alertCreationTime), pages with $top, expands evidence on request', () => {
-    const base = { baseUrl: new URL('https://api.security.microsoft.com'), pageSize: 10_000, filterOn: 'lastUpdateTime' as const, expandEvidence: true };
+    const base = {
+      baseUrl: new URL('https://api.security.microsoft.com'),
+      pageSize: 10_000,
+      filterOn: 'lastUpdateTime' as const,
+      expandEvidence: true,
+    };
     const url = buildMdeUrl(base, query, 50);
     expect(url.pathname).toBe('/api/alerts');
-    expect(url.searchParams.get('$filter')).toBe('lastUpdateTime ge 2024-05-01T10:00:00.000Z and lastUpdateTime le 2024-05-01T12:00:00.000Z');
+    expect(url.searchParams.get('$filter')).toBe(
+      'lastUpdateTime ge 2024-05-01T10:00:00.000Z and lastUpdateTime le 2024-05-01T12:00:00.000Z',
+    );
     expect(url.searchParams.get('$top')).toBe('50');
     expect(url.searchParams.get('$expand')).toBe('evidence');
-    expect(buildMdeUrl({ ...base, filterOn: 'alertCreationTime', expandEvidence: false }, query, 10).searchParams.get('$filter')).toContain('alertCreationTime ge');
+    expect(buildMdeUrl({ ...base, filterOn: 'alertCreationTime', expandEvidence: false }, query, 10).searchParams.get('$filter')).toContain(
+      'alertCreationTime ge',
+    );
     expect(url.searchParams.has('$skip')).toBe(false);
     expect(buildMdeUrl(base, query, 10, 20).searchParams.get('$skip')).toBe('20');
   });

@@ -29,7 +29,9 @@ function source(answer: (url: URL) => Record<string, unknown>[], pageSize: numbe
       return { statusCode: 200, data: JSON.stringify({ '@odata.context': `${ORIGIN}/api/$metadata#Alerts`, value: answer(url) }) };
     })
     .persist();
-  const credential = { getToken: () => Promise.resolve({ token: 'test-token', expiresOnMs: Date.now() + 3_600_000 }) } as unknown as CachedCredential;
+  const credential = {
+    getToken: () => Promise.resolve({ token: 'test-token', expiresOnMs: Date.now() + 3_600_000 }),
+  } as unknown as CachedCredential;
   const mde = new MdeSource(
     { baseUrl: new URL(ORIGIN), pageSize, filterOn: 'lastUpdateTime', expandEvidence: false },
     {
@@ -62,7 +64,10 @@ describe('MdeSource: answers that cannot prove a range complete', () => {
   it('$skip inside one millisecond: the same full page for every $skip fails instead of asking forever', async () => {
     const t = '2026-03-01T10:00:00.0005Z';
     const { mde, asked, close } = source(() => [alert('a', t), alert('b', t)], 2);
-    await expect(drain(mde, '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.001Z')).rejects.toMatchObject({ code: 'PAGING_UNPROVEN', exitCode: 5 });
+    await expect(drain(mde, '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.001Z')).rejects.toMatchObject({
+      code: 'PAGING_UNPROVEN',
+      exitCode: 5,
+    });
     expect(asked.map((u) => u.searchParams.get('$skip'))).toEqual([null, null, '2']);
     await close();
   });
@@ -94,7 +99,10 @@ describe('MdeSource: answers that cannot prove a range complete', () => {
       const filter = url.searchParams.get('$filter') ?? '';
       const [, ge = '', le = ''] = /ge (\S+) and lastUpdateTime le (\S+)/.exec(filter) ?? [];
       // Newest first, as an API without a documented order might answer.
-      return all.filter((a) => String(a['lastUpdateTime']) >= ge.replace('.000', '') && String(a['lastUpdateTime']) <= le.replace('.000', '')).reverse().slice(0, 4);
+      return all
+        .filter((a) => String(a['lastUpdateTime']) >= ge.replace('.000', '') && String(a['lastUpdateTime']) <= le.replace('.000', ''))
+        .reverse()
+        .slice(0, 4);
     }, 4);
     const ids = await drain(mde, '2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z');
     expect([...ids].sort()).toEqual(all.map((a) => String(a['id'])));

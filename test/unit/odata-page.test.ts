@@ -40,7 +40,9 @@ describe('ODataPageSplitter', () => {
   });
 
   it('accepts every line of the Defender API fixture as a page when wrapped', () => {
-    const lines = readFileSync(new URL('../fixtures/mde-api-alerts-elastic-fixture.ndjson', import.meta.url), 'utf8').trim().split('\n');
+    const lines = readFileSync(new URL('../fixtures/mde-api-alerts-elastic-fixture.ndjson', import.meta.url), 'utf8')
+      .trim()
+      .split('\n');
     const alerts = lines.slice(0, -1);
     expect(split(`{"value":[${alerts.join(',')}]}`, 13).alerts).toHaveLength(alerts.length);
     expect(split(lines.at(-1)!, 4).alerts).toEqual([]); // {"value":[]}

@@ -62,13 +62,7 @@ async function writeAll(sink: AlertSink, alerts: readonly Buffer[]): Promise<voi
 describe('output formats', () => {
   it('frames json as one array and ndjson as lines', () => {
     const json = outputFormat('json');
-    expect([json.before(0), json.before(1), json.after, json.end(2), json.end(0)].map(String)).toEqual([
-      '[',
-      ',\n',
-      '',
-      ']\n',
-      '[]\n',
-    ]);
+    expect([json.before(0), json.before(1), json.after, json.end(2), json.end(0)].map(String)).toEqual(['[', ',\n', '', ']\n', '[]\n']);
     const ndjson = outputFormat('ndjson');
     expect([ndjson.before(0), ndjson.after, ndjson.end(0)].map(String)).toEqual(['', '\n', '']);
   });
@@ -149,9 +143,7 @@ describe('openSink to a stream', () => {
     await blocked;
     for (const alert of alerts.slice(sink.count)) await sink.write(alert);
     await sink.close();
-    expect((JSON.parse(out.text) as { AlertId: string }[]).map((alert) => alert.AlertId)).toEqual(
-      alerts.map((_, i) => String(i)),
-    );
+    expect((JSON.parse(out.text) as { AlertId: string }[]).map((alert) => alert.AlertId)).toEqual(alerts.map((_, i) => String(i)));
   });
 
   it('sends alerts queued behind a slow write once the reader catches up, without a flush', async () => {
@@ -291,9 +283,7 @@ describe('openSink to a file', () => {
     const missing = join(dir, 'no-such-dir', 'alerts.json');
     const error = await openSink({ format: 'json', output: missing }).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe(
-      `cannot create the output file ${missing}: its directory does not exist (ENOENT)`,
-    );
+    expect((error as UsageError).message).toBe(`cannot create the output file ${missing}: its directory does not exist (ENOENT)`);
 
     const directory = await openSink({ format: 'json', output: dir }).catch((thrown: unknown) => thrown);
     expect(directory).toBeInstanceOf(UsageError);

@@ -24,10 +24,15 @@ describe('createPacer', () => {
   it('sleeps only when a call would break the limit', async () => {
     let clock = 0;
     const waits: number[] = [];
-    const pacer = createPacer([{ calls: 2, perMs: 1000 }], { info: () => {} }, () => clock, async (ms) => {
-      waits.push(ms);
-      clock += ms;
-    });
+    const pacer = createPacer(
+      [{ calls: 2, perMs: 1000 }],
+      { info: () => {} },
+      () => clock,
+      async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    );
     await pacer.wait();
     await pacer.wait();
     await pacer.wait();
@@ -45,10 +50,15 @@ describe('createPacer learning from a 429', () => {
     let clock = 0;
     const waits: number[] = [];
     const logs: string[] = [];
-    const pacer = createPacer([{ calls: 100, perMs: 60_000 }], { info: (_o: unknown, msg?: string) => void logs.push(String(msg)) } as never, () => clock, async (ms) => {
-      waits.push(ms);
-      clock += ms;
-    });
+    const pacer = createPacer(
+      [{ calls: 100, perMs: 60_000 }],
+      { info: (_o: unknown, msg?: string) => void logs.push(String(msg)) } as never,
+      () => clock,
+      async (ms) => {
+        waits.push(ms);
+        clock += ms;
+      },
+    );
     await pacer.wait();
     pacer.hold(5_000);
     pacer.hold(2_000); // an earlier time never shortens a hold

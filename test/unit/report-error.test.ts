@@ -2,7 +2,16 @@ import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { reportError } from '../../src/cli.js';
-import { AuthError, DataError, ForbiddenError, LockedError, NetworkError, OutputClosedError, ServiceError, UsageError } from '../../src/errors.js';
+import {
+  AuthError,
+  DataError,
+  ForbiddenError,
+  LockedError,
+  NetworkError,
+  OutputClosedError,
+  ServiceError,
+  UsageError,
+} from '../../src/errors.js';
 
 function capture(): { stream: Writable; text: () => string } {
   let text = '';

@@ -4,7 +4,8 @@ import { hash64, SeenKeys } from '../../src/api/seen-keys.js';
 describe('SeenKeys', () => {
   it('remembers every key added, across blocks, and nothing else', () => {
     const seen = new SeenKeys();
-    const key = (i: number) => `da6373707189816856${i}_163491:R4xEdgAvDb2LQl3BgHoA3NYqKmRSiIAG7dpxAJCYZhY=|2024-05-01T10:00:00.${String(i).padStart(7, '0')}Z`;
+    const key = (i: number) =>
+      `da6373707189816856${i}_163491:R4xEdgAvDb2LQl3BgHoA3NYqKmRSiIAG7dpxAJCYZhY=|2024-05-01T10:00:00.${String(i).padStart(7, '0')}Z`;
     for (let i = 0; i < 150_000; i++) seen.add(key(i));
     expect(seen.size).toBe(150_000); // more than two blocks
     for (let i = 0; i < 150_000; i++) expect(seen.has(key(i))).toBe(true);

@@ -72,20 +72,16 @@ describe('SiemAlertSchema', () => {
   it('requires AlertId and LastProcessedTimeUtc, naming the path', () => {
     expect(problemsOf({ ...ALERT_SPARSE, AlertId: undefined })).toEqual(['AlertId: required']);
     expect(problemsOf({ ...ALERT_SPARSE, AlertId: '' })).toEqual(['AlertId: must not be empty']);
-    expect(problemsOf({ ...ALERT_SPARSE, AlertId: null })).toEqual([
-      'AlertId: Invalid input: expected string, received null',
-    ]);
+    expect(problemsOf({ ...ALERT_SPARSE, AlertId: null })).toEqual(['AlertId: Invalid input: expected string, received null']);
     expect(problemsOf({ ...ALERT_SPARSE, LastProcessedTimeUtc: undefined })).toEqual(['LastProcessedTimeUtc: required']);
   });
 
-  it.each([
-    '2017-01-23T11:33:45Z',
-    '2017-01-23T11:33:45.1Z',
-    '2017-01-23T11:33:45.0760449Z',
-    '2024-02-29T23:59:59.999Z',
-  ])('accepts the UTC timestamp %s', (timestamp) => {
-    expect(problemsOf({ ...base, LastProcessedTimeUtc: timestamp })).toEqual([]);
-  });
+  it.each(['2017-01-23T11:33:45Z', '2017-01-23T11:33:45.1Z', '2017-01-23T11:33:45.0760449Z', '2024-02-29T23:59:59.999Z'])(
+    'accepts the UTC timestamp %s',
+    (timestamp) => {
+      expect(problemsOf({ ...base, LastProcessedTimeUtc: timestamp })).toEqual([]);
+    },
+  );
 
   it.each([
     '2017-01-23T11:33:45.07604491Z', // 8 fraction digits
@@ -96,9 +92,7 @@ describe('SiemAlertSchema', () => {
     '',
   ])('rejects the timestamp %j', (timestamp) => {
     const problems = problemsOf({ ...base, LastProcessedTimeUtc: timestamp });
-    expect(problems).toEqual([
-      'LastProcessedTimeUtc: expected an ISO-8601 UTC timestamp like 2020-09-30T14:11:44.0779765Z',
-    ]);
+    expect(problems).toEqual(['LastProcessedTimeUtc: expected an ISO-8601 UTC timestamp like 2020-09-30T14:11:44.0779765Z']);
   });
 
   it('rejects wrong types, one problem per field', () => {

@@ -39,8 +39,11 @@ describe('buildSiemUrl', () => {
 });
 
 describe('siemKey', () => {
-  const alert = (extra: Partial<SiemAlert>): SiemAlert =>
-    ({ AlertId: 'da1_2', LastProcessedTimeUtc: '2024-05-01T10:00:00.1234567Z', ...extra });
+  const alert = (extra: Partial<SiemAlert>): SiemAlert => ({
+    AlertId: 'da1_2',
+    LastProcessedTimeUtc: '2024-05-01T10:00:00.1234567Z',
+    ...extra,
+  });
 
   it('tells detections of one AlertId apart by FullId', () => {
     expect(siemKey(alert({ FullId: 'da1_2:A' }))).not.toBe(siemKey(alert({ FullId: 'da1_2:B' })));

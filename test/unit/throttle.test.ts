@@ -30,10 +30,18 @@ describe('ThrottleBudget', () => {
   });
 
   it('exhausted: exit 5, naming the quota sharing and the flag', () => {
-    const err = throttleExhausted('alerts page request', 429, 'API calls quota exceeded! maximum allowed 45 per 00:01:00', 'the server asked to wait 2h', new ThrottleBudget(3_600_000));
+    const err = throttleExhausted(
+      'alerts page request',
+      429,
+      'API calls quota exceeded! maximum allowed 45 per 00:01:00',
+      'the server asked to wait 2h',
+      new ThrottleBudget(3_600_000),
+    );
     expect(err.exitCode).toBe(5);
     expect(err.code).toBe('THROTTLED');
-    expect(err.message).toBe('alerts page request throttled (HTTP 429: API calls quota exceeded! maximum allowed 45 per 00:01:00); the server asked to wait 2h (--max-throttle-wait 1h)');
+    expect(err.message).toBe(
+      'alerts page request throttled (HTTP 429: API calls quota exceeded! maximum allowed 45 per 00:01:00); the server asked to wait 2h (--max-throttle-wait 1h)',
+    );
     expect(err.hint).toMatch(/shared by every client of the app.*--max-throttle-wait/);
   });
 });
@@ -41,7 +49,9 @@ describe('ThrottleBudget', () => {
 describe('serverMessage', () => {
   it('takes the message of the OData, Entra and plain error shapes, and nothing from other bodies', () => {
     expect(serverMessage('{"error":{"code":"TooManyRequests","message":"API calls quota exceeded!"}}')).toBe('API calls quota exceeded!');
-    expect(serverMessage('{"error":"temporarily_unavailable","error_description":"AADSTS50196: loop\\r\\nTrace ID: x"}')).toBe('AADSTS50196: loop');
+    expect(serverMessage('{"error":"temporarily_unavailable","error_description":"AADSTS50196: loop\\r\\nTrace ID: x"}')).toBe(
+      'AADSTS50196: loop',
+    );
     expect(serverMessage('{"message":"slow down"}')).toBe('slow down');
     expect(serverMessage('<html>busy</html>')).toBeUndefined();
     expect(serverMessage('{"error":{"code":"X"}}')).toBeUndefined();
@@ -51,7 +61,16 @@ describe('serverMessage', () => {
 describe('formatDuration', () => {
   it('writes the units the duration options take', () => {
     expect([0, 450, 1_000, 1_001, 59_000, 90_000, 3_600_000, 3_661_000, 93_600_000, 2 * 86_400_000].map(formatDuration)).toEqual([
-      '0 ms', '450 ms', '1s', '2s', '59s', '1m30s', '1h', '1h1m', '1d2h', '2d',
+      '0 ms',
+      '450 ms',
+      '1s',
+      '2s',
+      '59s',
+      '1m30s',
+      '1h',
+      '1h1m',
+      '1d2h',
+      '2d',
     ]);
   });
 });

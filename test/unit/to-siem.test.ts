@@ -6,24 +6,28 @@ import { SiemAlertSchema } from '../../src/alert/siem-schema.js';
 import { graphToSiem, mdeToSiem, SIEM_FIELDS } from '../../src/alert/to-siem.js';
 
 const graph = GraphAlertSchema.parse(JSON.parse(readFileSync(new URL('../fixtures/graph-alerts_v2-alert.json', import.meta.url), 'utf8')));
-const mdeLines = readFileSync(new URL('../fixtures/mde-api-alerts-elastic-fixture.ndjson', import.meta.url), 'utf8').trim().split('\n');
+const mdeLines = readFileSync(new URL('../fixtures/mde-api-alerts-elastic-fixture.ndjson', import.meta.url), 'utf8')
+  .trim()
+  .split('\n');
 const mde = MdeAlertSchema.parse(JSON.parse(mdeLines[0]!));
-const siemExample = JSON.parse(readFileSync(new URL('../fixtures/siem-api-alerts-msdocs.json', import.meta.url), 'utf8')) as Array<Record<string, unknown>>;
+const siemExample = JSON.parse(readFileSync(new URL('../fixtures/siem-api-alerts-msdocs.json', import.meta.url), 'utf8')) as Array<
+  Record<string, unknown>
+>;
 
 describe('the published fixtures validate', () => {
-  it('every Defender for Endpoint alert of Elastic\'s test data (evidence split per line)', () => {
+  it("every Defender for Endpoint alert of Elastic's test data (evidence split per line)", () => {
     for (const line of mdeLines.slice(0, -1)) expect(MdeAlertSchema.safeParse(JSON.parse(line)).success).toBe(true);
   });
 
-  it('Microsoft\'s Graph alerts_v2 sample', () => {
+  it("Microsoft's Graph alerts_v2 sample", () => {
     expect(graph.id).toBe('da637551227677560813_-961444813');
   });
 });
 
-describe('graphToSiem (Microsoft\'s SIEM → alerts_v2 mapping)', () => {
+describe("graphToSiem (Microsoft's SIEM → alerts_v2 mapping)", () => {
   const mapped = graphToSiem(graph);
 
-  it('emits all 50 SIEM fields in the SIEM API\'s order', () => {
+  it("emits all 50 SIEM fields in the SIEM API's order", () => {
     expect(Object.keys(mapped)).toEqual([...SIEM_FIELDS]);
     expect(Object.keys(mapped)).toEqual(Object.keys(siemExample[0]!));
   });
@@ -59,7 +63,19 @@ describe('graphToSiem (Microsoft\'s SIEM → alerts_v2 mapping)', () => {
   });
 
   it('leaves the fields with no equivalent null', () => {
-    for (const field of ['IocName', 'IocValue', 'CreatorIocName', 'CreatorIocValue', 'InternalIPv4List', 'InternalIPv6List', 'AlertPart', 'ReportID', 'ExternalId', 'FullId', 'IocUniqueId'] as const) {
+    for (const field of [
+      'IocName',
+      'IocValue',
+      'CreatorIocName',
+      'CreatorIocValue',
+      'InternalIPv4List',
+      'InternalIPv6List',
+      'AlertPart',
+      'ReportID',
+      'ExternalId',
+      'FullId',
+      'IocUniqueId',
+    ] as const) {
       expect(mapped[field]).toBeNull();
     }
   });

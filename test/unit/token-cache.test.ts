@@ -119,10 +119,16 @@ describe('CachedCredential', () => {
     const { inner, cache } = setup();
     inner.willFail(new Error('sign-in refused'));
     const pending = [cache.getToken(), cache.getToken()];
-    await expect(Promise.all(pending.map((p) => p.then(() => 'ok', (e: Error) => e.message)))).resolves.toEqual([
-      'sign-in refused',
-      'sign-in refused',
-    ]);
+    await expect(
+      Promise.all(
+        pending.map((p) =>
+          p.then(
+            () => 'ok',
+            (e: Error) => e.message,
+          ),
+        ),
+      ),
+    ).resolves.toEqual(['sign-in refused', 'sign-in refused']);
     expect(inner.calls).toBe(1);
   });
 
