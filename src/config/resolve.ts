@@ -4,221 +4,14 @@
  * parser does. Pure: files (secret, --env-file) are read by the caller and passed in.
  */
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
-import { parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../time.js';
-import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS, optionKey, settingLabel, type SettingSpec } from './spec.js';
-import {
-  APIS,
-  CLOUDS,
-  authorityHost,
-  defaultBaseUrl,
-  regionsOf,
-  tokenAudience,
-  type ApiName,
-  type Cloud,
-  type TokenAudience,
-  GRAPH_MAX_PAGE,
-  MDE_MAX_PAGE,
-} from '../microsoft.js';
-import { LOG_LEVELS, type LogLevel } from '../log.js';
 import type { AlertQuery } from '../api/source.js';
+import { authorityHost, defaultBaseUrl, GRAPH_MAX_PAGE, MDE_MAX_PAGE, regionsOf, tokenAudience } from '../microsoft.js';
+import { parseIsoDuration } from '../time.js';
+import { authShape, collect, duration, fail, gather, timeOption, wholeNumber } from './fields.js';
+import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS, optionKey } from './spec.js';
+import type { AuthConfig, Flags, LoginConfig, PullConfig, ResolveInput } from './types.js';
 
-export type Flags = Readonly<Record<string, unknown>>;
-export type Env = Readonly<Record<string, string | undefined>>;
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// A verified domain: DNS labels, at least two. The tenant goes into the token URL's path, so
-// nothing else (no '/', '?', '%', '..') may pass.
-const DOMAIN = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * An origin we may send credentials to: https anywhere, plain http only on loopback (the simulator,
- * a local TLS-terminating proxy) — a bearer token over plain http on a network is a leak.
- */
-function origin(what: string) {
-  return z.string().transform((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL; expected e.g. https://host.example` });
-      return z.NEVER;
-    }
-    const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-      ctx.addIssue({ code: 'custom', message: `${what} must use https:// (plain http only on loopback), got "${text}"` });
-      return z.NEVER;
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: `${what} must not carry a query, fragment or credentials: "${text}"` });
-      return z.NEVER;
-    }
-    // Keep a path prefix (a reverse proxy may mount the API below one) without a trailing slash;
-    // rebuilt from origin and path so an empty `?` or `#` cannot swallow the API path appended later.
-    return new URL(url.origin + url.pathname.replace(/\/+$/, ''));
-  });
-}
-
-function timeOption(now: Date) {
-  return z.string().transform((text, ctx) => {
-    try {
-      return parseTimeOption(text, now);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: err instanceof TimeParseError ? err.message : String(err) });
-      return z.NEVER;
-    }
-  });
-}
-
-function duration(minMs: number, maxMs: number) {
-  return z.string().transform((text, ctx) => {
-    try {
-      const ms = parseDuration(text);
-      if (ms < minMs || ms > maxMs) {
-        ctx.addIssue({ code: 'custom', message: `must be from ${minMs / 1000}s to ${maxMs / 86_400_000}d` });
-        return z.NEVER;
-      }
-      return ms;
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: err instanceof TimeParseError ? err.message : String(err) });
-      return z.NEVER;
-    }
-  });
-}
-
-function wholeNumber(min: number, max: number) {
-  return z
-    .string()
-    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
-}
-
-const required = (schema: z.ZodString) => z.string({ error: 'required' }).min(1, 'required').pipe(schema);
-
-function authShape() {
-  return {
-    tenant: required(
-      z.string().refine((t) => GUID.test(t) || DOMAIN.test(t), {
-        message: 'expected the tenant GUID or a verified domain such as contoso.onmicrosoft.com',
-      }),
-    ),
-    clientId: required(z.string().regex(GUID, 'expected the application (client) id, a GUID')),
-    clientSecret: z.string().min(1, 'is empty').optional(),
-    certificate: z.string().min(1, 'is empty').optional(),
-    auth: z.enum(['app', 'user'], { error: 'expected app or user' }),
-    api: z.enum(APIS, { error: 'expected siem, mde or graph' }),
-    cloud: z.enum(CLOUDS, { error: 'expected public, gcc, gcc-high or dod' }),
-    resource: z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com').optional(),
-    authorityHost: origin('the authority host').optional(),
-    region: z.string().optional(),
-    baseUrl: origin('the base URL').optional(),
-    timeout: z
-      .string()
-      .regex(/^\d+(\.\d+)?$/, 'expected seconds, e.g. 30')
-      .transform(Number)
-      .pipe(z.number().positive('must be more than 0').max(3600, 'must be at most 3600')),
-    maxRetries: wholeNumber(0, 20),
-    maxThrottleWait: duration(0, 86_400_000),
-    logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
-  };
-}
-
-export interface AuthConfig {
-  api: ApiName;
-  cloud: Cloud;
-  tenant: string;
-  clientId: string;
-  /**
-   * How the app proves itself: its client secret, or a certificate (PEM file) to sign assertions
-   * with; or `user`: the delegated sign-in cached by `defender-alerts login` (`--auth user`).
-   */
-  credential: { kind: 'secret'; secret: string } | { kind: 'certificate'; path: string } | { kind: 'user' };
-  /** What token to ask for: v1 `resource=` (siem) or v2 `scope=` (mde, graph). */
-  audience: TokenAudience;
-  authorityHost: URL;
-  /** Exporter origin (from --base-url, else --region); absent only for `token`, which needs none. */
-  baseUrl: URL | undefined;
-  timeoutMs: number;
-  maxRetries: number;
-  /** Total time a run may spend waiting out throttled answers (`--max-throttle-wait`). */
-  maxThrottleWaitMs: number;
-  logLevel: LogLevel;
-}
-
-/** Settings of the OData APIs (ignored for siem). */
-export interface ODataSettings {
-  mde: { filterOn: 'lastUpdateTime' | 'alertCreationTime'; expandEvidence: boolean; pageSize: number };
-  graph: { serviceSource: string | undefined; pageSize: number };
-}
-
-export interface PullConfig extends AuthConfig, ODataSettings {
-  /** native: each API's own alert objects; siem: mapped onto the SIEM API's flat fields. */
-  schema: 'native' | 'siem';
-  baseUrl: URL;
-  query: AlertQuery;
-  format: 'json' | 'ndjson';
-  output: string | undefined;
-  /** Append to --output instead of replacing it (ndjson only). */
-  append: boolean;
-  /** Scheduled-export checkpointing (`--state`); absent for a plain pull. */
-  state: StateConfig | undefined;
-}
-
-export interface StateConfig {
-  path: string;
-  /** Re-read this much before the checkpoint (late arrivals, clock skew). */
-  overlapMs: number;
-  /** Largest range asked for in one request when catching up. */
-  windowMs: number;
-}
-
-/** What the caller read for the secret: the file's (or stdin's) content, if a file was named. */
-export interface ResolveInput {
-  flags: Flags;
-  env: Env;
-  /** Content of --client-secret-file, already read and trimmed of its trailing newline. */
-  secretFromFile?: string | undefined;
-  now: Date;
-}
-
-/** Gathers each setting by precedence: flag > environment (which already includes --env-file) > default. */
-function gather(specs: readonly SettingSpec[], flags: Flags, env: Env): Record<string, unknown> {
-  const raw: Record<string, unknown> = {};
-  for (const spec of specs) {
-    const key = optionKey(spec.flag);
-    const flag = flags[key];
-    const fromEnv = spec.env ? env[spec.env] : undefined;
-    raw[key] = flag ?? (fromEnv === '' ? undefined : fromEnv) ?? spec.default;
-  }
-  return raw;
-}
-
-const SPEC_BY_KEY = new Map<string, SettingSpec>(
-  [...AUTH_SETTINGS, ...PULL_SETTINGS, ...LOGIN_SETTINGS].map((s) => [optionKey(s.flag), s] as const),
-);
-
-function label(key: string): string {
-  if (key === 'clientSecret') return '--client-secret-file (or AZURE_CLIENT_SECRET)';
-  const spec = SPEC_BY_KEY.get(key);
-  return spec ? settingLabel(spec) : key;
-}
-
-function fail(problems: string[]): never {
-  const [first, ...rest] = problems;
-  const message =
-    rest.length === 0 ? `invalid configuration: ${first}` : `invalid configuration (${problems.length} problems): ${problems.join('; ')}`;
-  throw new UsageError(message, { hint: 'run with --help for every option and its environment variable' });
-}
-
-function collect(result: z.ZodSafeParseResult<unknown>, problems: string[]): void {
-  if (result.success) return;
-  for (const issue of result.error.issues) {
-    problems.push(`${label(String(issue.path[0] ?? ''))}: ${issue.message}`);
-  }
-}
+export type { AuthConfig, Env, Flags, LoginConfig, ODataSettings, PullConfig, ResolveInput, StateConfig } from './types.js';
 
 function pickSecret(input: ResolveInput, problems: string[]): string | undefined {
   const { flags, env, secretFromFile } = input;
@@ -244,8 +37,19 @@ function pickCredential(flags: Flags, secret: string | undefined, certificate: s
   return undefined;
 }
 
-/** Resolves and validates what `token` needs. */
-export function resolveAuthConfig(input: ResolveInput, problems: string[] = []): AuthConfig {
+/** Resolves and validates what `token` needs; every problem is reported at once (UsageError). */
+export function resolveAuthConfig(input: ResolveInput): AuthConfig {
+  const problems: string[] = [];
+  const auth = authConfig(input, problems);
+  if (problems.length > 0 || auth === undefined) fail(problems);
+  return auth;
+}
+
+/**
+ * The sign-in half of every command's configuration: the config, or undefined with the reasons
+ * added to `problems` (the caller reports them with its own, all at once).
+ */
+function authConfig(input: ResolveInput, problems: string[]): AuthConfig | undefined {
   const raw = gather(AUTH_SETTINGS, input.flags, input.env);
   raw['clientSecret'] = pickSecret(input, problems);
   const parsed = z.object(authShape()).safeParse(raw);
@@ -266,7 +70,7 @@ export function resolveAuthConfig(input: ResolveInput, problems: string[] = []):
       '--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH): required (or --auth user after defender-alerts login)',
     );
   }
-  if (!parsed.success || problems.length > 0 || credential === undefined) fail(problems);
+  if (!parsed.success || credential === undefined) return undefined;
   const c = parsed.data;
   const regions = regionsOf(c.api);
   if (c.region !== undefined && !regions.includes(c.region)) {
@@ -275,7 +79,7 @@ export function resolveAuthConfig(input: ResolveInput, problems: string[] = []):
         ? `--region (or DEFENDER_REGION): --api ${c.api} has no regions; leave it out`
         : `--region (or DEFENDER_REGION): expected ${regions.join(', ')} for --api ${c.api}, got "${c.region}"`,
     );
-    fail(problems);
+    return undefined;
   }
   const fallback = defaultBaseUrl(c.api, c.cloud, c.region);
   return {
@@ -334,12 +138,7 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
     .safeParse(raw);
   collect(pullShape, problems);
 
-  let auth: AuthConfig | undefined;
-  try {
-    auth = resolveAuthConfig(input, problems);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-  }
+  const auth = authConfig(input, problems);
   if (pullShape.success) {
     const p = pullShape.data;
     if (p.ago !== undefined && p.since !== undefined) problems.push('--ago and --since: give only one of them');
@@ -412,16 +211,6 @@ function apiSpecificProblems(api: string, flags: Flags, p: { pageSize?: number |
   return problems;
 }
 
-/** What `login` needs besides the sign-in's identity. */
-export interface LoginConfig extends AuthConfig {
-  deviceCode: boolean;
-  /** Loopback listener port; 0 picks a free one. */
-  redirectPort: number;
-  openBrowser: boolean;
-  /** How long to wait for the user to finish signing in. */
-  waitMs: number;
-}
-
 /**
  * Resolves what `login` and `logout` need: the identity of a user sign-in (tenant, public client
  * id, the API's token audience), never a secret.
@@ -440,12 +229,7 @@ export function resolveLoginConfig(input: ResolveInput): LoginConfig {
     })
     .safeParse(raw);
   collect(parsed, problems);
-  let auth: AuthConfig | undefined;
-  try {
-    auth = resolveAuthConfig({ ...input, flags: { ...input.flags, auth: 'user' } }, problems);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-  }
+  const auth = authConfig({ ...input, flags: { ...input.flags, auth: 'user' } }, problems);
   const deviceCode = input.flags['deviceCode'] === true;
   if (deviceCode && input.flags['redirectPort'] !== undefined) problems.push('--redirect-port: not used with --device-code');
   if (problems.length > 0 || !auth || !parsed.success) fail(problems);

@@ -1,0 +1,148 @@
+/**
+ * The building blocks of configuration validation: zod field builders (origins, times, durations,
+ * whole numbers, the auth fields), gathering each setting by precedence, and turning zod's issues
+ * into `--flag (or VARIABLE): problem` lines. Pure.
+ */
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { LOG_LEVELS } from '../log.js';
+import { APIS, CLOUDS } from '../microsoft.js';
+import { parseDuration, parseTimeOption, TimeParseError } from '../time.js';
+import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS, optionKey, settingLabel, type SettingSpec } from './spec.js';
+import type { Env, Flags } from './types.js';
+
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A verified domain: DNS labels, at least two. The tenant goes into the token URL's path, so
+// nothing else (no '/', '?', '%', '..') may pass.
+export const DOMAIN = /^(?=.{3,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * An origin we may send credentials to: https anywhere, plain http only on loopback (the simulator,
+ * a local TLS-terminating proxy) — a bearer token over plain http on a network is a leak.
+ */
+export function origin(what: string) {
+  return z.string().transform((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL; expected e.g. https://host.example` });
+      return z.NEVER;
+    }
+    const loopback = LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith('127.');
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      ctx.addIssue({ code: 'custom', message: `${what} must use https:// (plain http only on loopback), got "${text}"` });
+      return z.NEVER;
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: `${what} must not carry a query, fragment or credentials: "${text}"` });
+      return z.NEVER;
+    }
+    // Keep a path prefix (a reverse proxy may mount the API below one) without a trailing slash;
+    // rebuilt from origin and path so an empty `?` or `#` cannot swallow the API path appended later.
+    return new URL(url.origin + url.pathname.replace(/\/+$/, ''));
+  });
+}
+
+export function timeOption(now: Date) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return parseTimeOption(text, now);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof TimeParseError ? err.message : String(err) });
+      return z.NEVER;
+    }
+  });
+}
+
+export function duration(minMs: number, maxMs: number) {
+  return z.string().transform((text, ctx) => {
+    try {
+      const ms = parseDuration(text);
+      if (ms < minMs || ms > maxMs) {
+        ctx.addIssue({ code: 'custom', message: `must be from ${minMs / 1000}s to ${maxMs / 86_400_000}d` });
+        return z.NEVER;
+      }
+      return ms;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof TimeParseError ? err.message : String(err) });
+      return z.NEVER;
+    }
+  });
+}
+
+export function wholeNumber(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
+
+export const required = (schema: z.ZodString) => z.string({ error: 'required' }).min(1, 'required').pipe(schema);
+
+export function authShape() {
+  return {
+    tenant: required(
+      z.string().refine((t) => GUID.test(t) || DOMAIN.test(t), {
+        message: 'expected the tenant GUID or a verified domain such as contoso.onmicrosoft.com',
+      }),
+    ),
+    clientId: required(z.string().regex(GUID, 'expected the application (client) id, a GUID')),
+    clientSecret: z.string().min(1, 'is empty').optional(),
+    certificate: z.string().min(1, 'is empty').optional(),
+    auth: z.enum(['app', 'user'], { error: 'expected app or user' }),
+    api: z.enum(APIS, { error: 'expected siem, mde or graph' }),
+    cloud: z.enum(CLOUDS, { error: 'expected public, gcc, gcc-high or dod' }),
+    resource: z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com').optional(),
+    authorityHost: origin('the authority host').optional(),
+    region: z.string().optional(),
+    baseUrl: origin('the base URL').optional(),
+    timeout: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'expected seconds, e.g. 30')
+      .transform(Number)
+      .pipe(z.number().positive('must be more than 0').max(3600, 'must be at most 3600')),
+    maxRetries: wholeNumber(0, 20),
+    maxThrottleWait: duration(0, 86_400_000),
+    logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
+  };
+}
+
+/** Gathers each setting by precedence: flag > environment (which already includes --env-file) > default. */
+export function gather(specs: readonly SettingSpec[], flags: Flags, env: Env): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const key = optionKey(spec.flag);
+    const flag = flags[key];
+    const fromEnv = spec.env ? env[spec.env] : undefined;
+    raw[key] = flag ?? (fromEnv === '' ? undefined : fromEnv) ?? spec.default;
+  }
+  return raw;
+}
+
+const SPEC_BY_KEY = new Map<string, SettingSpec>(
+  [...AUTH_SETTINGS, ...PULL_SETTINGS, ...LOGIN_SETTINGS].map((s) => [optionKey(s.flag), s] as const),
+);
+
+function label(key: string): string {
+  if (key === 'clientSecret') return '--client-secret-file (or AZURE_CLIENT_SECRET)';
+  const spec = SPEC_BY_KEY.get(key);
+  return spec ? settingLabel(spec) : key;
+}
+
+export function fail(problems: string[]): never {
+  const [first, ...rest] = problems;
+  const message =
+    rest.length === 0 ? `invalid configuration: ${first}` : `invalid configuration (${problems.length} problems): ${problems.join('; ')}`;
+  throw new UsageError(message, { hint: 'run with --help for every option and its environment variable' });
+}
+
+export function collect(result: z.ZodSafeParseResult<unknown>, problems: string[]): void {
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    problems.push(`${label(String(issue.path[0] ?? ''))}: ${issue.message}`);
+  }
+}
