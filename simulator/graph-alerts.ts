@@ -11,6 +11,7 @@ import { mdeDetectionSource } from './mde-alerts.js';
 import { firstText, incidentIdOf, mitreTechniquesOf, stateOf, tagsOf, text, type AlertState, type MergedAlert } from './merged-alert.js';
 import type { ODataDialect, ODataRow } from './odata.js';
 import { formatTicks, type Ticks } from './ticks.js';
+import { GRAPH_MAX_PAGE, GRAPH_MAX_SKIP } from '../src/microsoft.js';
 
 /**
  * alerts_v2 as an OData service: `$top` at most 1000 and `$skip` at most 500 (Graph's security
@@ -23,8 +24,8 @@ export const GRAPH_DIALECT: ODataDialect = {
   orderFields: ['createdDateTime', 'lastUpdateDateTime'],
   defaultOrder: { field: 'createdDateTime', descending: true },
   defaultTop: 50,
-  maxTop: 1000,
-  maxSkip: 500,
+  maxTop: GRAPH_MAX_PAGE,
+  maxSkip: GRAPH_MAX_SKIP,
   expandable: [],
   countable: true,
   skipToken: true,

@@ -8,6 +8,7 @@ import { SIMULATOR_CREDENTIALS } from './credentials.js';
 import { firstText, incidentIdOf, mitreTechniquesOf, stateOf, text, type MergedAlert } from './merged-alert.js';
 import type { ODataDialect, ODataRow } from './odata.js';
 import { formatTicksTrimmed } from './ticks.js';
+import { MDE_MAX_PAGE } from '../src/microsoft.js';
 
 /** `GET /api/alerts` as an OData service: `$top` up to 10 000 (its documented maximum). */
 export const MDE_DIALECT: ODataDialect = {
@@ -16,8 +17,8 @@ export const MDE_DIALECT: ODataDialect = {
   orderFields: ['lastUpdateTime', 'alertCreationTime'],
   // Undocumented; the simulator keeps the store's order (oldest update first), which is stable.
   defaultOrder: undefined,
-  defaultTop: 10_000,
-  maxTop: 10_000,
+  defaultTop: MDE_MAX_PAGE,
+  maxTop: MDE_MAX_PAGE,
   maxSkip: undefined,
   expandable: ['evidence'],
   countable: false,
