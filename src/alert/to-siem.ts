@@ -8,62 +8,12 @@
  * equivalent is null. Severity is capitalised as the SIEM API wrote it (`High`), so filters like
  * `select(.Severity=="High")` still match.
  */
+import { SIEM_FIELDS } from '../microsoft.js';
 import type { GraphAlert, GraphEvidence } from './graph-schema.js';
 import type { MdeAlert } from './mde-schema.js';
 
 /** The SIEM API's fields in the order of Microsoft's 2020 response example. */
-export const SIEM_FIELDS = [
-  'AlertTime',
-  'ComputerDnsName',
-  'AlertTitle',
-  'Category',
-  'Severity',
-  'AlertId',
-  'Actor',
-  'LinkToWDATP',
-  'IocName',
-  'IocValue',
-  'CreatorIocName',
-  'CreatorIocValue',
-  'Sha1',
-  'FileName',
-  'FilePath',
-  'IpAddress',
-  'Url',
-  'IoaDefinitionId',
-  'UserName',
-  'AlertPart',
-  'FullId',
-  'LastProcessedTimeUtc',
-  'ThreatCategory',
-  'ThreatFamily',
-  'ThreatName',
-  'RemediationAction',
-  'RemediationIsSuccess',
-  'Source',
-  'Md5',
-  'Sha256',
-  'WasExecutingWhileDetected',
-  'UserDomain',
-  'LogOnUsers',
-  'MachineDomain',
-  'MachineName',
-  'InternalIPv4List',
-  'InternalIPv6List',
-  'FileHash',
-  'DeviceID',
-  'MachineGroup',
-  'Description',
-  'DeviceCreatedMachineTags',
-  'CloudCreatedMachineTags',
-  'CommandLine',
-  'IncidentLinkToWDATP',
-  'ReportID',
-  'LinkToMTP',
-  'IncidentLinkToMTP',
-  'ExternalId',
-  'IocUniqueId',
-] as const;
+export { SIEM_FIELDS };
 
 export type SiemField = (typeof SIEM_FIELDS)[number];
 type Value = string | number | boolean | null;
