@@ -6,6 +6,7 @@
  * request until the time the server named (retry-loop.ts reports it through `hold`).
  */
 import type { Logger } from 'pino';
+import { formatDuration } from '../time.js';
 import { sleep } from '../util/sleep.js';
 
 export interface RateLimit {
@@ -60,7 +61,7 @@ export function createPacer(
           held >= delay
             ? 'the API throttled this app earlier and named when to come back'
             : "pacing requests to stay within the API's rate limit";
-        log.info({ delayMs: delay }, `${why}; waiting ${Math.ceil(delay / 1000)} s`);
+        log.info({ delayMs: delay }, `${why}; waiting ${formatDuration(delay)}`);
         await wait(delay, signal);
       }
       const at = now();

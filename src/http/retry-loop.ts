@@ -6,7 +6,7 @@ import { firstHeader, HttpStatusError, TransportError } from './errors.js';
 import { AppError } from '../errors.js';
 import { decideRetry, type Failure, type RetryPolicy } from './retry.js';
 import { parseRetryAfter } from './retry-after.js';
-import { decideThrottle, isThrottleStatus, serverMessage, throttleExhausted } from './throttle.js';
+import { decideThrottle, serverMessage, throttleExhausted } from './throttle.js';
 import { formatDuration } from '../time.js';
 import { sleep } from '../util/sleep.js';
 
@@ -74,23 +74,21 @@ async function pauseOrThrow(err: unknown, attempt: number, failures: number, opt
 
   const now = opts.now ?? Date.now;
   const budget = opts.policy.throttle;
-  if (budget !== undefined && failure.kind === 'status' && isThrottleStatus(failure.status)) {
-    const askedMs = parseRetryAfter(failure.retryAfter, now());
-    // Below a second the server is not asking for patience (a `Retry-After: 0` loop would
-    // otherwise spin for the whole budget): that is an ordinary retry, counted as a failure.
-    if (askedMs !== undefined && askedMs >= MIN_THROTTLE_WAIT_MS) {
-      const detail = err instanceof HttpStatusError ? serverMessage(err.bodyText) : undefined;
-      const throttle = decideThrottle(askedMs, budget.remainingMs);
-      if (!throttle.wait) throw throttleExhausted(opts.what, failure.status, detail, throttle.reason, budget);
-      budget.spend(throttle.delayMs);
-      opts.log.info(
-        { what: opts.what, status: failure.status, delayMs: throttle.delayMs, throttleBudgetLeftMs: budget.remainingMs },
-        `${opts.what} throttled (HTTP ${failure.status}${detail ? `: ${detail}` : ''}); waiting ${formatDuration(throttle.delayMs)} as the server asked (${formatDuration(budget.remainingMs)} left of --max-throttle-wait)`,
-      );
-      opts.onThrottle?.(now() + throttle.delayMs);
-      await (opts.sleep ?? sleep)(throttle.delayMs, opts.signal);
-      return failures;
-    }
+  const throttle =
+    budget !== undefined && failure.kind === 'status'
+      ? decideThrottle(failure.status, parseRetryAfter(failure.retryAfter, now()), budget.remainingMs)
+      : undefined;
+  if (budget !== undefined && failure.kind === 'status' && throttle !== undefined) {
+    const detail = err instanceof HttpStatusError ? serverMessage(err.bodyText) : undefined;
+    if (!throttle.wait) throw throttleExhausted(opts.what, failure.status, detail, throttle.reason, budget);
+    budget.spend(throttle.delayMs);
+    opts.log.info(
+      { what: opts.what, status: failure.status, delayMs: throttle.delayMs, throttleBudgetLeftMs: budget.remainingMs },
+      `${opts.what} throttled (HTTP ${failure.status}${detail ? `: ${detail}` : ''}); waiting ${formatDuration(throttle.delayMs)} as the server asked (${formatDuration(budget.remainingMs)} left of --max-throttle-wait)`,
+    );
+    opts.onThrottle?.(now() + throttle.delayMs);
+    await (opts.sleep ?? sleep)(throttle.delayMs, opts.signal);
+    return failures;
   }
 
   const decision = decideRetry(failure, failures + 1, opts.policy, now(), opts.random ?? Math.random);
@@ -108,14 +106,11 @@ async function pauseOrThrow(err: unknown, attempt: number, failures: number, opt
       delayMs: decision.delayMs,
       reason: decision.reason,
     },
-    `${opts.what} failed (${err instanceof Error ? err.message : String(err)}); attempt ${attempt + 1} in ${formatDelay(decision.delayMs)}`,
+    `${opts.what} failed (${err instanceof Error ? err.message : String(err)}); attempt ${attempt + 1} in ${formatDuration(decision.delayMs)}`,
   );
   await (opts.sleep ?? sleep)(decision.delayMs, opts.signal);
   return failures + 1;
 }
-
-/** The shortest `Retry-After` taken as throttling rather than as a failure's retry delay. */
-const MIN_THROTTLE_WAIT_MS = 1000;
 
 function toFailure(err: unknown): Failure | undefined {
   if (err instanceof HttpStatusError) {
@@ -130,8 +125,4 @@ function toFailure(err: unknown): Failure | undefined {
     return { kind: 'answer', code: err.code };
   }
   return undefined;
-}
-
-function formatDelay(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

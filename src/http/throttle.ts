@@ -27,19 +27,23 @@ export class ThrottleBudget {
   }
 }
 
-/** Statuses whose `Retry-After` is a quota or an overload speaking: 429 Too Many Requests, 503 Service Unavailable. */
-export function isThrottleStatus(status: number): boolean {
-  return status === 429 || status === 503;
-}
+/** The shortest `Retry-After` taken as throttling rather than as a failure's retry delay. */
+export const MIN_THROTTLE_WAIT_MS = 1000;
 
 export type ThrottleDecision = { wait: true; delayMs: number } | { wait: false; reason: string };
 
 /**
- * Whether to wait out a throttled answer that asked for `askedMs`, with `remainingMs` of the
- * budget left. A wait longer than what is left is not started at all: a `Retry-After` of days (or
- * beyond the budget) fails the run at once rather than after a pointless partial wait.
+ * Whether an answer of `status` asking for `askedMs` (its parsed `Retry-After`) is throttling,
+ * and if so whether to wait it out with `remainingMs` of the budget left.
+ *
+ * - undefined: not throttling — not a 429 or 503, no `Retry-After`, or one under a second (the
+ *   server is not asking for patience; a `Retry-After: 0` loop would otherwise spin for the whole
+ *   budget). The caller treats it as an ordinary failure.
+ * - a wait longer than what is left is not started at all: a `Retry-After` of days (or beyond the
+ *   budget) fails the run at once rather than after a pointless partial wait.
  */
-export function decideThrottle(askedMs: number, remainingMs: number): ThrottleDecision {
+export function decideThrottle(status: number, askedMs: number | undefined, remainingMs: number): ThrottleDecision | undefined {
+  if ((status !== 429 && status !== 503) || askedMs === undefined || askedMs < MIN_THROTTLE_WAIT_MS) return undefined;
   if (askedMs <= remainingMs) return { wait: true, delayMs: askedMs };
   return {
     wait: false,

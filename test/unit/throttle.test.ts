@@ -1,21 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { decideThrottle, isThrottleStatus, serverMessage, throttleExhausted, ThrottleBudget } from '../../src/http/throttle.js';
+import { decideThrottle, serverMessage, throttleExhausted, ThrottleBudget } from '../../src/http/throttle.js';
 import { formatDuration } from '../../src/time.js';
 
 describe('decideThrottle: the throttle budget as a pure decision', () => {
   it('waits as asked while the budget holds it', () => {
-    expect(decideThrottle(5_000, 60_000)).toEqual({ wait: true, delayMs: 5_000 });
-    expect(decideThrottle(60_000, 60_000)).toEqual({ wait: true, delayMs: 60_000 });
+    expect(decideThrottle(429, 5_000, 60_000)).toEqual({ wait: true, delayMs: 5_000 });
+    expect(decideThrottle(503, 60_000, 60_000)).toEqual({ wait: true, delayMs: 60_000 });
   });
 
   it('does not start a wait longer than what is left (a Retry-After of days is not worth waiting for)', () => {
-    const decision = decideThrottle(2 * 86_400_000, 3_600_000);
+    const decision = decideThrottle(429, 2 * 86_400_000, 3_600_000);
     expect(decision).toEqual({ wait: false, reason: 'the server asked to wait 2d, more than the 1h left of the throttle budget' });
-    expect(decideThrottle(1_001, 1_000).wait).toBe(false);
+    expect(decideThrottle(429, 1_001, 1_000)?.wait).toBe(false);
   });
 
-  it('429 and 503 are throttling; other statuses are not', () => {
-    expect([429, 503, 500, 502, 408].map(isThrottleStatus)).toEqual([true, true, false, false, false]);
+  it('only a 429 or 503 asking for a second or more is throttling; the rest is an ordinary failure', () => {
+    expect([429, 503, 500, 502, 408].map((status) => decideThrottle(status, 5_000, 60_000) !== undefined)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(decideThrottle(429, undefined, 60_000)).toBeUndefined();
+    expect(decideThrottle(429, 999, 60_000)).toBeUndefined();
+    expect(decideThrottle(429, 0, 60_000)).toBeUndefined();
+    expect(decideThrottle(429, 1_000, 60_000)).toEqual({ wait: true, delayMs: 1_000 });
   });
 });
 
