@@ -21,7 +21,7 @@ export type PageVerdict =
   /** The page held fewer alerts than asked for, and no link to follow: the range is read. */
   | { kind: 'complete' }
   /** The API linked to the rest on our own origin. */
-  | { kind: 'follow' }
+  | { kind: 'follow'; url: URL }
   /** A full page (or one linking elsewhere) without a usable link: the rest must be asked for another way. */
   | { kind: 'unproven'; why: 'no next link' | 'foreign next link' };
 
@@ -31,10 +31,10 @@ export type PageVerdict =
  * A foreign link is never followed (the token stays with our origin); a short page still proves
  * the end, a full one does not.
  */
-export function judgePage(size: number, top: number, link: NextLink['kind']): PageVerdict {
-  if (link === 'follow') return { kind: 'follow' };
+export function judgePage(size: number, top: number, link: NextLink): PageVerdict {
+  if (link.kind === 'follow') return { kind: 'follow', url: link.url };
   if (size < top) return { kind: 'complete' };
-  return { kind: 'unproven', why: link === 'foreign' ? 'foreign next link' : 'no next link' };
+  return { kind: 'unproven', why: link.kind === 'foreign' ? 'foreign next link' : 'no next link' };
 }
 
 /**
@@ -57,11 +57,38 @@ export function splitRange(range: MsRange, seenMs: readonly number[]): [MsRange,
 }
 
 /**
- * Whether `$skip` pages over a fixed set proved that every element was read: the last page was
- * short, so the set held `positions` elements, and as many distinct alerts arrived. Without a
- * documented order two requests may order the set differently; then some element came twice and
- * another never, which this catches.
+ * The proof that `$skip` pages over one fixed set (the alerts of one instant) read every element.
+ * Without a documented order two requests may order the set differently; then some element comes
+ * twice and another never. After a short page the set held `end` elements (the last page's
+ * `$skip` plus its size), so as many distinct ones must have come — invalid ones counted apart.
  */
-export function skipPagesComplete(positions: number, distinct: number): boolean {
-  return distinct === positions;
+export class SkipProof {
+  readonly #seen = new Set<string>();
+  #invalid = 0;
+
+  /** Whether `key` came in a page recorded so far. */
+  has(key: string): boolean {
+    return this.#seen.has(key);
+  }
+
+  /** Records a page of `size` elements (valid or not) whose valid ones have `keys`; returns how many were new. */
+  record(keys: Iterable<string>, size: number): number {
+    const before = this.#seen.size;
+    let valid = 0;
+    for (const key of keys) {
+      this.#seen.add(key);
+      valid++;
+    }
+    this.#invalid += size - valid;
+    return this.#seen.size - before;
+  }
+
+  get distinct(): number {
+    return this.#seen.size;
+  }
+
+  /** After a short page ending at position `end`: whether every position held its own element. */
+  complete(end: number): boolean {
+    return this.#seen.size + this.#invalid === end;
+  }
 }

@@ -9,8 +9,8 @@
 import { GraphAlertSchema, type GraphAlert } from '../alert/graph-schema.js';
 import { ServiceError } from '../errors.js';
 import { GRAPH_MAX_PAGE, GRAPH_MAX_SKIP } from '../microsoft.js';
-import { skipPagesComplete } from './completeness.js';
-import { odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { SkipProof } from './completeness.js';
+import { keyOf, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
 import { normalizeTimestamp } from '../time.js';
 
@@ -125,15 +125,13 @@ export class GraphSource implements AlertSource {
         if (cursor === undefined || mark === undefined || beyond(lastTime, mark)) {
           // Continue from the last alert's time, skipping what we have there.
           cursor = { at: last.lastUpdateDateTime, exclusive: false };
-          atCursor = new Set(
-            page.alerts.filter((a) => normalizeTimestamp(a.lastUpdateDateTime) === lastTime).map((a) => `${a.id}|${a.lastUpdateDateTime}`),
-          );
+          atCursor = new Set(page.alerts.filter((a) => normalizeTimestamp(a.lastUpdateDateTime) === lastTime).map((a) => keyOf(KIND, a)));
           continue;
         }
         // A whole page at the cursor's instant (a bulk change in the portal): $skip through it,
         // skipping what the pages at that instant already wrote.
         ties++;
-        for (const alert of page.alerts) atCursor.add(`${alert.id}|${alert.lastUpdateDateTime}`);
+        for (const alert of page.alerts) atCursor.add(keyOf(KIND, alert));
         const tie = yield* this.#readTie(
           query,
           cursor.at,
@@ -172,8 +170,7 @@ export class GraphSource implements AlertSource {
     signal: AbortSignal | undefined,
     left: number | undefined,
   ): AsyncGenerator<AlertRecord, { requests: number; written: number }> {
-    const distinct = new Set<string>();
-    let invalid = 0;
+    const proof = new SkipProof();
     let requests = 0;
     let written = 0;
     for (let skip = 0; ;) {
@@ -182,19 +179,21 @@ export class GraphSource implements AlertSource {
       const page: PageResult<GraphAlert> = { alerts: [], size: 0, nextLink: undefined };
       requests++;
       for await (const alert of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
-        if (known.has(alert.key) || distinct.has(alert.key)) continue;
-        distinct.add(alert.key);
+        // Pages overlap once $skip reaches its cap: what an earlier page (or the cursor's) wrote is skipped.
+        if (known.has(alert.key) || proof.has(alert.key)) continue;
         yield alert;
         if (left !== undefined && ++written >= left) return { requests, written };
       }
-      for (const alert of page.alerts) distinct.add(`${alert.id}|${alert.lastUpdateDateTime}`);
-      invalid += page.size - page.alerts.length;
+      proof.record(
+        page.alerts.map((a) => keyOf(KIND, a)),
+        page.size,
+      );
       const end = skip + page.size;
       if (page.size < top) {
-        if (skipPagesComplete(end, distinct.size + invalid)) return { requests, written };
+        if (proof.complete(end)) return { requests, written };
         throw new ServiceError(
           'PAGING_UNPROVEN',
-          `more than ${top} alerts share lastUpdateDateTime ${at} and Graph answered them in a different order to each $skip request (${distinct.size} distinct of ${end}); some may be missing`,
+          `more than ${top} alerts share lastUpdateDateTime ${at} and Graph answered them in a different order to each $skip request (${proof.distinct} distinct of ${end}); some may be missing`,
           { hint: 'run again; if it persists, please report it' },
         );
       }

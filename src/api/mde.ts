@@ -12,8 +12,8 @@
 import { MdeAlertSchema, type MdeAlert } from '../alert/mde-schema.js';
 import { ServiceError } from '../errors.js';
 import { dateOf, normalizeTimestamp } from '../time.js';
-import { judgePage, skipPagesComplete, splitRange, type MsRange } from './completeness.js';
-import { classifyNextLink, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { judgePage, SkipProof, splitRange, type MsRange } from './completeness.js';
+import { classifyNextLink, keyOf, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
 import { SeenKeys } from './seen-keys.js';
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
 
@@ -119,13 +119,12 @@ export class MdeSource implements AlertSource {
           const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
           if (yield* this.#read(url, page, run)) return;
           const link = classifyNextLink(page.nextLink, this.#options.baseUrl);
-          const verdict = judgePage(page.size, top, link.kind);
+          const verdict = judgePage(page.size, top, link);
           if (verdict.kind === 'complete') break;
-          if (verdict.kind === 'follow' && link.kind === 'follow') {
-            url = link.url;
+          if (verdict.kind === 'follow') {
+            url = verdict.url;
             continue;
           }
-          if (verdict.kind !== 'unproven') break;
           this.#warnOnce(verdict.why, link.kind === 'foreign' ? link.origin : undefined, top);
           // Read the range again in two halves; what this page wrote is skipped when it comes again.
           run.rereading = true;
@@ -173,17 +172,17 @@ export class MdeSource implements AlertSource {
    * prove that the pages did not overlap (no order is documented). Returns true when --limit is reached.
    */
   async *#readInstant(range: MdeRange, top: number, run: Run): AsyncGenerator<AlertRecord, boolean> {
-    const distinct = new Set<string>();
-    let invalid = 0;
+    const proof = new SkipProof();
     for (let skip = 0; ;) {
       const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
       run.report.skipPages++;
       if (yield* this.#read(buildMdeUrl(this.#options, range, top, skip), page, run)) return true;
-      const before = distinct.size;
-      for (const alert of page.alerts) distinct.add(`${this.#kind.id(alert)}|${this.#kind.updatedAt(alert)}`);
-      invalid += page.size - page.alerts.length;
+      const fresh = proof.record(
+        page.alerts.map((a) => keyOf(this.#kind, a)),
+        page.size,
+      );
       const end = skip + page.size;
-      if (page.size >= top && distinct.size === before) {
+      if (page.size >= top && fresh === 0) {
         // A full page of nothing new: the service is not paging, and would be asked forever.
         throw new ServiceError(
           'PAGING_UNPROVEN',
@@ -194,10 +193,10 @@ export class MdeSource implements AlertSource {
         );
       }
       if (page.size < top) {
-        if (skipPagesComplete(end, distinct.size + invalid)) return false;
+        if (proof.complete(end)) return false;
         throw new ServiceError(
           'PAGING_UNPROVEN',
-          `more than ${top} alerts share ${range.since?.toISOString() ?? '?'} and the API answered them in a different order to each $skip request (${distinct.size} distinct of ${end}); some may be missing`,
+          `more than ${top} alerts share ${range.since?.toISOString() ?? '?'} and the API answered them in a different order to each $skip request (${proof.distinct} distinct of ${end}); some may be missing`,
           { hint: 'raise --page-size (at most 10000) so one page holds them, then run again' },
         );
       }

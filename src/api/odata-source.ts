@@ -26,6 +26,11 @@ export interface ODataAlertKind<T> {
   updatedAt: (alert: T) => string;
 }
 
+/** The identity of this version of an alert (`AlertRecord.key`): its id and update time. */
+export function keyOf<T>(kind: ODataAlertKind<T>, alert: T): string {
+  return `${kind.id(alert)}|${kind.updatedAt(alert)}`;
+}
+
 /** One page's outcome, for deciding the next request. */
 export interface PageResult<T> {
   /** Alerts yielded from this page, in order (validated). */
@@ -85,11 +90,7 @@ export async function* readPage<T>(
 ): AsyncGenerator<AlertRecord> {
   const gate = new AlertGate(
     kind.schema,
-    (alert: T) => {
-      const id = kind.id(alert);
-      const updatedAt = kind.updatedAt(alert);
-      return { id, updatedAt, key: `${id}|${updatedAt}` };
-    },
+    (alert: T) => ({ id: kind.id(alert), updatedAt: kind.updatedAt(alert), key: keyOf(kind, alert) }),
     ctx.onInvalid,
   );
   const { credential, dispatcher, retry, timeoutMs, log } = ctx;

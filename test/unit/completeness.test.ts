@@ -1,25 +1,29 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { judgePage, skipPagesComplete, splitRange } from '../../src/api/completeness.js';
+import { judgePage, SkipProof, splitRange } from '../../src/api/completeness.js';
+
+const NONE = { kind: 'none' } as const;
+const FOREIGN = { kind: 'foreign', origin: 'https://elsewhere.example' } as const;
+const FOLLOW = { kind: 'follow', url: new URL('https://api.example/api/alerts?$skip=10') } as const;
 
 describe('judgePage: which answers prove a range complete', () => {
   it('a short page without a link is the end', () => {
-    expect(judgePage(3, 10, 'none')).toEqual({ kind: 'complete' });
-    expect(judgePage(0, 10, 'none')).toEqual({ kind: 'complete' });
+    expect(judgePage(3, 10, NONE)).toEqual({ kind: 'complete' });
+    expect(judgePage(0, 10, NONE)).toEqual({ kind: 'complete' });
   });
 
   it('a full page without a link proves nothing (the API leaves the link out when $top is given)', () => {
-    expect(judgePage(10, 10, 'none')).toEqual({ kind: 'unproven', why: 'no next link' });
+    expect(judgePage(10, 10, NONE)).toEqual({ kind: 'unproven', why: 'no next link' });
   });
 
   it('a link on our own origin is followed, even from a short page', () => {
-    expect(judgePage(10, 10, 'follow')).toEqual({ kind: 'follow' });
-    expect(judgePage(4, 10, 'follow')).toEqual({ kind: 'follow' });
+    expect(judgePage(10, 10, FOLLOW)).toEqual({ kind: 'follow', url: FOLLOW.url });
+    expect(judgePage(4, 10, FOLLOW)).toEqual({ kind: 'follow', url: FOLLOW.url });
   });
 
   it('a foreign link is never followed: a full page is unproven, a short one still the end', () => {
-    expect(judgePage(10, 10, 'foreign')).toEqual({ kind: 'unproven', why: 'foreign next link' });
-    expect(judgePage(9, 10, 'foreign')).toEqual({ kind: 'complete' });
+    expect(judgePage(10, 10, FOREIGN)).toEqual({ kind: 'unproven', why: 'foreign next link' });
+    expect(judgePage(9, 10, FOREIGN)).toEqual({ kind: 'complete' });
   });
 });
 
@@ -70,10 +74,30 @@ describe('splitRange', () => {
   });
 });
 
-describe('skipPagesComplete', () => {
-  it('holds only when as many distinct alerts came as the pages had positions', () => {
-    expect(skipPagesComplete(25, 25)).toBe(true);
-    // Two requests ordered the set differently: one alert came twice, another never.
-    expect(skipPagesComplete(25, 24)).toBe(false);
+describe('SkipProof', () => {
+  it('proves a set read when the pages brought as many distinct alerts as they had positions', () => {
+    const proof = new SkipProof();
+    expect(proof.record(['a', 'b'], 2)).toBe(2);
+    expect(proof.record(['c'], 1)).toBe(1);
+    expect(proof.complete(3)).toBe(true);
+    expect(proof.has('b')).toBe(true);
+    expect(proof.has('d')).toBe(false);
+  });
+
+  it('catches pages that overlapped because the order changed: one alert twice, another never', () => {
+    const proof = new SkipProof();
+    proof.record(['a', 'b'], 2);
+    expect(proof.record(['b', 'c'], 2)).toBe(1);
+    proof.record(['d'], 1);
+    expect(proof.distinct).toBe(4);
+    expect(proof.complete(5)).toBe(false);
+  });
+
+  it('counts invalid elements as positions, not as alerts', () => {
+    const proof = new SkipProof();
+    proof.record(['a'], 2); // one element failed validation
+    proof.record(['b'], 1);
+    expect(proof.complete(3)).toBe(true);
+    expect(proof.complete(4)).toBe(false);
   });
 });
