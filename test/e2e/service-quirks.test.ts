@@ -182,8 +182,6 @@ describe('next links to another host', () => {
     expect(foreignRequests).toEqual([]);
     if (api === 'mde') {
       expect(result.stderr).toContain(`points to another host (${foreignOrigin}); not followed`);
-      // The links really were foreign: the simulator sent them, the client kept its token home.
-      expect(s.stats.requests.every((r) => r.route !== 'alerts' || !String(r.headers['host']).includes(foreignOrigin.slice(7)))).toBe(true);
     }
   });
 });

@@ -35,6 +35,7 @@ describe('resolvePullConfig', () => {
     expect(c.authorityHost.href).toBe('https://login.microsoftonline.com/');
     expect(c.timeoutMs).toBe(30_000);
     expect(c.maxRetries).toBe(4);
+    expect(c.maxThrottleWaitMs).toBe(3_600_000);
     expect(c.logLevel).toBe('info');
     expect(c.format).toBe('json');
     expect(c.query).toEqual({ machineGroups: [] });
@@ -81,9 +82,16 @@ describe('resolvePullConfig', () => {
     ['format', 'csv', '--format'],
     ['timeout', '0', '--timeout'],
     ['maxRetries', '-1', '--max-retries'],
+    ['maxThrottleWait', '2d', '--max-throttle-wait (or DEFENDER_MAX_THROTTLE_WAIT): must be from 0s to 1d'],
+    ['maxThrottleWait', '10', '--max-throttle-wait'],
     ['logLevel', 'loud', '--log-level'],
   ])('rejects %s=%j before any request', (key, value, fragment) => {
     expect(problemsOf(() => resolvePullConfig(input({ [key]: value }, goodEnv)))).toContain(fragment);
+  });
+
+  it('takes --max-throttle-wait from the flag or DEFENDER_MAX_THROTTLE_WAIT; 0s never waits', () => {
+    expect(resolvePullConfig(input({}, { ...goodEnv, DEFENDER_MAX_THROTTLE_WAIT: '15m' })).maxThrottleWaitMs).toBe(900_000);
+    expect(resolvePullConfig(input({ maxThrottleWait: '0s' }, { ...goodEnv, DEFENDER_MAX_THROTTLE_WAIT: '15m' })).maxThrottleWaitMs).toBe(0);
   });
 
   it('allows plain http only on loopback (the simulator)', () => {

@@ -6,6 +6,8 @@
 import { MockAgent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { MdeSource } from '../../src/api/mde.js';
+import type { ODataContext } from '../../src/api/odata-source.js';
+import { ThrottleBudget } from '../../src/http/throttle.js';
 import type { CachedCredential } from '../../src/auth/token-cache.js';
 import { createLogger } from '../../src/log.js';
 
@@ -15,8 +17,15 @@ function alert(id: string, lastUpdateTime: string): Record<string, unknown> {
   return { id, incidentId: 1, severity: 'High', status: 'New', title: 't', lastUpdateTime, alertCreationTime: lastUpdateTime };
 }
 
-/** A source whose every request is answered by `answer(url)`; the URLs asked for are recorded. */
-function source(answer: (url: URL) => Record<string, unknown>[], pageSize: number) {
+/**
+ * A source whose every request is answered by `answer(url)` (an alert list, or a status with
+ * headers); the URLs asked for are recorded. `extra` adds to the source's context.
+ */
+function source(
+  answer: (url: URL) => Record<string, unknown>[] | { status: number; headers: Record<string, string> },
+  pageSize: number,
+  extra: Partial<ODataContext> = {},
+) {
   const agent = new MockAgent();
   agent.disableNetConnect();
   const asked: URL[] = [];
@@ -26,7 +35,9 @@ function source(answer: (url: URL) => Record<string, unknown>[], pageSize: numbe
     .reply((opts) => {
       const url = new URL(String(opts.path), ORIGIN);
       asked.push(url);
-      return { statusCode: 200, data: JSON.stringify({ '@odata.context': `${ORIGIN}/api/$metadata#Alerts`, value: answer(url) }) };
+      const answered = answer(url);
+      if (!Array.isArray(answered)) return { statusCode: answered.status, data: '{}', responseOptions: { headers: answered.headers } };
+      return { statusCode: 200, data: JSON.stringify({ '@odata.context': `${ORIGIN}/api/$metadata#Alerts`, value: answered }) };
     })
     .persist();
   const credential = {
@@ -41,6 +52,7 @@ function source(answer: (url: URL) => Record<string, unknown>[], pageSize: numbe
       timeoutMs: 5_000,
       log: createLogger('silent'),
       onInvalid: () => {},
+      ...extra,
     },
   );
   return { mde, asked, close: () => agent.close() };
@@ -108,6 +120,27 @@ describe('MdeSource: answers that cannot prove a range complete', () => {
     expect([...ids].sort()).toEqual(all.map((a) => String(a['id'])));
     expect(new Set(ids).size).toBe(ids.length);
     expect(asked.length).toBeGreaterThan(1);
+    await close();
+  });
+});
+
+describe('MdeSource: a throttled page', () => {
+  it("waits as asked and tells the pacer, which holds every request until the server's time", async () => {
+    let calls = 0;
+    const held: number[] = [];
+    const waits: number[] = [];
+    const pacer = { wait: () => Promise.resolve(void waits.push(Date.now())), hold: (until: number) => void held.push(until) };
+    const { mde, close } = source(
+      () => (++calls === 1 ? { status: 429, headers: { 'retry-after': '1' } } : [alert('a', '2026-03-01T10:10:00Z')]),
+      10,
+      { pacer, retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1, throttle: new ThrottleBudget(60_000) } },
+    );
+    const started = Date.now();
+    expect(await drain(mde, '2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z')).toEqual(['a']);
+    expect(calls).toBe(2);
+    expect(held).toHaveLength(1);
+    expect(held[0]).toBeGreaterThanOrEqual(started + 1_000);
+    expect(waits).toHaveLength(2); // the pacer is asked before each request, the retried one too
     await close();
   });
 });
