@@ -91,7 +91,9 @@ describe('resolvePullConfig', () => {
 
   it('takes --max-throttle-wait from the flag or DEFENDER_MAX_THROTTLE_WAIT; 0s never waits', () => {
     expect(resolvePullConfig(input({}, { ...goodEnv, DEFENDER_MAX_THROTTLE_WAIT: '15m' })).maxThrottleWaitMs).toBe(900_000);
-    expect(resolvePullConfig(input({ maxThrottleWait: '0s' }, { ...goodEnv, DEFENDER_MAX_THROTTLE_WAIT: '15m' })).maxThrottleWaitMs).toBe(0);
+    expect(resolvePullConfig(input({ maxThrottleWait: '0s' }, { ...goodEnv, DEFENDER_MAX_THROTTLE_WAIT: '15m' })).maxThrottleWaitMs).toBe(
+      0,
+    );
   });
 
   it('allows plain http only on loopback (the simulator)', () => {
