@@ -22,7 +22,8 @@ import {
   USERS,
   type DetectionTemplate,
 } from './alert-catalog.js';
-import { SIEM_ALERT_FIELDS, type SiemAlert, type SiemAlertField, type SiemAlertValue } from './alert-types.js';
+import { SIEM_FIELDS } from '../src/microsoft.js';
+import type { SiemAlert, SiemAlertField, SiemAlertValue } from './alert-types.js';
 import { createRng, hashSeed, type Rng } from './prng.js';
 import { DOTNET_EPOCH_OFFSET_TICKS, TICKS_PER_SECOND, formatTicks, formatTicksTrimmed, type Ticks } from './ticks.js';
 
@@ -36,9 +37,9 @@ const BOOLEAN_FIELDS = new Set<string>(['RemediationIsSuccess', 'WasExecutingWhi
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
 /** `"Field":` for each documented field, in order, and the 2017 typo's key. */
-const QUOTED_KEYS = SIEM_ALERT_FIELDS.map((field) => `${JSON.stringify(field)}:`);
+const QUOTED_KEYS = SIEM_FIELDS.map((field) => `${JSON.stringify(field)}:`);
 const TYPO_KEY = '"IoaDefinitiondId":';
-const TYPO_INDEX = SIEM_ALERT_FIELDS.indexOf('IoaDefinitionId');
+const TYPO_INDEX = SIEM_FIELDS.indexOf('IoaDefinitionId');
 
 /**
  * Fields whose generated values are made of characters JSON never escapes (hex, base64, digits,
@@ -61,8 +62,8 @@ const SAFE_FIELDS = new Set<string>([
   'IocUniqueId',
 ]);
 
-const IS_SAFE = SIEM_ALERT_FIELDS.map((field) => SAFE_FIELDS.has(field));
-const IS_BOOLEAN = SIEM_ALERT_FIELDS.map((field) => BOOLEAN_FIELDS.has(field));
+const IS_SAFE = SIEM_FIELDS.map((field) => SAFE_FIELDS.has(field));
+const IS_BOOLEAN = SIEM_FIELDS.map((field) => BOOLEAN_FIELDS.has(field));
 
 /** JSON texts of the catalogue's strings (titles, paths, command lines…): a few hundred, escaped once. */
 const QUOTED = new Map<string, string>();
@@ -179,7 +180,7 @@ export class AlertGenerator {
   generate(group: number, part: number, lastProcessed: Ticks): SiemAlert {
     const { values, style, typo } = this.#values(group, part, lastProcessed);
     const alert: SiemAlert = {};
-    for (const field of SIEM_ALERT_FIELDS) {
+    for (const field of SIEM_FIELDS) {
       let value = values[field];
       if (value === undefined || value === '' || value === null) {
         if (style === 'omit') continue;
@@ -200,8 +201,8 @@ export class AlertGenerator {
     const { values, style, typo } = this.#values(group, part, lastProcessed);
     const absentText = style === 'null' ? 'null' : '""';
     let json = '';
-    for (let i = 0; i < SIEM_ALERT_FIELDS.length; i++) {
-      const field = SIEM_ALERT_FIELDS[i]!;
+    for (let i = 0; i < SIEM_FIELDS.length; i++) {
+      const field = SIEM_FIELDS[i]!;
       const value = values[field];
       let text: string;
       if (value === undefined || value === '' || value === null) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { SIEM_ALERT_FIELDS, type SiemAlert } from '../../simulator/alert-types.js';
+import type { SiemAlert } from '../../simulator/alert-types.js';
+import { SIEM_FIELDS } from '../../src/microsoft.js';
 import { AlertGenerator, rebaseExample } from '../../simulator/alerts.js';
 import { MSDOCS_EXAMPLE_2017, MSDOCS_EXAMPLE_2020 } from '../../simulator/msdocs-examples.js';
 import { parseTimestamp } from '../../simulator/ticks.js';
@@ -24,7 +25,7 @@ describe('AlertGenerator', () => {
   it('uses the documented fields, in order, with the documented types', () => {
     for (const alert of sample(1, 300)) {
       const keys = Object.keys(alert).map((k) => (k === 'IoaDefinitiondId' ? 'IoaDefinitionId' : k));
-      expect(keys).toEqual(SIEM_ALERT_FIELDS.filter((f) => keys.includes(f)));
+      expect(keys).toEqual(SIEM_FIELDS.filter((f) => keys.includes(f)));
       expect(typeof alert.AlertPart).toBe('number');
       expect(Number.isInteger(alert.ReportID)).toBe(true);
       for (const f of ['RemediationIsSuccess', 'WasExecutingWhileDetected']) {
