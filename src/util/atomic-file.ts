@@ -15,8 +15,12 @@ export interface AtomicFile {
   readonly tempPath: string;
   /** Writes all of `data` (a short write is continued). */
   write(data: Buffer | string): Promise<void>;
-  /** fsync, close, rename over the target, fsync the directory. */
-  commit(): Promise<void>;
+  /**
+   * fsync, close, rename over the target, fsync the directory. `beforeRename` runs once the data is
+   * on disk and before it takes the target's place (the crash tests stop there). An fsync of data a
+   * caller already flushed costs next to nothing, so commit never trusts that it was.
+   */
+  commit(beforeRename?: () => Promise<void>): Promise<void>;
   /** Closes and removes the temp file; the target stays as it was. Never throws for a missing temp. */
   abort(): Promise<void>;
 }
@@ -53,9 +57,10 @@ export async function beginAtomicWrite(path: string, mode: number): Promise<Atom
         offset += bytesWritten;
       }
     },
-    async commit() {
+    async commit(beforeRename) {
       await handle.sync();
       await close();
+      await beforeRename?.();
       await rename(tempPath, path);
       await syncDirectory(directory);
     },
@@ -68,17 +73,12 @@ export async function beginAtomicWrite(path: string, mode: number): Promise<Atom
   };
 }
 
-/**
- * Replaces `path` with `data` atomically. `beforeRename` runs once the data is on disk and before
- * it takes the target's place (the crash tests stop there).
- */
+/** Replaces `path` with `data` atomically; `beforeRename` as for {@link AtomicFile.commit}. */
 export async function writeFileAtomic(path: string, data: string, mode: number, beforeRename?: () => Promise<void>): Promise<void> {
   const file = await beginAtomicWrite(path, mode);
   try {
     await file.write(data);
-    await file.handle.sync();
-    await beforeRename?.();
-    await file.commit();
+    await file.commit(beforeRename);
   } catch (err) {
     await file.abort().catch(() => {});
     throw err;
