@@ -58,3 +58,48 @@ export function audienceOf(resource: string): SimulatorAudience | undefined {
   if (among(GRAPH_RESOURCES)) return 'graph';
   return undefined;
 }
+
+/**
+ * Fleet tenants (`SimulatorOptions.tenants`): the customer tenants of a multi-tenant ("MSSP") run,
+ * each consenting to the same published app. Their ids share a prefix distinct from the default
+ * tenant's and end in the index as 12 decimal digits, so a test reads which tenant an id is.
+ */
+const FLEET_TENANT_PREFIX = '00000000-0000-4000-8001-';
+/** The largest index the 12 digits can hold. */
+export const MAX_FLEET_INDEX = 999_999_999_999;
+const FLEET_ID = /^00000000-0000-4000-8001-(\d{12})$/i;
+// No leading zeros: each tenant has one domain name.
+const FLEET_DOMAIN = /^tenant-([1-9]\d{0,11})\.simulator\.onmicrosoft\.com$/i;
+
+/** The id of fleet tenant `index` (1-based): index 7 → `00000000-0000-4000-8001-000000000007`. */
+export function fleetTenantId(index: number): string {
+  if (!Number.isInteger(index) || index < 1 || index > MAX_FLEET_INDEX) {
+    throw new RangeError(`a fleet tenant index is a whole number from 1 to ${MAX_FLEET_INDEX}, got ${index}`);
+  }
+  return FLEET_TENANT_PREFIX + String(index).padStart(12, '0');
+}
+
+/** The domain name of fleet tenant `index`: `tenant-7.simulator.onmicrosoft.com`. */
+export function fleetTenantDomain(index: number): string {
+  fleetTenantId(index);
+  return `tenant-${index}.simulator.onmicrosoft.com`;
+}
+
+/** The index of the fleet tenant `tenant` (its id or domain, any case) names, else undefined. */
+export function fleetTenantIndex(tenant: string): number | undefined {
+  const digits = FLEET_ID.exec(tenant)?.[1] ?? FLEET_DOMAIN.exec(tenant)?.[1];
+  const index = digits === undefined ? 0 : Number(digits);
+  return index >= 1 ? index : undefined;
+}
+
+/**
+ * The canonical id of the tenant `tenant` names (id or domain, any case) in a simulator serving
+ * `fleet` fleet tenants: the default tenant's or a fleet tenant's; undefined if it serves no such
+ * tenant (Entra's AADSTS90002).
+ */
+export function servedTenantId(tenant: string, fleet: number): string | undefined {
+  const wanted = tenant.toLowerCase();
+  if (wanted === SIMULATOR_CREDENTIALS.tenantId || wanted === SIMULATOR_CREDENTIALS.tenantDomain) return SIMULATOR_CREDENTIALS.tenantId;
+  const index = fleetTenantIndex(tenant);
+  return index !== undefined && index <= fleet ? fleetTenantId(index) : undefined;
+}

@@ -7,6 +7,7 @@
  * `correlation_id`/`error_uri` beside them (docs/microsoft-apis.md §4).
  */
 import { SIMULATOR_CREDENTIALS, SIMULATOR_RESOURCES } from './credentials.js';
+import type { TenantTrouble } from './tenants.js';
 
 export type TokenEndpointVersion = 'v1' | 'v2';
 
@@ -21,6 +22,13 @@ export interface EntraError {
 export interface TokenRequestInput {
   /** The `{tenant}` path segment. */
   tenant: string;
+  /**
+   * The canonical id of the tenant `tenant` names, or null when the simulator serves no such tenant
+   * (AADSTS90002). Default: the published tenant's id for its id or domain, else null.
+   */
+  tenantId?: string | null;
+  /** What is wrong with the app in this tenant; only the token endpoint's kinds matter here. */
+  trouble?: TenantTrouble | undefined;
   version: TokenEndpointVersion;
   /** The form body; empty when the body was not `application/x-www-form-urlencoded`. */
   form: URLSearchParams;
@@ -31,7 +39,8 @@ export interface TokenRequestInput {
   checkAssertion?: (assertion: string, assertionType: string | null, clientId: string) => EntraError | undefined;
 }
 
-export type TokenRequestCheck = { ok: true; resource: string; clientId: string } | { ok: false; error: EntraError };
+/** On success, `tenantId` is the canonical id of the tenant the token is issued in. */
+export type TokenRequestCheck = { ok: true; resource: string; clientId: string; tenantId: string } | { ok: false; error: EntraError };
 
 const err = (status: 400 | 401, error: string, code: number, message: string): { ok: false; error: EntraError } => ({
   ok: false,
@@ -47,11 +56,12 @@ export function acceptedResource(requested: string): string | undefined {
   return SIMULATOR_RESOURCES.find((r) => norm(r) === norm(requested));
 }
 
-/** Checks a client-credentials token request against the published test credentials. */
-export function checkTokenRequest({ tenant, version, form, checkAssertion }: TokenRequestInput): TokenRequestCheck {
+/** Checks a client-credentials token request against the published test credentials and the tenant's trouble. */
+export function checkTokenRequest({ tenant, tenantId, trouble, version, form, checkAssertion }: TokenRequestInput): TokenRequestCheck {
   const creds = SIMULATOR_CREDENTIALS;
-  const tenantKnown = [creds.tenantId, creds.tenantDomain].some((t) => t.toLowerCase() === tenant.toLowerCase());
-  if (!tenantKnown) {
+  const defaultTenant = [creds.tenantId, creds.tenantDomain].some((t) => t.toLowerCase() === tenant.toLowerCase());
+  const servedId = tenantId === undefined ? (defaultTenant ? creds.tenantId : null) : tenantId;
+  if (servedId === null) {
     return err(
       400,
       'invalid_request',
@@ -88,12 +98,22 @@ export function checkTokenRequest({ tenant, version, form, checkAssertion }: Tok
 
   const clientId = form.get('client_id');
   if (!clientId) return missing('client_id');
-  if (clientId.toLowerCase() !== creds.clientId) {
+  if (clientId.toLowerCase() !== creds.clientId || trouble === 'app-unknown') {
     return err(
       400,
       'unauthorized_client',
       700016,
       `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+    );
+  }
+
+  if (trouble === 'missing-service-principal') {
+    // A multi-tenant app whose service principal was never created (or was deleted) in this tenant.
+    return err(
+      401,
+      'invalid_client',
+      7000229,
+      `The client application ${creds.clientId} is missing service principal in the tenant ${servedId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
     );
   }
 
@@ -130,7 +150,16 @@ export function checkTokenRequest({ tenant, version, form, checkAssertion }: Tok
       `The resource principal named ${requested} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
     );
   }
-  return { ok: true, resource: requested, clientId };
+  if (trouble === 'no-consent') {
+    // The app is known, but no administrator of this tenant granted it the API's permissions.
+    return err(
+      400,
+      'invalid_grant',
+      65001,
+      `The user or administrator has not consented to use the application with ID '${creds.clientId}' named 'defender-alerts simulator'. Send an interactive authorization request for this user and resource.`,
+    );
+  }
+  return { ok: true, resource: requested, clientId, tenantId: servedId };
 }
 
 /** Entra's `2023-05-06 06:03:00Z` timestamp form. */

@@ -41,10 +41,10 @@ const DETECTION_SOURCES: Record<string, string> = {
 };
 
 /** A row of the Graph answer: the values `$filter`/`$orderby` compare, and the entity to serve. */
-export function graphRow(alert: MergedAlert): ODataRow<Record<string, unknown>> {
+export function graphRow(alert: MergedAlert, tenantId: string = SIMULATOR_CREDENTIALS.tenantId): ODataRow<Record<string, unknown>> {
   const state = stateOf(alert);
   return {
-    render: () => graphAlert(alert),
+    render: () => graphAlert(alert, tenantId),
     times: {
       createdDateTime: alert.createdTicks,
       lastUpdateDateTime: alert.lastUpdateTicks,
@@ -72,9 +72,8 @@ function graphAssignedTo(state: AlertState): string | null {
   return state === 'inProgress' ? 'secops@simulator.onmicrosoft.com' : state === 'resolved' ? 'Automation' : null;
 }
 
-/** One alert entity, keys in the order of Microsoft's sample. */
-export function graphAlert(alert: MergedAlert): Record<string, unknown> {
-  const tenant = SIMULATOR_CREDENTIALS.tenantId;
+/** One alert entity of tenant `tenant`, keys in the order of Microsoft's sample. */
+export function graphAlert(alert: MergedAlert, tenant: string = SIMULATOR_CREDENTIALS.tenantId): Record<string, unknown> {
   const state = stateOf(alert);
   const incidentId = String(incidentIdOf(alert));
   // Graph writes 7 fraction digits for these (`2021-05-02T14:19:01.3266667Z`) …

@@ -40,11 +40,15 @@ export function mdeDetectionSource(alert: MergedAlert): string | null {
 }
 
 /** A row of the MDE answer: the values `$filter`/`$orderby` compare, and the entity to serve. */
-export function mdeRow(alert: MergedAlert, expandEvidence: boolean): ODataRow<Record<string, unknown>> {
+export function mdeRow(
+  alert: MergedAlert,
+  expandEvidence: boolean,
+  tenantId: string = SIMULATOR_CREDENTIALS.tenantId,
+): ODataRow<Record<string, unknown>> {
   const state = stateOf(alert);
   const resolved = state === 'resolved';
   return {
-    render: () => mdeAlert(alert, expandEvidence),
+    render: () => mdeAlert(alert, expandEvidence, tenantId),
     times: {
       lastUpdateTime: alert.lastUpdateTicks,
       alertCreationTime: alert.createdTicks,
@@ -74,8 +78,12 @@ function mdeInvestigationState(alert: MergedAlert): string {
   return { new: 'PendingApproval', inProgress: 'Running', resolved: 'SuccessfullyRemediated' }[stateOf(alert)];
 }
 
-/** One alert entity, keys in the order of Microsoft's documented answer. */
-export function mdeAlert(alert: MergedAlert, expandEvidence: boolean): Record<string, unknown> {
+/** One alert entity of tenant `tenantId`, keys in the order of Microsoft's documented answer. */
+export function mdeAlert(
+  alert: MergedAlert,
+  expandEvidence: boolean,
+  tenantId: string = SIMULATOR_CREDENTIALS.tenantId,
+): Record<string, unknown> {
   const state = stateOf(alert);
   // The API writes .NET's round-trip form with trailing zeros trimmed (`2020-07-03T15:15:39.13Z`).
   const updated = formatTicksTrimmed(alert.lastUpdateTicks);
@@ -109,7 +117,7 @@ export function mdeAlert(alert: MergedAlert, expandEvidence: boolean): Record<st
     machineId: firstText(alert, 'DeviceID') ?? null,
     computerDnsName: firstText(alert, 'ComputerDnsName') ?? null,
     rbacGroupName: firstText(alert, 'MachineGroup') ?? null,
-    aadTenantId: SIMULATOR_CREDENTIALS.tenantId,
+    aadTenantId: tenantId,
     threatName: firstText(alert, 'ThreatName') ?? null,
     mitreTechniques: mitreTechniquesOf(alert),
     relatedUser: user === undefined ? null : { userName: user, domainName: userDomain },

@@ -4,6 +4,7 @@
  * detections merged into alerts, the OData options applied, the page with its absolute
  * `@odata.nextLink`. No I/O: the server sends what this returns.
  */
+import { SIMULATOR_CREDENTIALS } from './credentials.js';
 import { GRAPH_DIALECT, graphRow } from './graph-alerts.js';
 import { MDE_DIALECT, mdeRow } from './mde-alerts.js';
 import { mergeDetections } from './merged-alert.js';
@@ -37,6 +38,8 @@ export interface ODataRequest {
   /** Origin the client reached the simulator at (`https://127.0.0.1:49152`), for absolute links. */
   origin: string;
   now: Date;
+  /** The tenant whose alerts these are (their `aadTenantId`/`tenantId`; default: the published tenant). */
+  tenantId?: string | undefined;
   /** The request's `client-request-id`, echoed in Graph's errors. */
   clientRequestId?: string | undefined;
   quirks?: ODataQuirks | undefined;
@@ -75,7 +78,8 @@ export function odataAnswer(store: AlertStore, req: ODataRequest): ODataAnswer {
     const rank = new Map(merged.map((a) => [a.id, hashSeed(0x5eed, ...Buffer.from(a.id, 'utf8'))]));
     merged.sort((a, b) => (rank.get(a.id) as number) - (rank.get(b.id) as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
-  const rows = merged.map((a) => (req.service === 'mde' ? mdeRow(a, expandEvidence) : graphRow(a)));
+  const tenantId = req.tenantId ?? SIMULATOR_CREDENTIALS.tenantId;
+  const rows = merged.map((a) => (req.service === 'mde' ? mdeRow(a, expandEvidence, tenantId) : graphRow(a, tenantId)));
   const page = selectPage(rows, query);
 
   const body: Record<string, unknown> = { '@odata.context': `${req.origin}${context}` };

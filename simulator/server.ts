@@ -3,7 +3,8 @@
  * alert-export API, the Defender for Endpoint alerts API, Graph alerts_v2) on one loopback
  * server, over HTTPS (a fresh self-signed certificate) or HTTP. What the real services do beyond
  * their documentation (pages without next links, shared quotas, foreign next links, bulk-updated
- * alerts) can be switched on one by one; all of it is off by default.
+ * alerts) can be switched on one by one; all of it is off by default. Besides the published tenant
+ * it can serve a fleet of more (tenants.ts), each with its own alerts, quota and trouble.
  *
  * This file builds the shared context (sim-context.ts), records each request and routes it to
  * routes/token.ts, routes/alerts.ts or routes/control.ts.
@@ -21,6 +22,7 @@
  *   POST /_sim/faults, DELETE /_sim/faults   script failures (simulator only)
  *   POST /_sim/alerts                  add alerts (JSON array) (simulator only)
  *   POST /_sim/update                  `{"alertId"}`: re-process an alert now (simulator only)
+ *   POST /_sim/tenants/trouble         `{"tenant", "trouble": kind | null}`: set or clear a tenant's trouble (simulator only)
  *   POST /_sim/device/approve, /_sim/device/decline   `{"user_code"}`: finish a device sign-in (simulator only)
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -32,18 +34,18 @@ import { join } from 'node:path';
 import { UsageError } from '../src/errors.js';
 import { ClientAssertionVerifier, simulatorClientCertificate } from './assertion.js';
 import { generateSelfSignedCert } from './cert.js';
-import { DEFAULT_SIMULATOR_RESOURCE, SIMULATOR_CREDENTIALS } from './credentials.js';
+import { DEFAULT_SIMULATOR_RESOURCE, MAX_FLEET_INDEX, SIMULATOR_CREDENTIALS, servedTenantId } from './credentials.js';
 import { FaultQueue, type Fault, type FaultRoute } from './faults.js';
 import { apiError, sendJson } from './http-util.js';
 import type { ODataQuirks } from './odata-answer.js';
 import { createRng, hashSeed } from './prng.js';
-import { Quota, SlidingWindowLimit } from './rate-limit.js';
 import { handleAlerts } from './routes/alerts.js';
 import { handleControl } from './routes/control.js';
 import { handleToken, handleUserStart } from './routes/token.js';
 import { GRAPH_ALERTS_PATH, TOKEN_PATH, USER_START_PATH, type SimContext } from './sim-context.js';
 import { SimulatorStats, type RecordedRequest, type SimulatorRoute } from './stats.js';
-import { AlertStore } from './store.js';
+import type { AlertStore } from './store.js';
+import { TenantDirectory, TENANT_TROUBLES, isTenantTrouble, type TenantTrouble } from './tenants.js';
 import { TokenRegistry } from './tokens.js';
 import { UserAuthority } from './user-auth.js';
 
@@ -104,6 +106,16 @@ export interface SimulatorOptions {
   includeExamples?: boolean;
   /** Polling interval the device code endpoint asks for, in seconds (default 5, as Entra ID). */
   deviceIntervalSeconds?: number;
+  /**
+   * Fleet tenants served besides the default one (default 0), ids `00000000-0000-4000-8001-` + the
+   * index 1..n in 12 digits (`fleetTenantId`), domains `tenant-<index>.simulator.onmicrosoft.com`;
+   * the published app and its credentials work in each. Each has its own alerts (seeded from `seed`
+   * and the index, without Microsoft's examples) and its own Defender for Endpoint quota, built on
+   * first use.
+   */
+  tenants?: number;
+  /** Trouble per tenant (keys: tenant id or domain) from the start; `POST /_sim/tenants/trouble` changes it. */
+  tenantTrouble?: Record<string, TenantTrouble>;
   /** Clock (default: the system clock). */
   now?: () => Date;
 }
@@ -129,7 +141,14 @@ export interface Simulator {
   /** The same PEM bundle (certificate, then PKCS#8 key), with HTTP too. */
   clientCertificatePem?: string;
   credentials: SimulatorConnection;
+  /** Fleet tenants served besides the default one. */
+  tenants: number;
+  /** The default tenant's alerts. */
   store: AlertStore;
+  /** The alerts of the tenant `tenant` (id or domain) names, built if not yet; undefined if not served. */
+  storeOf(tenant: string): AlertStore | undefined;
+  /** Sets (null: clears) a tenant's trouble; false if the simulator serves no such tenant. */
+  setTenantTrouble(tenant: string, trouble: TenantTrouble | null): boolean;
   stats: SimulatorStats;
   faults: FaultQueue;
   /** Approves the device sign-in showing `userCode` (as the user would in a browser); false if none is pending. */
@@ -152,19 +171,29 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const seed = opts.seed ?? 1;
   const lifetimeSeconds = opts.tokenLifetimeSeconds ?? 3599;
   const latencyMs = opts.latencyMs ?? 0;
-  const store = new AlertStore({
-    now: now(),
-    seed,
-    initial: opts.alerts ?? 50,
-    windowHours: opts.windowHours ?? 3,
-    ratePerMinute: opts.rate ?? 0,
-    includeExamples: opts.includeExamples ?? true,
-  });
+  const tenants = new TenantDirectory(
+    {
+      startedAt: now(),
+      seed,
+      alerts: opts.alerts ?? 50,
+      windowHours: opts.windowHours ?? 3,
+      rate: opts.rate ?? 0,
+      sharedUpdateTime: opts.sharedUpdateTime ?? 0,
+      mdeCallsPerMinute: opts.mdeCallsPerMinute ?? 100,
+      mdeCallsPerHour: opts.mdeCallsPerHour ?? 1500,
+      mdeMinuteSeconds: opts.mdeMinuteSeconds ?? 60,
+      quotaUsed: opts.quotaUsed ?? 0,
+    },
+    opts.tenants ?? 0,
+    opts.includeExamples ?? true,
+  );
+  for (const [tenant, trouble] of Object.entries(opts.tenantTrouble ?? {})) tenants.setTrouble(tenant, trouble);
   const stats = new SimulatorStats();
   const faults = new FaultQueue();
   const tokens = new TokenRegistry();
   const userAuth = new UserAuthority({
-    issue: (resource, seconds, at) => tokens.issue(resource, seconds, at),
+    // User sign-in is the default tenant's alone.
+    issue: (resource, seconds, at) => tokens.issue(resource, seconds, at, SIMULATOR_CREDENTIALS.tenantId),
     lifetimeSeconds,
     ...(opts.deviceIntervalSeconds === undefined ? {} : { deviceIntervalSeconds: opts.deviceIntervalSeconds }),
   });
@@ -172,14 +201,6 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const assertions = new ClientAssertionVerifier(clientCert.certPem);
   const failRng = createRng(hashSeed(seed, 0xfa11));
   const closing = new AbortController();
-  const mdeQuota = new Quota([
-    new SlidingWindowLimit(opts.mdeCallsPerMinute ?? 100, (opts.mdeMinuteSeconds ?? 60) * 1000),
-    new SlidingWindowLimit(opts.mdeCallsPerHour ?? 1500, 3_600_000),
-  ]);
-  mdeQuota.charge(opts.quotaUsed ?? 0, now().getTime());
-  if ((opts.sharedUpdateTime ?? 0) > 0) {
-    store.bulkUpdate(opts.sharedUpdateTime ?? 0, new Date(now().getTime() - ((opts.windowHours ?? 3) * 3_600_000) / 2));
-  }
   const quirks: ODataQuirks = {
     mdeNoNextLinkWithTop: opts.mdeNoNextLinkWithTop ?? false,
     mdeUnordered: opts.mdeUnordered ?? false,
@@ -194,12 +215,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     throttle: opts.throttle ?? 0,
     failRate: opts.failRate ?? 0,
     failRng,
-    store,
+    tenants,
     stats,
     tokens,
     userAuth,
     assertions,
-    mdeQuota,
     quirks,
     closing: closing.signal,
     alertRequests: 0,
@@ -216,7 +236,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     for (const name of new Set(url.searchParams.keys())) query[name] = url.searchParams.getAll(name);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = value;
-    const entry = stats.record({ route, method: req.method ?? '', path: url.pathname, query, headers, receivedAt: now().toISOString() });
+    const tenant =
+      route === 'token' ? tenantOfPath(tenants, url.pathname) : route === 'alerts' ? tokens.tenantOf(req.headers.authorization) : undefined;
+    const entry = stats.record({
+      route,
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      headers,
+      receivedAt: now().toISOString(),
+      ...(tenant === undefined ? {} : { tenant }),
+    });
     const fault = route === 'alerts' || route === 'token' ? faults.take(route satisfies FaultRoute) : undefined;
     if (fault) entry.fault = fault;
     records.set(req, entry);
@@ -323,7 +353,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       clientSecret: SIMULATOR_CREDENTIALS.clientSecret,
       resource: DEFAULT_SIMULATOR_RESOURCE,
     },
-    store,
+    tenants: tenants.fleet,
+    store: tenants.default.store,
+    storeOf: (tenant) => tenants.get(tenant)?.store,
+    setTenantTrouble: (tenant, trouble) => tenants.setTrouble(tenant, trouble) !== undefined,
     stats,
     faults,
     approveDevice: (code) => userAuth.approveDevice(code),
@@ -352,8 +385,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
  * The one JSON line `defender-alerts simulate` prints on start: everything a client needs to
  * talk to this simulator.
  */
-export function describeSimulator(sim: Simulator): Record<string, string> {
-  const line: Record<string, string> = {
+export function describeSimulator(sim: Simulator): Record<string, string | number> {
+  const line: Record<string, string | number> = {
     url: sim.url,
     authorityHost: sim.url,
     tenantId: sim.credentials.tenantId,
@@ -363,6 +396,7 @@ export function describeSimulator(sim: Simulator): Record<string, string> {
   };
   if (sim.caCertPath !== undefined) line.caCertPath = sim.caCertPath;
   if (sim.clientCertificatePath !== undefined) line.clientCertificatePath = sim.clientCertificatePath;
+  if (sim.tenants > 0) line.tenants = sim.tenants;
   return line;
 }
 
@@ -371,6 +405,18 @@ function routeOf(path: string): SimulatorRoute {
   if (TOKEN_PATH.test(path) || USER_START_PATH.test(path)) return 'token';
   if (path.startsWith('/_sim/')) return 'sim';
   return 'unknown';
+}
+
+/** The canonical id of the served tenant a token or sign-in path names, if any. */
+function tenantOfPath(tenants: TenantDirectory, path: string): string | undefined {
+  const name = (TOKEN_PATH.exec(path) ?? USER_START_PATH.exec(path))?.[1];
+  if (name === undefined) return undefined;
+  try {
+    return tenants.idOf(decodeURIComponent(name));
+  } catch {
+    // A malformed escape names no tenant; the route answers it.
+    return undefined;
+  }
 }
 
 function validate(opts: SimulatorOptions): void {
@@ -397,6 +443,11 @@ function validate(opts: SimulatorOptions): void {
   check(whole(opts.tokenLifetimeSeconds, 1), 'tokenLifetimeSeconds must be a whole number >= 1');
   check(whole(opts.deviceIntervalSeconds, 0), 'deviceIntervalSeconds must be a whole number >= 0');
   check(opts.windowHours === undefined || (Number.isFinite(opts.windowHours) && opts.windowHours > 0), 'windowHours must be > 0');
+  check(whole(opts.tenants, 0) && (opts.tenants ?? 0) <= MAX_FLEET_INDEX, `tenants must be a whole number from 0 to ${MAX_FLEET_INDEX}`);
+  for (const [tenant, trouble] of Object.entries(opts.tenantTrouble ?? {})) {
+    check(isTenantTrouble(trouble), `tenantTrouble of ${tenant} must be one of ${TENANT_TROUBLES.join(', ')}`);
+    check(servedTenantId(tenant, opts.tenants ?? 0) !== undefined, `tenantTrouble names ${tenant}, a tenant the simulator does not serve`);
+  }
   if (problems.length > 0) throw new UsageError(`invalid simulator options: ${problems.join('; ')}`);
 }
 

@@ -1,6 +1,6 @@
 /**
- * What the simulator's routes share: its options and clock, the alert store, tokens and sign-ins,
- * the quota and quirks, and the faults a test scripted. Built once by server.ts; each route module
+ * What the simulator's routes share: its options and clock, the tenants (each with its alerts and
+ * quota), tokens and sign-ins, the quirks, and the faults a test scripted. Built once by server.ts; each route module
  * takes it as its first argument.
  */
 import type * as http from 'node:http';
@@ -10,9 +10,8 @@ import type { Fault } from './faults.js';
 import { JSON_TYPE, apiError, resetSocket } from './http-util.js';
 import type { ODataQuirks } from './odata-answer.js';
 import type { Rng } from './prng.js';
-import type { Quota } from './rate-limit.js';
 import type { SimulatorStats } from './stats.js';
-import type { AlertStore } from './store.js';
+import type { TenantDirectory } from './tenants.js';
 import type { TokenRegistry } from './tokens.js';
 import type { UserAuthority } from './user-auth.js';
 
@@ -28,13 +27,12 @@ export interface SimContext {
   /** Fraction of alert requests answered 500. */
   failRate: number;
   failRng: Rng;
-  store: AlertStore;
+  /** The default tenant and the fleet: each its own alerts, quota and trouble. */
+  tenants: TenantDirectory;
   stats: SimulatorStats;
   tokens: TokenRegistry;
   userAuth: UserAuthority;
   assertions: ClientAssertionVerifier;
-  /** The Defender for Endpoint API's quotas, per app and tenant. */
-  mdeQuota: Quota;
   quirks: ODataQuirks;
   /** Aborted when the simulator closes: ends every pending delay. */
   closing: AbortSignal;

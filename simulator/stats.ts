@@ -1,7 +1,7 @@
 /**
  * What the simulator saw: every request's route, method, path, query and headers, so tests can
  * assert wire behaviour ("3 attempts reached the server", "the bearer token was never sent to
- * the token endpoint"). Served as JSON at `GET /_sim/stats`.
+ * the token endpoint", "each tenant was asked once"). Served as JSON at `GET /_sim/stats`.
  */
 
 export type SimulatorRoute = 'token' | 'alerts' | 'sim' | 'unknown';
@@ -18,6 +18,11 @@ export interface RecordedRequest {
   headers: Record<string, string | string[]>;
   /** ISO time of arrival. */
   receivedAt: string;
+  /**
+   * The tenant (canonical id) the request was for, where known: a token request's from its path
+   * (absent for a tenant the simulator does not serve), an alert request's from its token.
+   */
+  tenant?: string;
   /** Response status, once sent (absent if the connection was dropped before headers). */
   status?: number;
   /** The scripted fault applied to this request, if any. */

@@ -1,7 +1,8 @@
 /**
  * The alert APIs: `/api/alerts` is both the SIEM API and the Defender for Endpoint API (the token's
- * audience decides, as on the real hosts), `/v1.0/security/alerts_v2` is Graph's. Throttling,
- * random failures, the quota and the OData quirks apply here.
+ * audience decides, as on the real hosts), `/v1.0/security/alerts_v2` is Graph's. Each answers
+ * from the alerts of the tenant its token was issued in, and charges that tenant's quota.
+ * Throttling, random failures, a tenant's trouble, the quota and the OData quirks apply here.
  */
 import type * as http from 'node:http';
 import { streamAlertArray } from '../alert-stream.js';
@@ -13,6 +14,7 @@ import { odataErrorBody, type ODataService } from '../odata.js';
 import { formatWindow } from '../rate-limit.js';
 import { applyFault, GRAPH_ALERTS_PATH, requestOrigin, type SimContext } from '../sim-context.js';
 import { InvalidQueryError } from '../store.js';
+import type { Tenant, TenantTrouble } from '../tenants.js';
 
 /** GET /api/alerts (the SIEM API or Defender for Endpoint, by the token's audience) and Graph's alerts_v2. */
 export async function handleAlerts(
@@ -22,7 +24,7 @@ export async function handleAlerts(
   fault: Fault | undefined,
   url: URL,
 ): Promise<void> {
-  const { tokens, store, now } = ctx;
+  const { tokens, now } = ctx;
   ctx.alertRequests += 1;
   // `/api/alerts` is both the SIEM API and the Defender for Endpoint API: the token's audience
   // decides which answers (and in which error format). Graph's path is Graph's alone.
@@ -70,8 +72,11 @@ export async function handleAlerts(
         'www-authenticate': 'Bearer error="invalid_token", error_description="The audience is invalid"',
       });
     }
+    const tenant = tenantOf(ctx, auth.tenant);
+    const trouble = ctx.tenants.troubleOf(tenant.id);
+    if (trouble !== undefined && isApiTrouble(trouble)) return fail(...troubleAnswer(trouble, service, tenant.id));
     if (service === 'mde') {
-      const admitted = ctx.mdeQuota.take(now().getTime());
+      const admitted = tenant.mdeQuota.take(now().getTime());
       if (!admitted.ok) {
         // The real API's words (its 429 bodies name the limit that was hit).
         const { limit, retryAfterSeconds } = admitted;
@@ -85,8 +90,9 @@ export async function handleAlerts(
         );
       }
     }
-    const answer = odataAnswer(store, {
+    const answer = odataAnswer(tenant.store, {
       service,
+      tenantId: tenant.id,
       url,
       origin: requestOrigin(ctx, req, 'localhost'),
       now: now(),
@@ -107,11 +113,14 @@ export async function handleAlerts(
       'www-authenticate': 'Bearer error="invalid_token"',
     });
   }
+  const tenant = tenantOf(ctx, auth.tenant);
+  const trouble = ctx.tenants.troubleOf(tenant.id);
+  if (trouble !== undefined && isApiTrouble(trouble)) return fail(...troubleAnswer(trouble, service, tenant.id));
   const q = url.searchParams;
   const one = (name: string): string | undefined => q.get(name) ?? undefined;
   let result;
   try {
-    result = store.query(
+    result = tenant.store.query(
       {
         sinceTimeUtc: one('sinceTimeUtc'),
         untilTimeUtc: one('untilTimeUtc'),
@@ -128,4 +137,33 @@ export async function handleAlerts(
     throw e;
   }
   await streamAlertArray(res, result.alerts, { cutAfterAlerts: fault?.cutAfterAlerts });
+}
+
+/** The tenant a valid token was issued in (always one the simulator serves: tenants never go away). */
+function tenantOf(ctx: SimContext, id: string): Tenant {
+  const tenant = ctx.tenants.get(id);
+  if (tenant === undefined) throw new Error(`a token names tenant ${id}, which the simulator does not serve`);
+  return tenant;
+}
+
+type ApiTrouble = Extract<TenantTrouble, 'forbidden' | 'server-error'>;
+
+/** Trouble the alert APIs answer; the other kinds are Entra's, at the token endpoint. */
+function isApiTrouble(trouble: TenantTrouble): trouble is ApiTrouble {
+  return trouble === 'forbidden' || trouble === 'server-error';
+}
+
+/**
+ * A tenant's trouble as each API words it: the status, OData code and message `fail` sends. A 403
+ * is what an app gets whose token is good but whose API permission was never granted in the tenant.
+ */
+function troubleAnswer(trouble: ApiTrouble, service: ODataService | undefined, tenantId: string): [number, string, string] {
+  if (trouble === 'server-error') return [500, 'InternalServerError', 'Error in the service.'];
+  const message =
+    service === 'mde'
+      ? 'The application does not have any of the required application permissions (Alert.Read.All, Alert.ReadWrite.All) to access the resource.'
+      : service === 'graph'
+        ? "Missing role permissions on the request. API requires one of 'SecurityAlert.Read.All, SecurityAlert.ReadWrite.All'. Roles on the request ''."
+        : `The application is not authorized to read the alerts of tenant ${tenantId}.`;
+  return [403, 'Forbidden', message];
 }

@@ -1,12 +1,14 @@
 /**
  * The simulator's own endpoints (never part of a real service): stats, scripted faults, added and
- * re-processed alerts, and finishing a device sign-in as the user would.
+ * re-processed alerts (the default tenant's), a tenant's trouble, and finishing a device sign-in
+ * as the user would.
  */
 import type * as http from 'node:http';
 import type { SiemAlert } from '../alert-types.js';
 import { parseFaults, type FaultQueue } from '../faults.js';
 import { apiError, readBody, sendJson } from '../http-util.js';
 import type { SimContext } from '../sim-context.js';
+import { TENANT_TROUBLES, isTenantTrouble } from '../tenants.js';
 
 /** `/_sim/*`: what a test (or a user's pipeline test) asks of the simulator itself. */
 export async function handleControl(
@@ -16,7 +18,8 @@ export async function handleControl(
   res: http.ServerResponse,
   path: string,
 ): Promise<void> {
-  const { stats, store, userAuth, now } = ctx;
+  const { stats, tenants, userAuth, now } = ctx;
+  const { store } = tenants.default;
   const body = await readBody(req);
   const key = `${req.method ?? ''} ${path}`;
   try {
@@ -47,6 +50,16 @@ export async function handleControl(
         return done
           ? sendJson(res, 200, { user_code: code })
           : sendJson(res, 404, apiError(404, `No pending device sign-in with the code ${code}.`));
+      }
+      case 'POST /_sim/tenants/trouble': {
+        const { tenant, trouble } = JSON.parse(body) as { tenant?: unknown; trouble?: unknown };
+        if (typeof tenant !== 'string' || !(trouble === null || isTenantTrouble(trouble))) {
+          throw new Error(`the body must be {"tenant": "...", "trouble": null or one of ${TENANT_TROUBLES.join(', ')}}`);
+        }
+        const id = tenants.setTrouble(tenant, trouble);
+        return id === undefined
+          ? sendJson(res, 404, apiError(404, `The simulator serves no tenant ${tenant}.`))
+          : sendJson(res, 200, { tenant: id, trouble });
       }
       case 'POST /_sim/update': {
         const { alertId } = JSON.parse(body) as { alertId?: unknown };

@@ -41,15 +41,20 @@ export async function handleToken(
   }
   // A client assertion's `aud` must be the URL this request came to: scheme, Host header, path.
   const tokenUrl = `${requestOrigin(ctx, req)}${(req.url ?? '').split('?')[0] ?? ''}`;
+  const tenantId = ctx.tenants.idOf(tenant) ?? null;
   const check = checkTokenRequest({
     tenant,
+    tenantId,
+    trouble: tenantId === null ? undefined : ctx.tenants.troubleOf(tenantId),
     version,
     form: new URLSearchParams(isForm ? body : ''),
     checkAssertion: (assertion, assertionType, clientId) =>
       assertions.check({ assertion, assertionType, clientId, tokenUrl, now: ids.now }),
   });
   if (!check.ok) return sendError(check.error);
-  const accessToken = tokens.issue(check.resource, lifetimeSeconds, ids.now);
+  // A fleet tenant's alerts and quota come to be with its first token.
+  ctx.tenants.get(check.tenantId);
+  const accessToken = tokens.issue(check.resource, lifetimeSeconds, ids.now, check.tenantId);
   sendJson(res, 200, tokenResponseBody(version, { accessToken, resource: check.resource, lifetimeSeconds, now: ids.now }), {
     'x-ms-request-id': ids.traceId,
     'cache-control': 'no-store, no-cache',

@@ -4,13 +4,16 @@
 import { optionKey, SIMULATE_SETTINGS } from '../config/spec.js';
 import { UsageError } from '../errors.js';
 import { runSimulate } from '../../simulator/command.js';
+import { servedTenantId } from '../../simulator/credentials.js';
 import { isOrigin } from '../../simulator/server.js';
+import { TENANT_TROUBLES, isTenantTrouble, type TenantTrouble } from '../../simulator/tenants.js';
 import type { CommandIo } from './context.js';
 
-type Opts = Record<string, string | boolean | undefined>;
+// Repeatable flags arrive as arrays of strings.
+type Opts = Record<string, string | string[] | boolean | undefined>;
 
 /** What was typed for `flag`, else the option table's default. */
-function given(opts: Opts, flag: string): string | boolean | undefined {
+function given(opts: Opts, flag: string): string | string[] | boolean | undefined {
   const spec = SIMULATE_SETTINGS.find((s) => s.flag === flag);
   return opts[optionKey(flag)] ?? (spec && 'default' in spec ? spec.default : undefined);
 }
@@ -25,6 +28,31 @@ function number(opts: Opts, flag: string, check: (n: number) => boolean, expecte
 }
 
 const whole = (n: number) => Number.isInteger(n) && n >= 0;
+
+/** `--tenant-trouble <tenant>=<kind>`, each naming a tenant the simulator will serve. */
+function tenantTrouble(opts: Opts, fleet: number): Record<string, TenantTrouble> {
+  const raw = opts['tenantTrouble'];
+  const items = raw === undefined ? [] : Array.isArray(raw) ? raw : [String(raw)];
+  const troubles: Record<string, TenantTrouble> = {};
+  for (const item of items) {
+    const at = item.indexOf('=');
+    const tenant = at < 0 ? '' : item.slice(0, at).trim();
+    const kind = at < 0 ? '' : item.slice(at + 1).trim();
+    if (tenant === '' || kind === '') {
+      throw new UsageError(`--tenant-trouble: expected <tenant>=<kind>, got "${item}"`);
+    }
+    if (!isTenantTrouble(kind)) {
+      throw new UsageError(`--tenant-trouble: expected a kind of ${TENANT_TROUBLES.join(', ')}, got "${kind}"`);
+    }
+    if (servedTenantId(tenant, fleet) === undefined) {
+      throw new UsageError(`--tenant-trouble: the simulator serves no tenant "${tenant}"`, {
+        hint: 'Name the default tenant or one of the --tenants fleet (00000000-0000-4000-8001-000000000001 …), by id or domain.',
+      });
+    }
+    troubles[tenant] = kind;
+  }
+  return troubles;
+}
 
 export async function simulateCommand(opts: Opts, io: CommandIo): Promise<void> {
   const settings = {
@@ -44,14 +72,21 @@ export async function simulateCommand(opts: Opts, io: CommandIo): Promise<void> 
     mdeNoNextLinkWithTop: opts['mdeNoNextLink'] === true,
     mdeUnordered: opts['mdeUnordered'] === true,
     seed: number(opts, 'seed', Number.isInteger, 'a whole number'),
+    tenants: number(opts, 'tenants', (n) => whole(n) && n <= 100_000, 'a whole number from 0 to 100000'),
   };
+  const troubles = tenantTrouble(opts, settings.tenants);
   const foreign = opts['foreignNextLinks'];
   if (typeof foreign === 'string' && !isOrigin(foreign)) {
     throw new UsageError(`--foreign-next-links: expected an origin such as https://eu.api.security.microsoft.com, got "${foreign}"`);
   }
   const certDir = typeof opts['certDir'] === 'string' ? opts['certDir'] : undefined;
   await runSimulate(
-    { ...settings, ...(certDir === undefined ? {} : { certDir }), ...(typeof foreign === 'string' ? { foreignNextLinks: foreign } : {}) },
+    {
+      ...settings,
+      ...(certDir === undefined ? {} : { certDir }),
+      ...(typeof foreign === 'string' ? { foreignNextLinks: foreign } : {}),
+      ...(Object.keys(troubles).length === 0 ? {} : { tenantTrouble: troubles }),
+    },
     { stdout: io.stdout, signal: io.signal },
   );
 }

@@ -173,6 +173,36 @@ export const PULL_SETTINGS = [
   },
 ] as const satisfies readonly SettingSpec[];
 
+/** Settings of `pull` for many tenants in one run (README "Many tenants"). */
+export const FLEET_SETTINGS = [
+  {
+    flag: 'tenants',
+    arg: '<file>',
+    env: 'DEFENDER_TENANTS_FILE',
+    description:
+      'pull every tenant of this file: one tenant id or domain a line (# comments), or a JSON array of {"tenant", "name", per-tenant settings}',
+  },
+  {
+    flag: 'state-dir',
+    arg: '<dir>',
+    env: 'DEFENDER_STATE_DIR',
+    description: 'with --tenants: one state file per tenant in this directory (<name>.json), as --state is for one',
+  },
+  {
+    flag: 'concurrency',
+    arg: '<n>',
+    env: 'DEFENDER_CONCURRENCY',
+    description: 'with --tenants: how many tenants are pulled at once',
+    default: '16',
+  },
+  {
+    flag: 'shard',
+    arg: '<i/n>',
+    env: 'DEFENDER_SHARD',
+    description: 'with --tenants: only the tenants of shard i of n (i from 0), by a stable hash of the tenant id',
+  },
+] as const satisfies readonly SettingSpec[];
+
 // What a user sign-in needs of AUTH_SETTINGS: no secret, no certificate, no API host.
 const USER_SIGN_IN_FLAGS: ReadonlySet<string> = new Set([
   'api',
@@ -239,6 +269,18 @@ export const SIMULATE_SETTINGS = [
     default: '0',
   },
   { flag: 'seed', arg: '<n>', description: 'seed of the alert generator (same seed, same alerts)', default: '1' },
+  {
+    flag: 'tenants',
+    arg: '<n>',
+    description: 'serve n more tenants, ids 00000000-0000-4000-8001-000000000001 …; each its own alerts and quota',
+    default: '0',
+  },
+  {
+    flag: 'tenant-trouble',
+    arg: '<tenant>=<kind>',
+    description: 'trouble in one tenant: no-consent, missing-service-principal, app-unknown, forbidden or server-error (repeatable)',
+    repeatable: true,
+  },
 ] as const satisfies readonly SettingSpec[];
 
 export type AuthFlag = (typeof AUTH_SETTINGS)[number]['flag'];
