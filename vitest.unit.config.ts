@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 // mutation tests run these.
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/http/**/*.test.ts', 'test/property/**/*.test.ts', 'test/state/**/*.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/fleet/**/*.test.ts',
+      'test/http/**/*.test.ts',
+      'test/property/**/*.test.ts',
+      'test/state/**/*.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

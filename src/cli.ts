@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
   AUTH_SETTINGS,
+  FLEET_SETTINGS,
   LOGIN_SETTINGS,
   LOGOUT_SETTINGS,
   PULL_SETTINGS,
@@ -29,6 +30,7 @@ Exit codes:
   4   forbidden (the API answered 403: permissions, tenant state)
   5   the service failed (5xx or 429 after all retries; SIEM API retired or moved)
   6   network failure or timeout (DNS, connect, TLS, proxy, stalled response)
+  7   --tenants: some tenants failed, others succeeded (when all fail alike: that failure's code)
   65  data error (the answer is not the documented JSON, or alerts failed validation)
   75  temporary: another run holds the state lock`;
 
@@ -42,6 +44,9 @@ Examples:
 
   # cron, every 5 minutes: only what is new since the last run, appended durably
   */5 * * * * defender-alerts pull --env-file /etc/defender-alerts.env --state /var/lib/defender/state.json --format ndjson --output /var/lib/defender/alerts.ndjson --append
+
+  # Every tenant of a file (one app consented in each), 16 at a time, each with its own state
+  defender-alerts pull --api graph --tenants tenants.txt --state-dir /var/lib/defender --format ndjson --output /var/lib/defender/alerts.ndjson --append
 
   # Try it without a tenant: start the simulator, then point pull at the URL it prints
   defender-alerts simulate --http --port 8443
@@ -113,7 +118,7 @@ export function buildProgram(io: CommandIo): Command {
 
   addSettings(
     program.command('pull').description('fetch alerts (--api siem, mde or graph) and write them, validated, to stdout or --output'),
-    [...AUTH_SETTINGS, ...PULL_SETTINGS],
+    [...AUTH_SETTINGS, ...PULL_SETTINGS, ...FLEET_SETTINGS],
   )
     .addHelpText('after', `${PULL_EXAMPLES}${EXIT_CODES_HELP}`)
     .action(async (opts: Record<string, unknown>) => {

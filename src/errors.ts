@@ -18,6 +18,8 @@ export const ExitCode = {
   forbidden: 4,
   service: 5,
   network: 6,
+  /** A many-tenant pull where some tenants failed and others succeeded (their alerts and state stand). */
+  someTenantsFailed: 7,
   data: 65,
   locked: 75,
 } as const;
@@ -85,6 +87,20 @@ export class DataError extends AppError {
 /** Temporary: another run holds the state lock. Exit 75. */
 export class LockedError extends AppError {
   readonly exitCode = ExitCode.locked;
+}
+
+/**
+ * Tenants of a many-tenant pull failed. Exit 7 when others succeeded; when every tenant failed
+ * alike, that failure's own code (one wrong secret for all looks like a single pull's failure).
+ */
+export class TenantsFailedError extends AppError {
+  constructor(
+    readonly exitCode: ExitCode,
+    message: string,
+    options?: AppErrorOptions,
+  ) {
+    super('TENANTS_FAILED', message, options);
+  }
 }
 
 /**

@@ -80,7 +80,6 @@ export function parseTokenResponse(bodyText: string, nowMs: number, url: string)
   return { token: t.access_token, tokenType: t.token_type, expiresOnMs };
 }
 
-/** A credential that signs in with the app's client secret. */
 /** Signs in as the application (client credentials), with a client secret or a certificate. */
 export class AppCredential implements TokenCredential {
   readonly #options: AppCredentialOptions;
@@ -115,7 +114,10 @@ export class AppCredential implements TokenCredential {
       );
     } catch (err) {
       // 400/401 carry Entra's error JSON; 5xx and 429 were retried and stay service errors.
-      if (isRefusal(err)) throw entraError(err.status, err.bodyText, this.url.href);
+      if (isRefusal(err)) {
+        const { authorityHost, tenant } = this.#options;
+        throw entraError(err.status, err.bodyText, this.url.href, { authorityHost, tenant, clientId });
+      }
       throw err;
     }
   }

@@ -40,6 +40,38 @@ export const AADSTS_HINTS: Readonly<Record<number, string>> = {
   65001: 'the application has no admin consent for this API: grant admin consent for its API permissions',
 };
 
+/**
+ * Codes that mean the app is not (yet) consented in the tenant it asked a token of: the commonest
+ * failure of a multi-tenant app in a customer's tenant (docs/microsoft-apis.md §4).
+ * 7000229: no service principal for the app in that tenant; 65001: no consent for the permissions;
+ * 700016: no app of that id in that tenant (a wrong --client-id looks the same).
+ */
+export const CONSENT_CODES: ReadonlySet<number> = new Set([7000229, 65001, 700016]);
+
+/** Who asked, so that a consent failure can say where an administrator grants it. */
+export interface SignInIdentity {
+  authorityHost: URL;
+  tenant: string;
+  clientId: string;
+}
+
+/**
+ * The admin consent URL of an app in a tenant: an administrator of that tenant opens it, signs in,
+ * and grants the permissions the app registration asks for.
+ */
+export function adminConsentUrl({ authorityHost, tenant, clientId }: SignInIdentity): string {
+  return `${authorityHost.origin}/${encodeURIComponent(tenant)}/adminconsent?client_id=${encodeURIComponent(clientId)}`;
+}
+
+function consentHint(code: number, who: SignInIdentity): string {
+  const url = adminConsentUrl(who);
+  const what =
+    code === 700016
+      ? `the app ${who.clientId} is not known in tenant ${who.tenant}: either --client-id is wrong, or the app was never consented there`
+      : `the app ${who.clientId} has not been consented in tenant ${who.tenant}`;
+  return `${what}; an administrator of that tenant grants it at ${url} (it can take a few minutes to apply)`;
+}
+
 /** The first sentence of an AADSTS description, without the Trace ID/Correlation ID/Timestamp tail. */
 export function firstSentence(description: string): string {
   const head = description.split(/\r?\n/)[0] ?? description;
@@ -51,7 +83,7 @@ export function firstSentence(description: string): string {
  * Builds the error for a token endpoint answer that is not a token: an Entra error JSON, or
  * anything else a proxy or captive portal might put there.
  */
-export function entraError(status: number, bodyText: string, tokenUrl: string): AuthError {
+export function entraError(status: number, bodyText: string, tokenUrl: string, who?: SignInIdentity): AuthError {
   let json: unknown;
   try {
     json = JSON.parse(bodyText);
@@ -69,6 +101,7 @@ export function entraError(status: number, bodyText: string, tokenUrl: string): 
   const sentence = body.error_description ? firstSentence(body.error_description) : body.error;
   const trace = body.trace_id ? ` (trace id ${body.trace_id})` : '';
   const hint =
+    (who !== undefined && CONSENT_CODES.has(code) ? consentHint(code, who) : undefined) ??
     (Number.isFinite(code) ? AADSTS_HINTS[code] : undefined) ??
     (body.error === 'invalid_client' ? 'check --client-id and the client secret' : undefined);
   return new AuthError(

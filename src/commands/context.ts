@@ -49,6 +49,37 @@ export function retryPolicy(maxRetries: number, maxThrottleWaitMs: number): Retr
   return { maxRetries, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000, throttle: new ThrottleBudget(maxThrottleWaitMs) };
 }
 
+/** The environment with --env-file layered under it, and what that file held. */
+export interface LoadedEnvironment {
+  env: Env;
+  envFilePath: string | undefined;
+  envFile: Readonly<Record<string, string>>;
+}
+
+/** Reads --env-file (or DEFENDER_ENV_FILE) and layers the process environment over it. */
+export async function loadEnvironment(flags: Flags, io: Pick<CommandIo, 'env'>): Promise<LoadedEnvironment> {
+  // DEFENDER_ENV_FILE names the file without a flag: Node.js itself inspects a `--env-file`
+  // argument before our code runs and exits 9 when that file is missing (nodejs/node#54232).
+  const envFilePath = typeof flags['envFile'] === 'string' ? flags['envFile'] : io.env['DEFENDER_ENV_FILE'] || undefined;
+  const envFile = envFilePath !== undefined ? await readEnvFile(envFilePath) : {};
+  // Precedence: flag > environment > --env-file > default; the environment is layered over the file.
+  return { env: { ...envFile, ...io.env }, envFilePath, envFile };
+}
+
+/** Warns about secrets where other local users may read them: the env file, the command line. */
+export async function warnAboutExposedSecrets(flags: Flags, loaded: LoadedEnvironment, log: Logger): Promise<void> {
+  const { envFilePath, envFile } = loaded;
+  if (envFilePath !== undefined && envFile['AZURE_CLIENT_SECRET']) {
+    const warning = await exposedFileWarning(envFilePath, `the env file "${envFilePath}" holds AZURE_CLIENT_SECRET and`);
+    if (warning) log.warn(warning);
+  }
+  if (typeof flags['clientSecret'] === 'string') {
+    log.warn(
+      '--client-secret puts the secret on the command line, where other local users can see it; prefer AZURE_CLIENT_SECRET or --client-secret-file',
+    );
+  }
+}
+
 /**
  * Reads --env-file and the secret file, resolves the configuration with `resolve`, and builds the
  * logger, dispatcher and credential from it.
@@ -58,29 +89,31 @@ export async function buildContext<C extends AuthConfig>(
   io: CommandIo,
   resolve: (input: ResolveInput) => C,
 ): Promise<CommandContext<C>> {
-  // DEFENDER_ENV_FILE names the file without a flag: Node.js itself inspects a `--env-file`
-  // argument before our code runs and exits 9 when that file is missing (nodejs/node#54232).
-  const envFilePath = typeof flags['envFile'] === 'string' ? flags['envFile'] : io.env['DEFENDER_ENV_FILE'] || undefined;
-  const envFile = envFilePath !== undefined ? await readEnvFile(envFilePath) : {};
-  // Precedence: flag > environment > --env-file > default; the environment is layered over the file.
-  const env: Env = { ...envFile, ...io.env };
+  const loaded = await loadEnvironment(flags, io);
+  const { env } = loaded;
   const secretPath = flags['clientSecretFile'];
   const secretFile = typeof secretPath === 'string' ? await readSecretFile(secretPath, io.stdin) : undefined;
   const config = resolve({ flags, env, secretFromFile: secretFile?.secret, now: io.now() });
 
   const log = createLogger(config.logLevel);
   if (secretFile?.warning) log.warn(secretFile.warning);
-  if (envFilePath !== undefined && envFile['AZURE_CLIENT_SECRET']) {
-    const warning = await exposedFileWarning(envFilePath, `the env file "${envFilePath}" holds AZURE_CLIENT_SECRET and`);
-    if (warning) log.warn(warning);
-  }
-  const proof = config.credential.kind === 'user' ? undefined : await credentialProof(config.credential, config, env, log);
-  if (typeof flags['clientSecret'] === 'string') {
-    log.warn(
-      '--client-secret puts the secret on the command line, where other local users can see it; prefer AZURE_CLIENT_SECRET or --client-secret-file',
-    );
-  }
+  await warnAboutExposedSecrets(flags, loaded, log);
   const dispatcher = createDispatcher({ timeoutMs: config.timeoutMs });
+  const { retry, credential } = await signIn(config, env, log, dispatcher);
+  return { config, log, dispatcher, retry, credential, env };
+}
+
+/**
+ * The credential of one configuration, with its own retry policy and throttle budget: what a
+ * tenant of a many-tenant run gets for itself.
+ */
+export async function signIn(
+  config: AuthConfig,
+  env: Env,
+  log: Logger,
+  dispatcher: Dispatcher,
+): Promise<{ retry: RetryPolicy; credential: CachedCredential }> {
+  const proof = config.credential.kind === 'user' ? undefined : await credentialProof(config.credential, config, env, log);
   const retry = retryPolicy(config.maxRetries, config.maxThrottleWaitMs);
   const credential = new CachedCredential(
     proof === undefined
@@ -107,7 +140,7 @@ export async function buildContext<C extends AuthConfig>(
           log,
         }),
   );
-  return { config, log, dispatcher, retry, credential, env };
+  return { retry, credential };
 }
 
 /** The user sign-in cache of this user (DEFENDER_TOKEN_CACHE overrides; see token-store.ts). */

@@ -7,7 +7,7 @@
 import type { AlertQuery, AlertRecord, AlertSource } from '../api/source.js';
 import { OutputClosedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { openSink, type OpenSinkOptions } from '../output/sink.js';
+import type { AlertSink } from '../output/sink.js';
 import { NO_PAUSE, type Pause } from '../state/pause.js';
 
 /** What the loop tells about delivery, and when it may commit. */
@@ -37,14 +37,19 @@ export interface Delivered {
   complete: boolean;
 }
 
+/**
+ * Opens where this delivery writes: its own sink (stdout, a file), or its view of an output many
+ * tenants share (output/shared-output.ts).
+ */
+export type OpenOutput = () => Promise<AlertSink>;
+
 export interface DeliveryIo {
-  stdout: NodeJS.WritableStream;
   signal: AbortSignal;
   pause?: Pause | undefined;
 }
 
 /**
- * Copies every admitted alert of `source` over `windows` to a sink opened with `output`. On Ctrl-C
+ * Copies every admitted alert of `source` over `windows` to the sink `openOutput` gives. On Ctrl-C
  * the output is still ended cleanly (a JSON array closed); on any other failure it is abandoned
  * (a replaced file never appears, an appended one is cut back to its last commit).
  */
@@ -52,13 +57,13 @@ export async function deliver(
   source: AlertSource,
   windows: readonly AlertQuery[],
   checkpoint: DeliveryCheckpoint,
-  output: Omit<OpenSinkOptions, 'stdout'>,
+  openOutput: OpenOutput,
   io: DeliveryIo,
   log: Logger,
 ): Promise<Delivered> {
   const pause = io.pause ?? NO_PAUSE;
   const commit = checkpoint.commit;
-  const sink = await openSink({ ...output, stdout: io.stdout });
+  const sink = await openOutput();
   await pause('before-output');
   try {
     for (const window of windows) {

@@ -15,7 +15,7 @@ import { acquireLock } from '../state/lock.js';
 import { NO_PAUSE } from '../state/pause.js';
 import { parseIsoDuration } from '../time.js';
 import type { CommandIo } from './context.js';
-import { deliver, type Delivered, type DeliveryCheckpoint } from './deliver.js';
+import { deliver, type Delivered, type DeliveryCheckpoint, type OpenOutput } from './deliver.js';
 
 /** The SIEM API's own default window when no start is given: the last two hours (docs/microsoft-apis.md §1). */
 const API_DEFAULT_WINDOW_MS = 2 * 3_600_000;
@@ -35,7 +35,8 @@ export async function runStatefulPull(
   config: PullConfig,
   stateConfig: StateConfig,
   source: AlertSource,
-  io: Pick<CommandIo, 'stdout' | 'signal' | 'now' | 'pause'>,
+  openOutput: OpenOutput,
+  io: Pick<CommandIo, 'signal' | 'now' | 'pause'>,
   log: Logger,
 ): Promise<StatefulResult> {
   const pause = io.pause ?? NO_PAUSE;
@@ -81,13 +82,12 @@ export async function runStatefulPull(
       // by window. A replaced --output file exists only once renamed at the end: the state waits.
       perWindow: config.output === undefined || config.append,
     };
-    const output = { format: config.format, output: config.output, append: config.append };
     const result = await deliver(
       source,
       windows.map((w) => ({ ...query, since: w.since, until: w.until })),
       delivery,
-      output,
-      { stdout: io.stdout, signal: io.signal, pause },
+      openOutput,
+      { signal: io.signal, pause },
       log,
     );
     if (!result.complete) log.debug('the state keeps the last delivered window');

@@ -1,5 +1,5 @@
 /**
- * The files configuration comes from: `--env-file` and `--client-secret-file`. Each failure is a
+ * The files configuration comes from: `--env-file`, `--client-secret-file` and `--tenants`. Each failure is a
  * UsageError naming the file and the fix; nothing here prints the secret.
  */
 import { parseEnv } from 'node:util';
@@ -9,6 +9,14 @@ import { exposedWarning, MAX_CONFIG_FILE_BYTES, readSmallFile, readSmallFileWith
 export async function readEnvFile(path: string): Promise<Record<string, string>> {
   const text = await readSmallFile(path, '--env-file');
   return parseEnv(text) as Record<string, string>;
+}
+
+// Ten thousand tenants with settings of their own fit in a few MiB; more is a wrong path.
+const MAX_TENANTS_FILE_BYTES = 16 * 1024 * 1024; // 16 MiB
+
+/** Reads `--tenants` (its content; parsing is config/tenants.ts). */
+export async function readTenantsText(path: string): Promise<string> {
+  return readSmallFile(path, '--tenants', MAX_TENANTS_FILE_BYTES);
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

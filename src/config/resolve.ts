@@ -98,8 +98,18 @@ function authConfig(input: ResolveInput, problems: string[]): AuthConfig | undef
   };
 }
 
+/** A configuration, or every problem that keeps it from being one. */
+export type Resolution<C> = { ok: true; config: C } | { ok: false; problems: string[] };
+
 /** Resolves and validates what `pull` needs; every problem of both halves is reported together. */
 export function resolvePullConfig(input: ResolveInput): PullConfig {
+  const resolution = checkPullConfig(input);
+  if (!resolution.ok) fail(resolution.problems);
+  return resolution.config;
+}
+
+/** {@link resolvePullConfig} without the throw: a many-tenant pull checks each tenant and reports all at once. */
+export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
   const problems: string[] = [];
   const raw = gather(PULL_SETTINGS, input.flags, input.env);
   const pullShape = z
@@ -146,6 +156,7 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
       problems.push(`--until: must be later than --since (${p.since.toISOString()})`);
     }
     if (p.since && p.since.getTime() > input.now.getTime()) problems.push('--since: is in the future');
+    if (p.output?.includes('{tenant}')) problems.push('--output: {tenant} names one file per tenant; only with --tenants <file>');
     if (p.append && p.output === undefined) problems.push('--append: needs --output <file> (stdout is appended to by the shell: >>)');
     if (p.append && p.format === 'json') problems.push('--append: appends one alert per line; use it with --format ndjson');
     // The SIEM API answers --limit with the *most recent* n alerts, so a checkpoint after a limited
@@ -160,7 +171,7 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
     problems.push('--region (or DEFENDER_REGION): required unless --base-url (or DEFENDER_BASE_URL) is given; one of eu, us, uk');
   }
   if (pullShape.success) problems.push(...apiSpecificProblems(api, input.flags, pullShape.data));
-  if (problems.length > 0 || !auth || !auth.baseUrl || !pullShape.success) fail(problems);
+  if (problems.length > 0 || !auth || !auth.baseUrl || !pullShape.success) return { ok: false, problems };
 
   const p = pullShape.data;
   const query: AlertQuery = { machineGroups: p.machineGroup ?? [] };
@@ -171,7 +182,7 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
   if (p.deviceTag !== undefined) query.deviceTag = p.deviceTag;
   if (p.cloudTag !== undefined) query.cloudTag = p.cloudTag;
   const state = p.state === undefined ? undefined : { path: p.state, overlapMs: p.overlap, windowMs: p.window };
-  return {
+  const config: PullConfig = {
     ...auth,
     baseUrl: auth.baseUrl,
     query,
@@ -187,6 +198,7 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
     },
     graph: { serviceSource: p.serviceSource, pageSize: p.pageSize ?? GRAPH_MAX_PAGE },
   };
+  return { ok: true, config };
 }
 
 /** Options that belong to one API only: a usage error elsewhere, rather than silently ignored. */

@@ -10,34 +10,38 @@ import { describeFileError } from './errno.js';
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024; // 1 MiB
 
 /**
- * Reads a small configuration file (at most 1 MiB), or throws a UsageError naming `what` and the
+ * Reads a small configuration file (at most `maxBytes`, 1 MiB unless said), or throws a UsageError naming `what` and the
  * path: missing, unreadable, a directory, too large — including devices and pipes that never end.
  */
-export async function readSmallFile(path: string, what: string): Promise<string> {
-  return (await readSmallFileWithMode(path, what)).text;
+export async function readSmallFile(path: string, what: string, maxBytes = MAX_CONFIG_FILE_BYTES): Promise<string> {
+  return (await readSmallFileWithMode(path, what, maxBytes)).text;
 }
 
 /** {@link readSmallFile}, with the file's mode (for the "readable by others" warning). */
-export async function readSmallFileWithMode(path: string, what: string): Promise<{ text: string; mode: number }> {
+export async function readSmallFileWithMode(
+  path: string,
+  what: string,
+  maxBytes = MAX_CONFIG_FILE_BYTES,
+): Promise<{ text: string; mode: number }> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
     const info = await handle.stat();
     if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
-    if (info.isFile() && info.size > MAX_CONFIG_FILE_BYTES) {
+    if (info.isFile() && info.size > maxBytes) {
       throw new UsageError(`cannot use ${what} "${path}": it is ${info.size} bytes; expected a small text file`);
     }
     // Read at most one byte past the limit whatever stat said: a device (/dev/zero) or a pipe
     // reports size 0 and may never end, and readFile would then fill memory.
-    const buffer = Buffer.alloc(MAX_CONFIG_FILE_BYTES + 1);
+    const buffer = Buffer.alloc(maxBytes + 1);
     let filled = 0;
     while (filled < buffer.length) {
       const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    if (filled > MAX_CONFIG_FILE_BYTES) {
-      throw new UsageError(`cannot use ${what} "${path}": it is larger than 1 MiB; expected a small text file`);
+    if (filled > maxBytes) {
+      throw new UsageError(`cannot use ${what} "${path}": it is larger than ${maxBytes / 1024 / 1024} MiB; expected a small text file`);
     }
     return { text: buffer.subarray(0, filled).toString('utf8'), mode: info.mode };
   } catch (err) {

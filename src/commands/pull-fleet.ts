@@ -1,0 +1,274 @@
+/**
+ * `pull --tenants <file>`: the pull of one tenant, for each tenant of a file, several at once.
+ *
+ * Each tenant runs exactly the single pull (pull.ts `runPull`): its own token, retry and throttle
+ * budget, Defender for Endpoint pacer, state file and lock. What they share is the process: one
+ * connection pool, one logger, and — unless `--output` names a file per tenant — one output, where
+ * each alert carries its tenant's label. A tenant's failure is logged and summed up at the end; it
+ * never stops the others, and its state stays where it was.
+ */
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import type { Dispatcher } from 'undici';
+import { resolveFleetConfig, withPathsFrom, type FleetConfig, type FleetSettings, type TenantPlan } from '../config/fleet.js';
+import { readSecretFile, readTenantsText } from '../config/files.js';
+import { fail, gather } from '../config/fields.js';
+import type { Flags } from '../config/resolve.js';
+import { AUTH_SETTINGS } from '../config/spec.js';
+import { parseTenantsFile, TenantsFileError, type TenantEntry } from '../config/tenants.js';
+import { AppError, ExitCode, TenantsFailedError, UsageError } from '../errors.js';
+import { createDispatcher } from '../http/dispatcher.js';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../log.js';
+import { shareOutput, type SharedOutput } from '../output/shared-output.js';
+import { openSink, type AlertSink } from '../output/sink.js';
+import { formatDuration } from '../time.js';
+import { describeFileError } from '../util/errno.js';
+import { forEachLimited } from '../util/limited.js';
+import { loadEnvironment, signIn, warnAboutExposedSecrets, type CommandIo, type LoadedEnvironment } from './context.js';
+import { failOnInvalid, runPull, type PullResult } from './run-pull.js';
+
+/** How one tenant's run ended. */
+export interface TenantOutcome {
+  label: string;
+  /** ok; failed (see exitCode); stopped by Ctrl-C or a closed output; skipped: never started. */
+  outcome: 'ok' | 'failed' | 'stopped' | 'skipped';
+  /** Alerts written (for a failed tenant: before it failed). */
+  alerts: number;
+  windows: number;
+  invalid: number;
+  durationMs: number;
+  exitCode?: ExitCode;
+  /** The failure's stable code (AADSTS7000229, HTTP_403, …) and its one line for a person. */
+  error?: { code: string; message: string };
+}
+
+/** Reads and resolves the tenants file, the secrets it names, and every tenant's configuration. */
+async function planFleet(
+  flags: Flags,
+  settings: FleetSettings,
+  loaded: LoadedEnvironment,
+  io: CommandIo,
+): Promise<{ fleet: FleetConfig; warnings: string[] }> {
+  const file = settings.tenantsFile;
+  let entries: TenantEntry[];
+  try {
+    entries = parseTenantsFile(await readTenantsText(file), basename(file)).map((e) => withPathsFrom(e, dirname(file)));
+  } catch (err) {
+    if (err instanceof TenantsFileError) fail(err.problems);
+    throw err;
+  }
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  const global = typeof flags['clientSecretFile'] === 'string' ? await readSecretFile(flags['clientSecretFile'], io.stdin) : undefined;
+  if (global?.warning) warnings.push(global.warning);
+  const tenantSecrets = new Map<string, string>();
+  for (const entry of entries) {
+    const path = entry.overrides['clientSecretFile'];
+    if (typeof path !== 'string' || tenantSecrets.has(path)) continue;
+    try {
+      const secret = await readSecretFile(path, io.stdin);
+      tenantSecrets.set(path, secret.secret);
+      if (secret.warning) warnings.push(secret.warning);
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(`${entry.where}.clientSecretFile: ${err.message}`);
+    }
+  }
+  if (problems.length > 0) fail(problems);
+  const fleet = resolveFleetConfig({
+    flags,
+    env: loaded.env,
+    now: io.now(),
+    settings,
+    entries,
+    secretFromFile: global?.secret,
+    tenantSecrets,
+  });
+  return { fleet, warnings };
+}
+
+/** The log level when no tenant's configuration says it (an empty shard). */
+function fallbackLevel(flags: Flags, loaded: LoadedEnvironment): LogLevel {
+  const level = gather(AUTH_SETTINGS, flags, loaded.env)['logLevel'];
+  return LOG_LEVELS.find((l) => l === level) ?? 'info';
+}
+
+export async function pullFleet(flags: Flags, settings: FleetSettings, io: CommandIo): Promise<PullResult> {
+  const loaded = await loadEnvironment(flags, io);
+  const { fleet, warnings } = await planFleet(flags, settings, loaded, io);
+  const first = fleet.tenants[0]?.config;
+  const log = createLogger(first?.logLevel ?? fallbackLevel(flags, loaded));
+  for (const warning of warnings) log.warn(warning);
+  await warnAboutExposedSecrets(flags, loaded, log);
+  const shardNote = fleet.shard ? { shard: `${fleet.shard.index}/${fleet.shard.count}`, listed: fleet.listed } : {};
+  if (first === undefined) {
+    log.info({ tenantsFile: fleet.tenantsFile, ...shardNote }, 'no tenant of the file falls in this shard: nothing to do');
+    return { written: 0, invalid: 0 };
+  }
+  log.info(
+    { tenantsFile: fleet.tenantsFile, tenants: fleet.tenants.length, concurrency: fleet.concurrency, ...shardNote },
+    'pulling alerts of many tenants',
+  );
+  if (fleet.stateDir !== undefined) await makeStateDir(fleet.stateDir);
+  const dispatcher = createDispatcher({ timeoutMs: first.timeoutMs });
+  const started = performance.now();
+  let shared: SharedOutput | undefined;
+  try {
+    if (fleet.shared) shared = shareOutput(await openSink({ ...fleet.shared, stdout: io.stdout }));
+    const outcomes = await runTenants(fleet, { shared, dispatcher, env: loaded.env, log, io });
+    if (shared) await endShared(shared.sink, outcomes, io.signal);
+    return summarize(outcomes, log, performance.now() - started);
+  } catch (err) {
+    await shared?.sink.abort();
+    throw err;
+  } finally {
+    await dispatcher.destroy();
+  }
+}
+
+/** The state directory, made if missing: owner-only, since state files name tenants and hosts. */
+async function makeStateDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new UsageError(`cannot use --state-dir "${dir}": ${describeFileError(err)}`, {
+      cause: err,
+      hint: 'give a directory this user may write to',
+    });
+  }
+}
+
+interface FleetDeps {
+  shared: SharedOutput | undefined;
+  dispatcher: Dispatcher;
+  env: LoadedEnvironment['env'];
+  log: Logger;
+  io: CommandIo;
+}
+
+async function runTenants(fleet: FleetConfig, deps: FleetDeps): Promise<TenantOutcome[]> {
+  const outcomes: TenantOutcome[] = fleet.tenants.map((t) => ({
+    label: t.label,
+    outcome: 'skipped',
+    alerts: 0,
+    windows: 0,
+    invalid: 0,
+    durationMs: 0,
+  }));
+  // A closed output (`| head`) or Ctrl-C ends the run: tenants not yet started are not started.
+  let outputClosed = false;
+  await forEachLimited(
+    fleet.tenants,
+    fleet.concurrency,
+    async (plan, i) => {
+      const outcome = await runTenant(plan, deps);
+      if (outcome.outcome === 'stopped' && !deps.io.signal.aborted) outputClosed = true;
+      outcomes[i] = outcome;
+    },
+    () => outputClosed || deps.io.signal.aborted,
+  );
+  return outcomes;
+}
+
+/** One tenant's pull; never throws: a failure becomes its outcome (and one error line). */
+async function runTenant(plan: TenantPlan, deps: FleetDeps): Promise<TenantOutcome> {
+  const { config, label } = plan;
+  const log = deps.log.child({ tenant: label });
+  const started = performance.now();
+  let sink: AlertSink | undefined;
+  const openOutput = async (): Promise<AlertSink> => {
+    sink = deps.shared
+      ? deps.shared.view(label)
+      : await openSink({ format: config.format, output: config.output, append: config.append, stdout: deps.io.stdout });
+    return sink;
+  };
+  const base = { label, windows: 0, invalid: 0 };
+  try {
+    const { retry, credential } = await signIn(config, deps.env, log, deps.dispatcher);
+    const run = await runPull(config, { credential, dispatcher: deps.dispatcher, retry, log }, openOutput, deps.io);
+    const outcome = { ...base, alerts: run.written, windows: run.windows, invalid: run.invalid };
+    if (!run.complete) return { ...outcome, outcome: 'stopped', durationMs: performance.now() - started };
+    failOnInvalid(run.invalid, run.written);
+    return { ...outcome, outcome: 'ok', durationMs: performance.now() - started };
+  } catch (err) {
+    const durationMs = performance.now() - started;
+    const alerts = sink?.count ?? 0;
+    if (deps.io.signal.aborted) return { ...base, alerts, outcome: 'stopped', durationMs };
+    if (err instanceof AppError) {
+      const message = `${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
+      log.error({ exitCode: err.exitCode, code: err.code }, `tenant failed: ${message}`);
+      return { ...base, alerts, outcome: 'failed', durationMs, exitCode: err.exitCode, error: { code: err.code, message } };
+    }
+    // A bug: the stack goes to the log, and the other tenants go on.
+    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    log.error({ exitCode: ExitCode.internal, stack }, 'tenant failed: internal error (a bug — please report it with this output)');
+    return {
+      ...base,
+      alerts,
+      outcome: 'failed',
+      durationMs,
+      exitCode: ExitCode.internal,
+      error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) },
+    };
+  }
+}
+
+/**
+ * Ends the shared output: closed (a JSON array ended, a file fsynced and renamed) once every tenant
+ * is done, finished on Ctrl-C, given up when its reader went away.
+ */
+async function endShared(sink: AlertSink, outcomes: readonly TenantOutcome[], signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return sink.finish();
+  const closed = outcomes.some((o) => o.outcome === 'stopped');
+  return closed ? sink.abort() : sink.close();
+}
+
+/** Logs one line per tenant and an overall line; throws when tenants failed (exit code in errors.ts). */
+function summarize(outcomes: readonly TenantOutcome[], log: Logger, durationMs: number): PullResult {
+  for (const o of outcomes) {
+    const line = {
+      tenant: o.label,
+      outcome: o.outcome,
+      alerts: o.alerts,
+      windows: o.windows,
+      invalid: o.invalid,
+      duration: formatDuration(o.durationMs),
+      ...(o.exitCode === undefined ? {} : { exitCode: o.exitCode }),
+      ...(o.error === undefined ? {} : { error: o.error.code }),
+    };
+    if (o.outcome === 'failed') log.error(line, 'tenant summary');
+    else log.info(line, 'tenant summary');
+  }
+  const count = (what: TenantOutcome['outcome']) => outcomes.filter((o) => o.outcome === what).length;
+  const failed = outcomes.filter((o) => o.outcome === 'failed');
+  const written = outcomes.reduce((sum, o) => sum + o.alerts, 0);
+  const invalid = outcomes.reduce((sum, o) => sum + o.invalid, 0);
+  const overall = {
+    tenants: outcomes.length,
+    succeeded: count('ok'),
+    failed: failed.length,
+    stopped: count('stopped'),
+    skipped: count('skipped'),
+    alerts: written,
+    duration: formatDuration(durationMs),
+  };
+  if (failed.length === 0) {
+    log.info(overall, 'pull complete');
+    return { written, invalid };
+  }
+  log.error(overall, `pull finished: ${failed.length} of ${outcomes.length} tenant(s) failed`);
+  const codes = new Set(failed.map((o) => o.exitCode));
+  const [only] = codes;
+  const everyOneAlike = failed.length === outcomes.length && codes.size === 1 && only !== undefined;
+  const names = failed.slice(0, 10).map((o) => `${o.label} (exit ${o.exitCode ?? ExitCode.internal}${o.error ? `, ${o.error.code}` : ''})`);
+  const more = failed.length > names.length ? ` and ${failed.length - names.length} more` : '';
+  throw new TenantsFailedError(
+    everyOneAlike ? only : ExitCode.someTenantsFailed,
+    `${failed.length} of ${outcomes.length} tenant(s) failed: ${names.join(', ')}${more}`,
+    {
+      hint: everyOneAlike
+        ? `every tenant failed the same way; the first said: ${failed[0]?.error?.message ?? 'see the log'}`
+        : 'each failure is in the log above (tenant=<name>); the other tenants delivered their alerts and moved their state',
+    },
+  );
+}

@@ -1,0 +1,181 @@
+/**
+ * The configuration of a many-tenant pull: the fleet settings (`--tenants`, `--state-dir`,
+ * `--concurrency`, `--shard`), and one full pull configuration per tenant, each resolved by the
+ * same rules as a single pull with the tenant's overrides on top. Every problem of every tenant is
+ * reported at once (a problem all tenants share, once); nothing is fetched. Pure: the caller reads
+ * the tenants file and the secret files it names.
+ */
+import { isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { z } from 'zod';
+import { collect, fail, gather, wholeNumber } from './fields.js';
+import { checkPullConfig } from './resolve.js';
+import { inShard, parseShard, type Shard } from './shard.js';
+import { AUTH_SETTINGS, FLEET_SETTINGS, PULL_SETTINGS, optionKey } from './spec.js';
+import { fileSafeLabel, tenantFlags, type TenantEntry } from './tenants.js';
+import type { Env, Flags, PullConfig } from './types.js';
+
+/** Where `--output` names one file per tenant. */
+export const TENANT_PLACEHOLDER = '{tenant}';
+
+export interface FleetSettings {
+  tenantsFile: string;
+  stateDir: string | undefined;
+  concurrency: number;
+  shard: Shard | undefined;
+}
+
+/** One tenant's run: its label and a complete pull configuration. */
+export interface TenantPlan {
+  label: string;
+  where: string;
+  config: PullConfig;
+}
+
+export interface FleetConfig extends FleetSettings {
+  /** The tenants of this shard, in the file's order. */
+  tenants: TenantPlan[];
+  /** Tenants in the file, before sharding. */
+  listed: number;
+  /**
+   * One output all tenants write to (stdout, or an --output without {tenant}), each alert with the
+   * tenant's label; undefined when each tenant has its own file.
+   */
+  shared: { format: PullConfig['format']; output: string | undefined; append: boolean } | undefined;
+}
+
+/** The fleet settings, or undefined when `--tenants` is not given; problems are added to `problems`. */
+export function fleetSettings(flags: Flags, env: Env, problems: string[]): FleetSettings | undefined {
+  const raw = gather(FLEET_SETTINGS, flags, env);
+  const parsed = z
+    .object({
+      tenants: z.string().min(1, 'is empty').optional(),
+      stateDir: z.string().min(1, 'is empty').optional(),
+      concurrency: wholeNumber(1, 256),
+      shard: z
+        .string()
+        .transform((text, ctx) => {
+          try {
+            return parseShard(text);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+            return z.NEVER;
+          }
+        })
+        .optional(),
+    })
+    .safeParse(raw);
+  collect(parsed, problems);
+  if (!parsed.success) return undefined;
+  const s = parsed.data;
+  if (s.tenants === undefined) {
+    // Only flags: a variable set for the whole machine does not break its single-tenant runs.
+    for (const flag of ['state-dir', 'concurrency', 'shard']) {
+      if (flags[optionKey(flag)] !== undefined) problems.push(`--${flag}: only with --tenants <file>`);
+    }
+    return undefined;
+  }
+  return { tenantsFile: s.tenants, stateDir: s.stateDir, concurrency: s.concurrency, shard: s.shard };
+}
+
+export interface FleetInput {
+  flags: Flags;
+  env: Env;
+  now: Date;
+  settings: FleetSettings;
+  entries: readonly TenantEntry[];
+  /** The command line's secret (--client-secret-file, read once), for tenants without their own. */
+  secretFromFile: string | undefined;
+  /** Content of each tenant's own `clientSecretFile`, by the path as the entry gives it. */
+  tenantSecrets: ReadonlyMap<string, string>;
+}
+
+/** Resolves every tenant of the file (of this shard); throws a UsageError with every problem. */
+export function resolveFleetConfig(input: FleetInput): FleetConfig {
+  const { flags, env, settings } = input;
+  const problems: string[] = [];
+  const pull = gather(PULL_SETTINGS, flags, env);
+  if (pull['state'] !== undefined) {
+    problems.push('--state (or DEFENDER_STATE_FILE): not with --tenants; give --state-dir <dir>, which holds one state file per tenant');
+  }
+  if (flags['tenant'] !== undefined) problems.push('--tenant: not with --tenants (the file names the tenants)');
+  if (gather(AUTH_SETTINGS, flags, env)['auth'] === 'user') {
+    problems.push('--auth user: not with --tenants; many tenants sign in as the app (a secret or certificate consented in each)');
+  }
+  const output = typeof pull['output'] === 'string' ? pull['output'] : undefined;
+  const perTenantOutput = output?.includes(TENANT_PLACEHOLDER) === true;
+  const append = pull['append'] === true;
+  if (output !== undefined && !perTenantOutput && !append && settings.stateDir !== undefined) {
+    problems.push(
+      `--output: with --state-dir, one file for all tenants must be --append (a replaced file appears only when the last tenant is done, so no tenant's state could move before); or name one file per tenant with ${TENANT_PLACEHOLDER}`,
+    );
+  }
+
+  // Each tenant is resolved as a single pull would be. A problem every tenant has is the command
+  // line's: said once. The others are said per tenant, at the entry's key when it set that setting.
+  const perTenant = new Map<string, { entries: TenantEntry[]; message: string }>();
+  const tenants: TenantPlan[] = [];
+  const selected = inShard(input.entries, settings.shard);
+  for (const entry of selected) {
+    const file = fileSafeLabel(entry.label);
+    const overrides: Record<string, unknown> = {};
+    if (settings.stateDir !== undefined) overrides['state'] = join(settings.stateDir, `${file}.json`);
+    if (perTenantOutput && output !== undefined) overrides['output'] = output.split(TENANT_PLACEHOLDER).join(file);
+    const own = entry.overrides['clientSecretFile'];
+    const resolution = checkPullConfig({
+      flags: { ...tenantFlags(flags, entry), ...overrides },
+      env,
+      secretFromFile: typeof own === 'string' ? input.tenantSecrets.get(own) : input.secretFromFile,
+      now: input.now,
+    });
+    if (resolution.ok) {
+      tenants.push({ label: entry.label, where: entry.where, config: resolution.config });
+      continue;
+    }
+    for (const problem of resolution.problems) {
+      const seen = perTenant.get(problem) ?? { entries: [], message: problem };
+      seen.entries.push(entry);
+      perTenant.set(problem, seen);
+    }
+  }
+  for (const { entries, message } of perTenant.values()) {
+    if (entries.length === selected.length && selected.length > 1) {
+      problems.push(message);
+      continue;
+    }
+    for (const entry of entries) problems.push(attribute(entry, message));
+  }
+  if (problems.length > 0) fail(problems);
+  return {
+    ...settings,
+    tenants,
+    listed: input.entries.length,
+    shared: perTenantOutput ? undefined : { format: tenants[0]?.config.format ?? 'json', output, append },
+  };
+}
+
+/**
+ * A tenant's problem, at the key of its entry when the entry set that setting (`tenants.json[3].region: …`),
+ * else with the entry named in front (`tenants.json[3] (contoso): --page-size: …`).
+ */
+function attribute(entry: TenantEntry, problem: string): string {
+  const match = /^--([a-z-]+)(?: \(or [A-Z_]+\))?: (.*)$/s.exec(problem);
+  if (match) {
+    const key = optionKey(match[1] ?? '');
+    const entryKey = key === 'machineGroup' ? 'machineGroups' : key;
+    if (entry.overrides[key] !== undefined) return `${entry.where}.${entryKey}: ${match[2] ?? ''}`;
+  }
+  return `${entry.where} (${entry.label}): ${problem}`;
+}
+
+/**
+ * The paths of an entry made absolute against the tenants file's directory, where a reader of the
+ * file expects them to be relative to.
+ */
+export function withPathsFrom(entry: TenantEntry, dir: string): TenantEntry {
+  const overrides: Record<string, unknown> = { ...entry.overrides };
+  for (const key of ['clientSecretFile', 'certificate']) {
+    const value = overrides[key];
+    if (typeof value === 'string' && !isAbsolute(value)) overrides[key] = resolvePath(dir, value);
+  }
+  return { ...entry, overrides };
+}
