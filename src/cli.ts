@@ -196,6 +196,11 @@ tested against each: e.g. a Defender for Endpoint tenant whose quota another cli
 answering full pages without next links:
   defender-alerts simulate --mde-no-next-link --mde-unordered --quota-used 95
 
+With --tenants n it also serves n more tenants (00000000-0000-4000-8001-000000000001 …), each
+with its own alerts and quota, for "pull --tenants"; --tenant-trouble <tenant>=<kind> makes one
+fail as a customer tenant without consent (no-consent, missing-service-principal, app-unknown),
+without permission (forbidden) or with a failing service (server-error) does.
+
 Example (HTTPS, trusting its certificate):
   defender-alerts simulate --port 8443 &
   NODE_EXTRA_CA_CERTS=<caCertPath> AZURE_TENANT_ID=<tenantId> AZURE_CLIENT_ID=<clientId> \\

@@ -117,7 +117,7 @@ export async function pullFleet(flags: Flags, settings: FleetSettings, io: Comma
     if (fleet.shared) shared = shareOutput(await openSink({ ...fleet.shared, stdout: io.stdout }));
     const outcomes = await runTenants(fleet, { shared, dispatcher, env: loaded.env, log, io });
     if (shared) await endShared(shared.sink, outcomes, io.signal);
-    return summarize(outcomes, log, performance.now() - started);
+    return summarize(outcomes, log, performance.now() - started, fleet.stateDir !== undefined);
   } catch (err) {
     await shared?.sink.abort();
     throw err;
@@ -224,7 +224,7 @@ async function endShared(sink: AlertSink, outcomes: readonly TenantOutcome[], si
 }
 
 /** Logs one line per tenant and an overall line; throws when tenants failed (exit code in errors.ts). */
-function summarize(outcomes: readonly TenantOutcome[], log: Logger, durationMs: number): PullResult {
+function summarize(outcomes: readonly TenantOutcome[], log: Logger, durationMs: number, stateful: boolean): PullResult {
   for (const o of outcomes) {
     const line = {
       tenant: o.label,
@@ -268,7 +268,7 @@ function summarize(outcomes: readonly TenantOutcome[], log: Logger, durationMs: 
     {
       hint: everyOneAlike
         ? `every tenant failed the same way; the first said: ${failed[0]?.error?.message ?? 'see the log'}`
-        : 'each failure is in the log above (tenant=<name>); the other tenants delivered their alerts and moved their state',
+        : `each failure is in the log above (tenant=<name>); the other tenants delivered their alerts${stateful ? ' and moved their state' : ''}`,
     },
   );
 }

@@ -261,4 +261,108 @@ describe('pull --tenants', () => {
     const got = byTenant(whole);
     for (const id of ids) expect(got.get(id), id).toEqual(idsOf(s, id));
   }, 120_000);
+
+  it('each tenant signs in with its own secret file; a wrong one fails that tenant alone, and no secret is printed', async () => {
+    const s = await start({ tenants: 3 });
+    const good = join(dir, 'good.secret');
+    const wrong = join(dir, 'wrong.secret');
+    await writeFile(good, `${s.credentials.clientSecret}\n`, { mode: 0o600 });
+    await writeFile(wrong, 'not-the-secret\n', { mode: 0o600 });
+    const file = join(dir, 'tenants.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        { tenant: fleetTenantId(1), name: 'a', clientSecretFile: 'good.secret' },
+        { tenant: fleetTenantId(2), name: 'b', clientSecretFile: 'wrong.secret' },
+        { tenant: fleetTenantId(3), name: 'c' },
+      ]),
+    );
+    // No secret on the command line or in the environment: tenant c has none, a and b their own.
+    const env = simEnv(s, { DEFENDER_LOG_LEVEL: 'trace', AZURE_CLIENT_SECRET: undefined });
+    delete env['AZURE_CLIENT_SECRET'];
+    const result = await runCli(['pull', '--api', 'mde', '--tenants', file, '--since', '3h', '--format', 'ndjson'], {
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(result.code).toBe(2); // c's missing credential is the command line's to fix: nothing fetched
+    expect(result.stderr).toContain('tenants.json[2] (c): --client-secret-file (or AZURE_CLIENT_SECRET)');
+    expect(s.stats.requests).toHaveLength(0);
+
+    await writeFile(
+      file,
+      JSON.stringify([
+        { tenant: fleetTenantId(1), name: 'a', clientSecretFile: 'good.secret' },
+        { tenant: fleetTenantId(2), name: 'b', clientSecretFile: 'wrong.secret' },
+      ]),
+    );
+    const second = await runCli(['pull', '--api', 'mde', '--tenants', file, '--since', '3h', '--format', 'ndjson'], {
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(second.code, second.stderr).toBe(7); // one failed, one succeeded
+    expect(byTenant(lines(second.stdout)).get('a')).toEqual(idsOf(s, fleetTenantId(1)));
+    expect(second.stderr).toContain('b (exit 3, AADSTS7000215)');
+    for (const output of [second.stdout, second.stderr]) {
+      expect(output).not.toContain(s.credentials.clientSecret);
+      expect(output).not.toContain('not-the-secret');
+    }
+
+    // Every tenant failing the same way (one wrong secret for all) is that failure's own exit code.
+    await writeFile(file, JSON.stringify([{ tenant: fleetTenantId(1) }, { tenant: fleetTenantId(2) }]));
+    const third = await runCli(['pull', '--api', 'mde', '--tenants', file, '--since', '3h', '--client-secret-file', wrong], {
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(third.code).toBe(3);
+    expect(third.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^defender-alerts: 2 of 2 tenant\(s\) failed: .* every tenant failed the same way; the first said: Entra ID refused the sign-in: AADSTS7000215/,
+    );
+  }, 60_000);
+
+  it('a reader that closes the pipe (| head) ends the run quietly: exit 0, the tenants not yet started skipped', async () => {
+    const s = await start({ tenants: 30, latencyMs: 20 });
+    const file = join(dir, 'tenants.txt');
+    await writeFile(file, Array.from({ length: 30 }, (_, i) => fleetTenantId(i + 1)).join('\n'));
+    const result = await runCli(
+      ['pull', '--api', 'graph', '--tenants', file, '--since', '3h', '--format', 'ndjson', '--concurrency', '2'],
+      {
+        env: simEnv(s, { DEFENDER_LOG_LEVEL: 'info' }),
+        timeoutMs: 60_000,
+        onSpawn: (child) => child.stdout?.once('data', () => child.stdout?.destroy()),
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('defender-alerts:');
+    const overall = logLines(result.stderr).find((l) => l['msg'] === 'pull complete');
+    expect(overall?.['skipped']).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('SIGTERM mid-run: exit 143, the JSON array still closed, every state old or new', async () => {
+    const s = await start({ tenants: 20, latencyMs: 60 });
+    const file = join(dir, 'tenants.txt');
+    await writeFile(file, Array.from({ length: 20 }, (_, i) => fleetTenantId(i + 1)).join('\n'));
+    const stateDir = join(dir, 'state');
+    const result = await runCli(
+      ['pull', '--api', 'mde', '--tenants', file, '--since', '3h', '--format', 'json', '--state-dir', stateDir, '--concurrency', '3'],
+      {
+        env: simEnv(s, { DEFENDER_LOG_LEVEL: 'info' }),
+        timeoutMs: 60_000,
+        onSpawn: (child) => child.stdout?.once('data', () => setTimeout(() => child.kill('SIGTERM'), 150)),
+      },
+    );
+    expect(result.code).toBe(143);
+    const alerts = JSON.parse(result.stdout) as Line[];
+    expect(alerts.length).toBeGreaterThan(0);
+    const saved = await readdir(stateDir);
+    expect(saved.filter((f) => f.endsWith('.lock'))).toEqual([]);
+    for (const f of saved) expect(JSON.parse(await readFile(join(stateDir, f), 'utf8'))).toMatchObject({ api: 'mde' });
+    // Whatever a saved state covers was delivered: the next run brings the rest and nothing twice.
+    const rest = await runCli(['pull', '--api', 'mde', '--tenants', file, '--since', '3h', '--format', 'json', '--state-dir', stateDir], {
+      env: simEnv(s, { DEFENDER_LOG_LEVEL: 'info' }),
+      timeoutMs: 60_000,
+    });
+    expect(rest.code, rest.stderr).toBe(0);
+    const union = byTenant([...alerts, ...(JSON.parse(rest.stdout) as Line[])]);
+    for (let i = 1; i <= 20; i++) expect(union.get(fleetTenantId(i))).toEqual(idsOf(s, fleetTenantId(i)));
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entraError, firstSentence } from '../../src/auth/entra-errors.js';
+import { adminConsentUrl, entraError, firstSentence } from '../../src/auth/entra-errors.js';
 import { AuthError } from '../../src/errors.js';
 
 function body(code: number, error: string, text: string): string {
@@ -12,6 +12,45 @@ function body(code: number, error: string, text: string): string {
     correlation_id: '9c1f-corr',
   });
 }
+
+describe('consent failures', () => {
+  const who = {
+    authorityHost: new URL('https://login.microsoftonline.us'),
+    tenant: 'contoso.onmicrosoft.us',
+    clientId: '00000000-0000-4000-8000-0000000000c1',
+  };
+
+  it.each([
+    [
+      7000229,
+      'invalid_client',
+      'The client application x is missing service principal in the tenant y.',
+      'has not been consented in tenant',
+    ],
+    [65001, 'invalid_grant', 'The user or administrator has not consented to use the application.', 'has not been consented in tenant'],
+    [700016, 'unauthorized_client', "Application with identifier 'x' was not found in the directory 'y'.", 'either --client-id is wrong'],
+  ])('AADSTS%i says so in plain words and gives the admin consent URL of that tenant', (code, error, text, words) => {
+    const err = entraError(400, body(code, error, text), 'https://login.microsoftonline.us/contoso.onmicrosoft.us/oauth2/v2.0/token', who);
+    expect(err.code).toBe(`AADSTS${code}`);
+    expect(err.hint).toContain(words);
+    expect(err.hint).toContain(
+      'https://login.microsoftonline.us/contoso.onmicrosoft.us/adminconsent?client_id=00000000-0000-4000-8000-0000000000c1',
+    );
+  });
+
+  it('keeps the generic advice when the caller did not say who asked, and for other codes', () => {
+    expect(entraError(400, body(65001, 'invalid_grant', 'No consent.'), 'u').hint).toBe(
+      'the application has no admin consent for this API: grant admin consent for its API permissions',
+    );
+    expect(entraError(401, body(7000215, 'invalid_client', 'Invalid client secret provided.'), 'u', who).hint).toContain('Secret ID');
+  });
+
+  it('builds the admin consent URL from the cloud, the tenant and the app', () => {
+    expect(adminConsentUrl({ ...who, authorityHost: new URL('https://login.microsoftonline.com/') })).toBe(
+      'https://login.microsoftonline.com/contoso.onmicrosoft.us/adminconsent?client_id=00000000-0000-4000-8000-0000000000c1',
+    );
+  });
+});
 
 describe('entraError', () => {
   it.each([
