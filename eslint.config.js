@@ -10,6 +10,7 @@ export default tseslint.config(
       'coverage/',
       'reports/',
       '.stryker-tmp/',
+      '.ci/tools/',
       'node_modules/',
       'bench/',
       'scripts/',

@@ -7,6 +7,7 @@ export default defineConfig({
     include: [
       'test/unit/**/*.test.ts',
       'test/fleet/**/*.test.ts',
+      'test/service/**/*.test.ts',
       'test/http/**/*.test.ts',
       'test/property/**/*.test.ts',
       'test/state/**/*.test.ts',

@@ -14,6 +14,7 @@ import {
   LOGOUT_SETTINGS,
   PULL_SETTINGS,
   SIMULATE_SETTINGS,
+  STATUS_SETTINGS,
   USER_SIGN_IN_SETTINGS,
   type SettingSpec,
 } from './config/spec.js';
@@ -31,6 +32,7 @@ Exit codes:
   5   the service failed (5xx or 429 after all retries; SIEM API retired or moved)
   6   network failure or timeout (DNS, connect, TLS, proxy, stalled response)
   7   --tenants: some tenants failed, others succeeded (when all fail alike: that failure's code)
+  8   status --max-lag: a checkpoint is older than allowed, or there is none yet
   65  data error (the answer is not the documented JSON, or alerts failed validation)
   75  temporary: another run holds the state lock`;
 
@@ -85,6 +87,11 @@ export function processIo(signal: AbortSignal): CommandIo {
     now: () => new Date(),
     // For the project's crash-safety tests only (test/e2e/state.test.ts): stop at a named point.
     pause: pauseOnlyAt(process.env['DEFENDER_ALERTS_TEST_PAUSE'], process.stderr),
+    // Only a --follow service listens: a one-off run keeps SIGHUP's default (a closed terminal ends it).
+    onHangup: (listener) => {
+      process.on('SIGHUP', listener);
+      return () => process.off('SIGHUP', listener);
+    },
   };
 }
 
@@ -174,6 +181,26 @@ ${EXIT_CODES_HELP}`,
     .action(async (opts: Record<string, unknown>) => {
       const { logoutCommand } = await import('./commands/logout.js');
       await logoutCommand(opts, io);
+    });
+
+  addSettings(
+    program
+      .command('status')
+      .description('report on state files (checkpoint, lag, last run, lock) without the network; --max-lag makes it a health probe'),
+    STATUS_SETTINGS,
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  defender-alerts status --state /var/lib/defender-alerts/state.json
+  defender-alerts status --state-dir /var/lib/defender-alerts/tenants --json | jq '.[] | select(.lastRun.outcome != "ok")'
+  defender-alerts status --state /var/lib/defender-alerts/state.json --max-lag 30m   # exit 8 when stale
+${EXIT_CODES_HELP}`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { statusCommand } = await import('./commands/status.js');
+      await statusCommand(opts, io);
     });
 
   addSettings(

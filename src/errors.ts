@@ -20,6 +20,8 @@ export const ExitCode = {
   network: 6,
   /** A many-tenant pull where some tenants failed and others succeeded (their alerts and state stand). */
   someTenantsFailed: 7,
+  /** `status --max-lag`: a checkpoint is older than allowed (or there is none yet). */
+  stale: 8,
   data: 65,
   locked: 75,
 } as const;
@@ -101,6 +103,11 @@ export class TenantsFailedError extends AppError {
   ) {
     super('TENANTS_FAILED', message, options);
   }
+}
+
+/** `status --max-lag`: some state's checkpoint is older than allowed. Exit 8. */
+export class StaleError extends AppError {
+  readonly exitCode = ExitCode.stale;
 }
 
 /**

@@ -38,6 +38,8 @@ process.on('SIGTERM', () => onSignal('SIGTERM', 143));
 // echoes a secret back must not get it printed, so it passes the same filter as the logs.
 const stderr = { write: (text: string): boolean => process.stderr.write(redactSecrets(text)) } as unknown as NodeJS.WritableStream;
 const code = await run(process.argv, processIo(controller.signal), stderr);
-process.exitCode = signalled ?? code;
+// A command that was stopped by a signal and failed for it exits 128 + signal; one that ended well
+// anyway (a --follow service finishing its cycle and stopping as asked) exits with its own code.
+process.exitCode = signalled !== undefined && code !== 0 ? signalled : code;
 process.removeAllListeners('SIGINT');
 process.removeAllListeners('SIGTERM');

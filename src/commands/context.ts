@@ -10,6 +10,7 @@ import { exposedFileWarning } from '../util/small-file.js';
 import type { AuthConfig, Env, Flags, ResolveInput } from '../config/resolve.js';
 import { createDispatcher } from '../http/dispatcher.js';
 import type { RetryPolicy } from '../http/retry.js';
+import { RequestStats } from '../http/request-stats.js';
 import { ThrottleBudget } from '../http/throttle.js';
 import type { Pause } from '../state/pause.js';
 import { createLogger, type Logger } from '../log.js';
@@ -28,6 +29,8 @@ export interface CommandIo {
   now: () => Date;
   /** The crash-safety tests' pause points (state/pause.ts); absent in a real run. */
   pause?: Pause | undefined;
+  /** Listens for SIGHUP (logrotate's "reopen your files"); returns the way to stop listening. */
+  onHangup?: ((listener: () => void) => () => void) | undefined;
 }
 
 export interface CommandContext<C extends AuthConfig> {
@@ -46,7 +49,14 @@ export interface CommandContext<C extends AuthConfig> {
  * whole run (--max-throttle-wait).
  */
 export function retryPolicy(maxRetries: number, maxThrottleWaitMs: number): RetryPolicy {
-  return { maxRetries, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000, throttle: new ThrottleBudget(maxThrottleWaitMs) };
+  return {
+    maxRetries,
+    baseDelayMs: 500,
+    maxDelayMs: 30_000,
+    maxRetryAfterMs: 120_000,
+    throttle: new ThrottleBudget(maxThrottleWaitMs),
+    stats: new RequestStats(),
+  };
 }
 
 /** The environment with --env-file layered under it, and what that file held. */

@@ -17,10 +17,10 @@ export interface DeliveryCheckpoint {
   /** Everything of this window has been read (and, once committed, delivered). */
   readTo(window: AlertQuery): void;
   /**
-   * Saves what was delivered, or undefined when nothing is saved (a plain pull). Called after each
-   * window when `perWindow`, else once after the output is complete.
+   * Saves what was delivered (`written`: alerts written so far), or undefined when nothing is saved
+   * (a plain pull). Called after each window when `perWindow`, else once after the output is complete.
    */
-  commit: (() => Promise<void>) | undefined;
+  commit: ((written: number) => Promise<void>) | undefined;
   /**
    * Whether the output has delivered what was flushed, so the checkpoint may move window by window
    * (stdout, an appended file); a replaced `--output` file exists only once renamed at the end.
@@ -78,7 +78,7 @@ export async function deliver(
       if (commit && checkpoint.perWindow) {
         await sink.flush();
         await pause('after-flush');
-        await commit();
+        await commit(sink.count);
       }
     }
     await sink.close();
@@ -92,7 +92,7 @@ export async function deliver(
   }
   if (commit && !checkpoint.perWindow && windows.length > 0) {
     await pause('after-flush');
-    await commit();
+    await commit(sink.count);
   }
   return { written: sink.count, complete: true };
 }

@@ -17,7 +17,9 @@ import type { Flags } from '../config/resolve.js';
 import { AUTH_SETTINGS } from '../config/spec.js';
 import { parseTenantsFile, TenantsFileError, type TenantEntry } from '../config/tenants.js';
 import { AppError, ExitCode, TenantsFailedError, UsageError } from '../errors.js';
+import type { CachedCredential } from '../auth/token-cache.js';
 import { createDispatcher } from '../http/dispatcher.js';
+import type { RetryPolicy } from '../http/retry.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../log.js';
 import { shareOutput, type SharedOutput } from '../output/shared-output.js';
 import { openSink, type AlertSink } from '../output/sink.js';
@@ -25,6 +27,10 @@ import { formatDuration } from '../time.js';
 import { describeFileError } from '../util/errno.js';
 import { forEachLimited } from '../util/limited.js';
 import { loadEnvironment, signIn, warnAboutExposedSecrets, type CommandIo, type LoadedEnvironment } from './context.js';
+import { writeMetricsFile } from './metrics-file.js';
+import { follow, type FollowSettings } from './follow.js';
+import { holdLocks } from './lock-holder.js';
+import type { LockHolder } from './pull-state.js';
 import { failOnInvalid, runPull, type PullResult } from './run-pull.js';
 
 /** How one tenant's run ended. */
@@ -111,18 +117,81 @@ export async function pullFleet(flags: Flags, settings: FleetSettings, io: Comma
   );
   if (fleet.stateDir !== undefined) await makeStateDir(fleet.stateDir);
   const dispatcher = createDispatcher({ timeoutMs: first.timeoutMs });
-  const started = performance.now();
-  let shared: SharedOutput | undefined;
+  const deps: FleetDeps = { shared: undefined, dispatcher, env: loaded.env, log, io, tools: new Map() };
   try {
-    if (fleet.shared) shared = shareOutput(await openSink({ ...fleet.shared, stdout: io.stdout }));
-    const outcomes = await runTenants(fleet, { shared, dispatcher, env: loaded.env, log, io });
-    if (shared) await endShared(shared.sink, outcomes, io.signal);
-    return summarize(outcomes, log, performance.now() - started, fleet.stateDir !== undefined);
-  } catch (err) {
-    await shared?.sink.abort();
-    throw err;
+    if (first.follow === undefined) return await runFleetOnce(fleet, deps, () => openShared(fleet, io));
+    return await followFleet(fleet, first.follow, deps);
   } finally {
     await dispatcher.destroy();
+  }
+}
+
+/** The one output all tenants share (a fresh one per run: a rotated file is started anew). */
+function openShared(fleet: FleetConfig, io: CommandIo): Promise<AlertSink> | undefined {
+  return fleet.shared && openSink({ ...fleet.shared, stdout: io.stdout });
+}
+
+/** One run over every tenant: the run of a plain `pull --tenants`, and each cycle of `--follow`. */
+async function runFleetOnce(
+  fleet: FleetConfig,
+  deps: FleetDeps,
+  open: () => Promise<AlertSink> | undefined,
+  locks?: LockHolder,
+): Promise<PullResult> {
+  const { log, io } = deps;
+  const first = fleet.tenants[0]?.config;
+  const started = performance.now();
+  const opened = open();
+  const sink = opened && (await opened);
+  const shared = sink && shareOutput(sink);
+  try {
+    const outcomes = await runTenants(fleet, { ...deps, shared, locks });
+    if (sink) await endShared(sink, outcomes, io.signal);
+    if (first?.metricsFile !== undefined) await writeFleetMetrics(first.metricsFile, fleet, outcomes, io.now(), log);
+    const result = summarize(outcomes, log, performance.now() - started, fleet.stateDir !== undefined);
+    // Stopped by a signal: not a success, whatever the tenants that finished did (exit 128 + signal).
+    io.signal.throwIfAborted();
+    return result;
+  } catch (err) {
+    await sink?.abort();
+    throw err;
+  }
+}
+
+/**
+ * `pull --tenants … --follow`: every tenant, every interval, the state locks held for the whole
+ * service. Stdout is opened once (each cycle writes through a view of it); a file, once a cycle.
+ */
+async function followFleet(fleet: FleetConfig, settings: FollowSettings, deps: FleetDeps): Promise<PullResult> {
+  const { io, log } = deps;
+  const locks = holdLocks();
+  const stdout =
+    fleet.shared && fleet.shared.output === undefined ? shareOutput(await openSink({ ...fleet.shared, stdout: io.stdout })) : undefined;
+  const open = stdout ? () => Promise.resolve(stdout.view()) : () => openShared(fleet, io);
+  const stopListening = io.onHangup?.(() => log.info('SIGHUP: output files are opened afresh at the next cycle'));
+  const total: PullResult = { written: 0, invalid: 0 };
+  try {
+    await follow(
+      async () => {
+        try {
+          const run = await runFleetOnce(fleet, deps, open, locks);
+          total.written += run.written;
+          total.invalid += run.invalid;
+        } catch (err) {
+          // Some tenants failed, others delivered: each failure was logged, and the failed tenants
+          // are tried again next cycle. Only a cycle where all failed counts as the service failing.
+          if (err instanceof TenantsFailedError && err.exitCode === ExitCode.someTenantsFailed) return;
+          throw err;
+        }
+      },
+      settings,
+      { signal: io.signal, now: io.now, log },
+    );
+    return total;
+  } finally {
+    stopListening?.();
+    await stdout?.sink.close().catch(() => {});
+    await locks.releaseAll();
   }
 }
 
@@ -138,8 +207,35 @@ async function makeStateDir(dir: string): Promise<void> {
   }
 }
 
+/** The metrics of every tenant that has a state, in one file. */
+async function writeFleetMetrics(
+  path: string,
+  fleet: FleetConfig,
+  outcomes: readonly TenantOutcome[],
+  now: Date,
+  log: Logger,
+): Promise<void> {
+  const targets = fleet.tenants.flatMap((plan, i) => {
+    const o = outcomes[i];
+    if (plan.config.state === undefined || o === undefined || o.outcome === 'skipped') return [];
+    const exitCode = o.outcome === 'failed' ? (o.exitCode ?? ExitCode.internal) : ExitCode.ok;
+    return [
+      {
+        api: plan.config.api,
+        tenant: plan.label,
+        statePath: plan.config.state.path,
+        attempt: { finishedAt: now, ok: o.outcome === 'ok', exitCode },
+      },
+    ];
+  });
+  await writeMetricsFile(path, targets, now, log);
+}
+
 interface FleetDeps {
   shared: SharedOutput | undefined;
+  /** Each tenant's credential and retry policy, kept across --follow cycles (a token lasts an hour). */
+  tools: Map<string, { retry: RetryPolicy; credential: CachedCredential }>;
+  locks?: LockHolder | undefined;
   dispatcher: Dispatcher;
   env: LoadedEnvironment['env'];
   log: Logger;
@@ -184,8 +280,14 @@ async function runTenant(plan: TenantPlan, deps: FleetDeps): Promise<TenantOutco
   };
   const base = { label, windows: 0, invalid: 0 };
   try {
-    const { retry, credential } = await signIn(config, deps.env, log, deps.dispatcher);
-    const run = await runPull(config, { credential, dispatcher: deps.dispatcher, retry, log }, openOutput, deps.io);
+    let tools = deps.tools.get(label);
+    if (tools === undefined) {
+      tools = await signIn(config, deps.env, log, deps.dispatcher);
+      deps.tools.set(label, tools);
+    }
+    const { retry, credential } = tools;
+    retry.throttle?.refill();
+    const run = await runPull(config, { credential, dispatcher: deps.dispatcher, retry, log, locks: deps.locks }, openOutput, deps.io);
     const outcome = { ...base, alerts: run.written, windows: run.windows, invalid: run.invalid };
     if (!run.complete) return { ...outcome, outcome: 'stopped', durationMs: performance.now() - started };
     failOnInvalid(run.invalid, run.written);

@@ -5,14 +5,23 @@
  *
  * Delivery: exactly once while runs succeed; at least once across a crash (a run killed between
  * writing and saving the state is repeated by the next run).
+ *
+ * The state also records how each run ended and what all runs added up to (state/run-record.ts),
+ * for `status` and the metrics file. A run that fails writes only that record, beside the
+ * checkpoint its last committed window left: the checkpoint never moves past unread data.
  */
 import type { AlertSource } from '../api/source.js';
 import type { PullConfig, StateConfig } from '../config/resolve.js';
+import { AppError, ExitCode } from '../errors.js';
+import { NO_REQUESTS, tallySince, type RequestStats } from '../http/request-stats.js';
 import type { Logger } from '../log.js';
+import { redactSecrets } from '../secrets.js';
 import { Checkpoint, planWindows } from '../state/checkpoint.js';
 import { readState, writeState } from '../state/file.js';
-import { acquireLock } from '../state/lock.js';
+import type { RunRecord, State } from '../state/format.js';
+import { acquireLock, type Lock } from '../state/lock.js';
 import { NO_PAUSE } from '../state/pause.js';
+import { withRunHistory, type RunDelta } from '../state/run-record.js';
 import { parseIsoDuration } from '../time.js';
 import type { CommandIo } from './context.js';
 import { deliver, type Delivered, type DeliveryCheckpoint, type OpenOutput } from './deliver.js';
@@ -31,6 +40,28 @@ export interface StatefulResult extends Delivered {
   windows: number;
 }
 
+/** Locks kept for longer than one run (`--follow` holds its state's lock for the whole service). */
+export interface LockHolder {
+  /** The lock of `path`, taken on first use and kept; released by whoever made the holder. */
+  lock(path: string, log: Logger): Promise<Lock>;
+}
+
+/** What the state's run history is made from, besides the delivery itself. */
+export interface RunTally {
+  /** The run's request counters (its retry policy's). */
+  requests?: RequestStats | undefined;
+  /** Alerts that failed validation so far. */
+  invalid?: (() => number) | undefined;
+  locks?: LockHolder | undefined;
+}
+
+/** One line for the state file: the failure's code and message, no secret, not a page long. */
+function describeFailure(err: unknown): Pick<RunRecord, 'exitCode' | 'error'> {
+  const exitCode = err instanceof AppError ? err.exitCode : ExitCode.internal;
+  const text = err instanceof AppError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+  return { exitCode, error: redactSecrets(text).replace(/\s+/g, ' ').slice(0, 500) };
+}
+
 export async function runStatefulPull(
   config: PullConfig,
   stateConfig: StateConfig,
@@ -38,12 +69,37 @@ export async function runStatefulPull(
   openOutput: OpenOutput,
   io: Pick<CommandIo, 'signal' | 'now' | 'pause'>,
   log: Logger,
+  tally: RunTally = {},
 ): Promise<StatefulResult> {
   const pause = io.pause ?? NO_PAUSE;
-  const lock = await acquireLock(stateConfig.path, log);
+  const held = tally.locks !== undefined;
+  const lock = held ? await tally.locks?.lock(stateConfig.path, log) : await acquireLock(stateConfig.path, log);
+  const startedAt = io.now();
+  const before = tally.requests?.snapshot() ?? NO_REQUESTS;
+  const delta = (alerts: number): RunDelta => ({
+    ...tallySince(before, tally.requests?.snapshot() ?? NO_REQUESTS),
+    alerts,
+    invalid: tally.invalid?.() ?? 0,
+  });
+  const record = (outcome: RunRecord['outcome'], alerts: number, failure?: unknown): RunRecord => {
+    const finishedAt = io.now();
+    return {
+      outcome,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
+      alerts,
+      ...(failure === undefined ? {} : describeFailure(failure)),
+    };
+  };
+  let previous: State | undefined;
+  // The last state on disk and the alerts it accounts for: what a failure's record is written beside.
+  let committed: State | undefined;
+  let committedAlerts = 0;
   try {
     const identity = { api: source.api, tenant: config.tenant, endpoint: config.baseUrl.href };
-    const previous = await readState(stateConfig.path, identity);
+    previous = await readState(stateConfig.path, identity);
+    committed = previous;
     const now = io.now();
     if (previous && (config.query.since || config.query.ago !== undefined)) {
       log.info({ state: stateConfig.path }, '--since/--ago apply to the first run only; the state file decides where this run starts');
@@ -71,11 +127,15 @@ export async function runStatefulPull(
       'reading alerts since the checkpoint',
     );
     const { ago: _ago, ...query } = config.query;
+    const base = previous;
     const delivery: DeliveryCheckpoint = {
       admit: (alert) => checkpoint.admit(alert),
       readTo: (window) => checkpoint.readTo(window.until ?? until),
-      commit: async () => {
-        await writeState(stateConfig.path, checkpoint.state(io.now()), pause);
+      commit: async (written) => {
+        const state = withRunHistory(checkpoint.state(io.now()), base, delta(written));
+        await writeState(stateConfig.path, state, pause);
+        committed = state;
+        committedAlerts = written;
         await pause('after-commit');
       },
       // Stdout and an appended file have delivered what was flushed, so the state may move window
@@ -90,9 +150,24 @@ export async function runStatefulPull(
       { signal: io.signal, pause },
       log,
     );
+    // The run's record, beside what it committed (not behind a pause point: those mark delivery).
+    // A run stopped early (the reader went away, Ctrl-C) records nothing: it neither failed nor ended.
     if (!result.complete) log.debug('the state keeps the last delivered window');
+    else if (committed !== undefined) {
+      await writeState(stateConfig.path, withRunHistory(committed, base, delta(committedAlerts), record('ok', committedAlerts)));
+    }
     return { ...result, windows: windows.length };
+  } catch (err) {
+    if (committed !== undefined && !io.signal.aborted) {
+      const ending = record('failed', committedAlerts, err);
+      try {
+        await writeState(stateConfig.path, withRunHistory(committed, previous, delta(committedAlerts), ending));
+      } catch (writeErr) {
+        log.warn({ state: stateConfig.path, err: String(writeErr) }, 'could not record the failed run in the state file');
+      }
+    }
+    throw err;
   } finally {
-    await lock.release();
+    if (!held) await lock?.release();
   }
 }

@@ -7,8 +7,10 @@
 import { fleetSettings } from '../config/fleet.js';
 import { fail } from '../config/fields.js';
 import { resolvePullConfig, type Flags } from '../config/resolve.js';
+import { AppError, ExitCode } from '../errors.js';
 import { openSink } from '../output/sink.js';
 import { buildContext, type CommandIo } from './context.js';
+import { writeMetricsFile } from './metrics-file.js';
 import { failOnInvalid, runPull, type PullResult } from './run-pull.js';
 
 export type { PullResult } from './run-pull.js';
@@ -23,16 +25,38 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
   }
   const ctx = await buildContext(flags, io, resolvePullConfig);
   const { config, log } = ctx;
+  if (config.follow !== undefined) {
+    const { followPull } = await import('./pull-follow.js');
+    try {
+      return await followPull(ctx, config.follow, io);
+    } finally {
+      await ctx.dispatcher.destroy();
+    }
+  }
   const openOutput = () => openSink({ format: config.format, output: config.output, append: config.append, stdout: io.stdout });
+  let exitCode: number = ExitCode.internal;
   try {
     const run = await runPull(config, ctx, openOutput, io);
+    exitCode = run.invalid > 0 ? ExitCode.data : ExitCode.ok;
     // A reader that closed the output early (`| head`) ended the run: not complete, not a failure.
     if (!run.complete) return run;
     const where = config.state === undefined ? { output: config.output ?? 'stdout' } : { state: config.state.path };
     log.info({ alerts: run.written, windows: run.windows, invalid: run.invalid, ...where }, 'pull complete');
     failOnInvalid(run.invalid, run.written);
     return { written: run.written, invalid: run.invalid };
+  } catch (err) {
+    if (err instanceof AppError) exitCode = err.exitCode;
+    throw err;
   } finally {
+    if (config.metricsFile !== undefined && config.state !== undefined) {
+      const attempt = { finishedAt: io.now(), ok: exitCode === ExitCode.ok, exitCode };
+      await writeMetricsFile(
+        config.metricsFile,
+        [{ api: config.api, tenant: config.tenant, statePath: config.state.path, attempt }],
+        io.now(),
+        log,
+      );
+    }
     // destroy, not close: a request abandoned mid-answer (a refused page, a closed pipe) must not
     // keep the process waiting for a body nobody reads.
     await ctx.dispatcher.destroy();

@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { CommandIo } from './context.js';
 import { createSource } from './create-source.js';
 import { deliver, PASS_THROUGH, type OpenOutput } from './deliver.js';
-import { runStatefulPull } from './pull-state.js';
+import { runStatefulPull, type LockHolder } from './pull-state.js';
 
 export interface PullResult {
   written: number;
@@ -34,6 +34,8 @@ export interface PullTools {
   dispatcher: Dispatcher;
   retry: RetryPolicy;
   log: Logger;
+  /** Locks held across runs (`--follow`); absent: each run takes and releases its own. */
+  locks?: LockHolder | undefined;
 }
 
 /** Invalid alerts fail the run (exit 65) once every valid alert was written. */
@@ -75,6 +77,10 @@ export async function runPull(
   const run =
     config.state === undefined
       ? { ...(await deliver(source, [config.query], PASS_THROUGH, openOutput, io, log)), windows: 1 }
-      : await runStatefulPull(config, config.state, source, openOutput, io, log);
+      : await runStatefulPull(config, config.state, source, openOutput, io, log, {
+          requests: tools.retry.stats,
+          invalid: () => invalid,
+          locks: tools.locks,
+        });
   return { ...run, invalid };
 }

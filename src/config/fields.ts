@@ -8,7 +8,16 @@ import { UsageError } from '../errors.js';
 import { LOG_LEVELS } from '../log.js';
 import { APIS, CLOUDS } from '../microsoft.js';
 import { parseDuration, parseTimeOption, TimeParseError } from '../time.js';
-import { AUTH_SETTINGS, FLEET_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS, optionKey, settingLabel, type SettingSpec } from './spec.js';
+import {
+  AUTH_SETTINGS,
+  FLEET_SETTINGS,
+  LOGIN_SETTINGS,
+  PULL_SETTINGS,
+  STATUS_SETTINGS,
+  optionKey,
+  settingLabel,
+  type SettingSpec,
+} from './spec.js';
 import type { Env, Flags } from './types.js';
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -124,7 +133,9 @@ export function gather(specs: readonly SettingSpec[], flags: Flags, env: Env): R
 }
 
 const SPEC_BY_KEY = new Map<string, SettingSpec>(
-  [...AUTH_SETTINGS, ...PULL_SETTINGS, ...FLEET_SETTINGS, ...LOGIN_SETTINGS].map((s) => [optionKey(s.flag), s] as const),
+  [...AUTH_SETTINGS, ...PULL_SETTINGS, ...FLEET_SETTINGS, ...LOGIN_SETTINGS, ...STATUS_SETTINGS].map(
+    (s) => [optionKey(s.flag), s] as const,
+  ),
 );
 
 function label(key: string): string {

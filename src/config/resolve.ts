@@ -112,6 +112,8 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
 export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
   const problems: string[] = [];
   const raw = gather(PULL_SETTINGS, input.flags, input.env);
+  // A service writes one alert per line unless told otherwise (and json is then refused below).
+  if (raw['follow'] === true && input.flags['format'] === undefined) raw['format'] = 'ndjson';
   const pullShape = z
     .object({
       since: timeOption(input.now).optional(),
@@ -137,6 +139,10 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
       output: z.string().min(1, 'is empty').optional(),
       append: z.boolean().optional(),
       state: z.string().min(1, 'is empty').optional(),
+      metricsFile: z.string().min(1, 'is empty').optional(),
+      follow: z.boolean().optional(),
+      interval: duration(1000, 86_400_000),
+      jitter: duration(0, 86_400_000),
       overlap: duration(0, 7 * 86_400_000),
       window: duration(60_000, 7 * 86_400_000),
       filterOn: z.enum(['updated', 'created'], { error: 'expected updated or created' }),
@@ -161,6 +167,22 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
     if (p.append && p.format === 'json') problems.push('--append: appends one alert per line; use it with --format ndjson');
     // The SIEM API answers --limit with the *most recent* n alerts, so a checkpoint after a limited
     // answer would silently skip the older rest (docs/microsoft-apis.md §1). --window bounds each request instead.
+    if (p.follow) {
+      if (p.state === undefined) {
+        problems.push('--follow: needs --state <file> (or --tenants with --state-dir): each cycle is a --state run');
+      }
+      if (p.format === 'json') problems.push('--follow: writes one alert per line; use --format ndjson (a JSON array would never end)');
+      if (p.jitter > p.interval) problems.push('--jitter: must not be longer than --interval');
+    } else {
+      for (const flag of ['interval', 'jitter']) {
+        if (input.flags[flag] !== undefined) problems.push(`--${flag}: only with --follow`);
+      }
+    }
+    if (p.metricsFile !== undefined && p.state === undefined) {
+      problems.push(
+        '--metrics-file (or DEFENDER_METRICS_FILE): needs --state <file> (or --state-dir with --tenants): the counters live in the state',
+      );
+    }
     if (p.state !== undefined && p.limit !== undefined) {
       problems.push('--limit with --state would silently lose the older alerts of a range; use --window to bound each request');
     }
@@ -188,8 +210,11 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
     query,
     format: p.format,
     output: p.output,
-    append: p.append === true,
+    // A service appends: each cycle adds to the file (and a rotated file is started afresh).
+    append: p.append === true || (p.follow === true && p.output !== undefined),
+    follow: p.follow ? { intervalMs: p.interval, jitterMs: p.jitter } : undefined,
     state,
+    metricsFile: p.metricsFile,
     schema: p.schema,
     mde: {
       filterOn: p.filterOn === 'created' ? 'alertCreationTime' : 'lastUpdateTime',

@@ -160,6 +160,31 @@ export const PULL_SETTINGS = [
       'checkpoint file for scheduled exports: each run delivers what is new since the last one, never losing or repeating an alert',
   },
   {
+    flag: 'follow',
+    description: 'with --state: run as a service, a --state run every --interval until SIGTERM (--format ndjson; --output is appended to)',
+  },
+  {
+    flag: 'interval',
+    arg: '<duration>',
+    env: 'DEFENDER_INTERVAL',
+    description: 'with --follow: from the start of one cycle to the start of the next (30s, 5m, 1h)',
+    default: '5m',
+  },
+  {
+    flag: 'jitter',
+    arg: '<duration>',
+    env: 'DEFENDER_JITTER',
+    description: 'with --follow: add a random delay up to this to each interval, so many services do not poll in step',
+    default: '0s',
+  },
+  {
+    flag: 'metrics-file',
+    arg: '<path>',
+    env: 'DEFENDER_METRICS_FILE',
+    description:
+      "with --state: after each run, write Prometheus metrics here atomically (name it *.prom in node_exporter's textfile directory)",
+  },
+  {
     flag: 'overlap',
     arg: '<duration>',
     description: 'with --state: re-read this much before the checkpoint to catch late alerts (90s, 15m, 2h)',
@@ -200,6 +225,36 @@ export const FLEET_SETTINGS = [
     arg: '<i/n>',
     env: 'DEFENDER_SHARD',
     description: 'with --tenants: only the tenants of shard i of n (i from 0), by a stable hash of the tenant id',
+  },
+] as const satisfies readonly SettingSpec[];
+
+/** Settings of `status`: which state files, and the health probe's limit. */
+export const STATUS_SETTINGS = [
+  {
+    flag: 'state',
+    arg: '<file>',
+    env: 'DEFENDER_STATE_FILE',
+    description: 'a state file to report on (repeatable)',
+    repeatable: true,
+  },
+  {
+    flag: 'state-dir',
+    arg: '<dir>',
+    env: 'DEFENDER_STATE_DIR',
+    description: 'every state file (*.json) in this directory (pull --tenants --state-dir)',
+  },
+  { flag: 'json', description: 'print JSON (one array) instead of a table' },
+  {
+    flag: 'max-lag',
+    arg: '<duration>',
+    description: 'health probe: exit 8 unless every checkpoint is at most this far behind now (90s, 30m, 2h)',
+  },
+  {
+    flag: 'log-level',
+    arg: '<level>',
+    env: 'DEFENDER_LOG_LEVEL',
+    description: 'trace, debug, info, warn, error, fatal or silent',
+    default: 'info',
   },
 ] as const satisfies readonly SettingSpec[];
 

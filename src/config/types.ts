@@ -48,6 +48,10 @@ export interface PullConfig extends AuthConfig, ODataSettings {
   append: boolean;
   /** Scheduled-export checkpointing (`--state`); absent for a plain pull. */
   state: StateConfig | undefined;
+  /** `--follow`: run as a service, a stateful run every interval. */
+  follow: { intervalMs: number; jitterMs: number } | undefined;
+  /** Where to write Prometheus metrics after each run (`--metrics-file`; needs a state). */
+  metricsFile: string | undefined;
 }
 
 export interface StateConfig {

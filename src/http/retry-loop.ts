@@ -44,8 +44,10 @@ export async function* withRetries<T>(open: (attempt: number) => AsyncIterable<T
     opts.signal?.throwIfAborted();
     try {
       yield* open(attempt);
+      opts.policy.stats?.answered(200);
       return;
     } catch (err) {
+      count(err, opts);
       failures = await pauseOrThrow(err, attempt, failures, opts);
     }
   }
@@ -57,11 +59,23 @@ export async function retrying<T>(fn: (attempt: number) => Promise<T>, opts: Ret
   for (let attempt = 1; ; attempt++) {
     opts.signal?.throwIfAborted();
     try {
-      return await fn(attempt);
+      const result = await fn(attempt);
+      opts.policy.stats?.answered(200);
+      return result;
     } catch (err) {
+      count(err, opts);
       failures = await pauseOrThrow(err, attempt, failures, opts);
     }
   }
+}
+
+/** Counts an attempt that failed: by its answer's status class, as `network`, or (a broken or refused body) as the 2xx it was. */
+function count(err: unknown, opts: RetryLoopOptions): void {
+  const stats = opts.policy.stats;
+  if (stats === undefined || opts.signal?.aborted) return;
+  if (err instanceof HttpStatusError) stats.answered(err.status);
+  else if (err instanceof TransportError) stats.answered('network');
+  else stats.answered(200);
 }
 
 /**
@@ -82,6 +96,7 @@ async function pauseOrThrow(err: unknown, attempt: number, failures: number, opt
     const detail = err instanceof HttpStatusError ? serverMessage(err.bodyText) : undefined;
     if (!throttle.wait) throw throttleExhausted(opts.what, failure.status, detail, throttle.reason, budget);
     budget.spend(throttle.delayMs);
+    opts.policy.stats?.throttled(throttle.delayMs);
     opts.log.info(
       { what: opts.what, status: failure.status, delayMs: throttle.delayMs, throttleBudgetLeftMs: budget.remainingMs },
       `${opts.what} throttled (HTTP ${failure.status}${detail ? `: ${detail}` : ''}); waiting ${formatDuration(throttle.delayMs)} as the server asked (${formatDuration(budget.remainingMs)} left of --max-throttle-wait)`,
@@ -97,6 +112,7 @@ async function pauseOrThrow(err: unknown, attempt: number, failures: number, opt
     throw err;
   }
 
+  opts.policy.stats?.retried();
   opts.log.warn(
     {
       what: opts.what,

@@ -3,6 +3,7 @@
  * The loop that sleeps and re-sends lives in retry-loop.ts.
  */
 import { parseRetryAfter } from './retry-after.js';
+import type { RequestStats } from './request-stats.js';
 import type { ThrottleBudget } from './throttle.js';
 
 /** How often and how patiently to retry. */
@@ -21,6 +22,8 @@ export interface RetryPolicy {
    * answer is one more failure.
    */
   throttle?: ThrottleBudget | undefined;
+  /** Counts answers, retries and throttle waits, when the run reports them (state totals, metrics). */
+  stats?: RequestStats | undefined;
 }
 
 /** The defaults named in the policy's doc comments. */

@@ -25,6 +25,11 @@ export class ThrottleBudget {
   spend(ms: number): void {
     this.#spentMs += ms;
   }
+
+  /** The whole budget again: a `--follow` cycle is a run of its own. */
+  refill(): void {
+    this.#spentMs = 0;
+  }
 }
 
 /** The shortest `Retry-After` taken as throttling rather than as a failure's retry delay. */

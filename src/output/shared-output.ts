@@ -19,8 +19,11 @@ import type { AlertSink } from './sink.js';
 export const TENANT_FIELD = 'tenantLabel';
 
 export interface SharedOutput {
-  /** The sink one tenant writes through. Its close/abort/finish end only the view. */
-  view(label: string): AlertSink;
+  /**
+   * The sink one tenant (or one `--follow` cycle) writes through, adding the label when given. Its
+   * close/abort/finish end only the view.
+   */
+  view(label?: string): AlertSink;
   /** The output itself: the owner closes, aborts or finishes it once the tenants are done. */
   readonly sink: AlertSink;
 }
@@ -43,12 +46,12 @@ export function withMember(raw: Buffer, member: Buffer): Buffer {
   return Buffer.concat([raw.subarray(0, end), Buffer.from(separator), member, Buffer.from('}')]);
 }
 
-/** Shares `sink` among tenants; each view labels its alerts with {@link TENANT_FIELD}. */
+/** Shares `sink` among tenants (or cycles); a labelled view labels its alerts with {@link TENANT_FIELD}. */
 export function shareOutput(sink: AlertSink): SharedOutput {
   return {
     sink,
-    view(label: string): AlertSink {
-      const member = Buffer.from(`${JSON.stringify(TENANT_FIELD)}:${JSON.stringify(label)}`);
+    view(label?: string): AlertSink {
+      const member = label === undefined ? undefined : Buffer.from(`${JSON.stringify(TENANT_FIELD)}:${JSON.stringify(label)}`);
       let written = 0;
       let ended = false;
       const end = (): Promise<void> => {
@@ -61,7 +64,7 @@ export function shareOutput(sink: AlertSink): SharedOutput {
         },
         write(raw) {
           if (ended) return Promise.reject(new Error('AlertSink.write() after the view ended'));
-          const pending = sink.write(withMember(raw, member));
+          const pending = sink.write(member === undefined ? raw : withMember(raw, member));
           written++;
           return pending;
         },

@@ -16,7 +16,7 @@ const LEFT_UNTOUCHED = (path: string): string =>
   `it was left untouched; to start over from --since, move it aside (mv "${path}" "${path}.bad"); to re-read a period, run pull --since/--until without --state`;
 
 /** Reads the state; undefined when the file does not exist yet (the first run). */
-export async function readState(path: string, identity: StateIdentity): Promise<State | undefined> {
+export async function readState(path: string, identity?: StateIdentity): Promise<State | undefined> {
   let text: string;
   try {
     // stat before open: opening a FIFO for reading blocks until a writer comes, forever in cron.

@@ -5,7 +5,53 @@
 import { z } from 'zod';
 import { dateOf, normalizeTimestamp } from '../time.js';
 
-export const STATE_VERSION = 1;
+/**
+ * 2 added what `status` and the metrics file need (`lastRun`, `lastSuccessAt`, `totals`), all
+ * optional: a version 1 file still loads, and is written back as version 2.
+ */
+export const STATE_VERSION = 2 as const;
+const READABLE_VERSIONS = [1, 2] as const;
+
+const Count = z.number().int().nonnegative();
+
+/** How the last run (or `--follow` cycle) under this state ended. */
+export const RunRecordSchema = z.object({
+  outcome: z.enum(['ok', 'failed']),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: Count,
+  /** Alerts it delivered (for a failed run: those its committed windows delivered). */
+  alerts: Count,
+  exitCode: z.number().int().optional(),
+  /** The failure's code and one line: `AADSTS7000215: Entra ID refused …`. */
+  error: z.string().optional(),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+/** What every run under this state added up to, for `status` and counters that survive restarts. */
+export const TotalsSchema = z.object({
+  runs: Count,
+  failedRuns: Count,
+  alerts: Count,
+  invalid: Count,
+  retries: Count,
+  throttleWaits: Count,
+  throttleWaitMs: Count,
+  /** Answers by status class: `2xx`, `4xx`, `5xx`, and `network` for requests that got none. */
+  requests: z.record(z.string(), Count),
+});
+export type Totals = z.infer<typeof TotalsSchema>;
+
+export const NO_TOTALS: Totals = {
+  runs: 0,
+  failedRuns: 0,
+  alerts: 0,
+  invalid: 0,
+  retries: 0,
+  throttleWaits: 0,
+  throttleWaitMs: 0,
+  requests: {},
+};
 
 /**
  * A normalised timestamp that is also a real instant: `2024-13-45T99:99:99.0000000Z` has the right
@@ -21,7 +67,7 @@ const Timestamp = z
 
 export const StateSchema = z
   .object({
-    version: z.literal(STATE_VERSION),
+    version: z.union(READABLE_VERSIONS.map((v) => z.literal(v))),
     /** Which API the checkpoint belongs to (`siem`); checkpoints of different APIs do not mix. */
     api: z.string().min(1),
     tenant: z.string().min(1),
@@ -44,6 +90,10 @@ export const StateSchema = z
     /** Keys (`FullId|LastProcessedTimeUtc`) of alerts delivered since `recentSince`: not repeated. */
     recent: z.array(z.string()),
     updatedAt: z.string(),
+    lastRun: RunRecordSchema.optional(),
+    /** When a run last ended well (ISO-8601). */
+    lastSuccessAt: z.string().optional(),
+    totals: TotalsSchema.optional(),
   })
   // recent covers [recentSince, readUntil]; the other way round cannot come from a run of ours.
   .refine((s) => s.recentSince <= s.readUntil, { path: ['recentSince'], message: 'is after readUntil' });
@@ -59,8 +109,11 @@ export interface StateIdentity {
 
 export type ParseResult = { ok: true; state: State } | { ok: false; reason: string };
 
-/** Parses a state file's text; `reason` completes "the state file … is not usable: <reason>". */
-export function parseState(text: string, identity: StateIdentity): ParseResult {
+/**
+ * Parses a state file's text; `reason` completes "the state file … is not usable: <reason>".
+ * Without `identity` (`status`), a state of any tenant, API or endpoint is accepted.
+ */
+export function parseState(text: string, identity?: StateIdentity): ParseResult {
   // An editor on Windows may save the file with a byte-order mark; the content is still ours.
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   // Our writes are atomic (temp file + rename), so an empty file was made by something else.
@@ -86,7 +139,8 @@ export function parseState(text: string, identity: StateIdentity): ParseResult {
       reason: `it does not have the expected content (${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'})`,
     };
   }
-  const state = parsed.data;
+  const state = { ...parsed.data, version: STATE_VERSION };
+  if (identity === undefined) return { ok: true, state };
   for (const key of ['api', 'tenant', 'endpoint'] as const) {
     if (state[key] !== identity[key]) {
       return { ok: false, reason: `it belongs to ${key} "${state[key]}", not "${identity[key]}"; use a separate --state file for each` };

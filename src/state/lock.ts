@@ -163,3 +163,21 @@ export async function acquireLock(statePath: string, log?: { warn: (obj: object,
   }
   throw held(path, undefined);
 }
+
+/** Who holds the lock of a state file, as `status` shows it (read without taking it). */
+export interface LockHolderInfo {
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  /** The holder is certainly gone (a crash): the next run takes the lock over. */
+  stale: boolean;
+}
+
+/** Reads the lock of `statePath` without taking it; undefined when no run holds it. */
+export async function peekLock(statePath: string): Promise<LockHolderInfo | undefined> {
+  const owner = await readOwner(`${statePath}.lock`).catch(() => 'unreadable' as const);
+  if (owner === 'missing') return undefined;
+  if (owner === 'unreadable') return { pid: 0, hostname: '?', startedAt: '?', stale: false };
+  const here = { hostname: hostname(), bootId: await bootId() };
+  return { pid: owner.pid, hostname: owner.hostname, startedAt: owner.startedAt, stale: isStale(owner, here) };
+}

@@ -64,7 +64,7 @@ async function readState(): Promise<Record<string, unknown>> {
 }
 
 describe('pull --state: runs in sequence', () => {
-  it('first run: the last two hours by default, state written 0600 with version 1', async () => {
+  it('first run: the last two hours by default, state written 0600 with version 2 and the run recorded', async () => {
     const start = new Date(Date.now() - 2 * 3_600_000);
     const result = await pull();
     expect(result.stderr).not.toContain('defender-alerts:');
@@ -73,7 +73,8 @@ describe('pull --state: runs in sequence', () => {
     expect(expected.length).toBeGreaterThan(5);
     expect(new Set(keys(result))).toEqual(new Set(expected));
     const state = await readState();
-    expect(state).toMatchObject({ version: 1, api: 'siem', tenant: sim.credentials.tenantId, endpoint: `${sim.url}/` });
+    expect(state).toMatchObject({ version: 2, api: 'siem', tenant: sim.credentials.tenantId, endpoint: `${sim.url}/` });
+    expect(state).toMatchObject({ lastRun: { outcome: 'ok' }, totals: { runs: 1, failedRuns: 0 } });
     expect((await stat(stateFile)).mode & 0o777).toBe(0o600);
   });
 

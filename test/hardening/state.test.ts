@@ -108,8 +108,8 @@ describe('bad state files: one line naming the file, the documented exit code, t
     [
       'a future version',
       65,
-      /it has version 2, newer than this defender-alerts understands \(1\); upgrade/,
-      '{"version":2,"format":"from the future"}',
+      /it has version 3, newer than this defender-alerts understands \(2\); upgrade/,
+      '{"version":3,"format":"from the future"}',
     ],
     // The timestamp's form but no real instant (month 13): refused like any bad content, never a crash (exit 1).
     ['an impossible date', 65, /does not have the expected content \(readUntil: expected a timestamp/, ''],

@@ -40,7 +40,7 @@ const validState = fc
     updatedAt: fc.string(),
   })
   .map(({ a, b, latestAlert, recent, updatedAt }): State => ({
-    version: 1,
+    version: 2,
     ...identity,
     readUntil: a > b ? a : b,
     latestAlert,

@@ -104,7 +104,7 @@ describe('Checkpoint', () => {
 
 describe('state file format', () => {
   const state: State = {
-    version: 1,
+    version: 2,
     ...identity,
     readUntil: '2024-05-01T10:00:00.0000000Z',
     latestAlert: null,
@@ -115,11 +115,35 @@ describe('state file format', () => {
 
   it('round-trips', () => {
     expect(parseState(serializeState(state), identity)).toEqual({ ok: true, state });
+    const withHistory: State = {
+      ...state,
+      lastRun: { outcome: 'failed', startedAt: 'a', finishedAt: 'b', durationMs: 5, alerts: 0, exitCode: 5, error: 'HTTP_503: …' },
+      lastSuccessAt: '2024-05-01T09:00:00.000Z',
+      totals: {
+        runs: 3,
+        failedRuns: 1,
+        alerts: 10,
+        invalid: 0,
+        retries: 2,
+        throttleWaits: 1,
+        throttleWaitMs: 1000,
+        requests: { '2xx': 7 },
+      },
+    };
+    expect(parseState(serializeState(withHistory), identity)).toEqual({ ok: true, state: withHistory });
+  });
+
+  it('loads a version 1 file (no run history) as version 2', () => {
+    expect(parseState(JSON.stringify({ ...state, version: 1 }), identity)).toEqual({ ok: true, state });
+  });
+
+  it('reads a state of any tenant when no identity is asked for (status)', () => {
+    expect(parseState(JSON.stringify({ ...state, tenant: 'other' })).ok).toBe(true);
   });
 
   it.each([
     ['not JSON', '{', 'not valid JSON'],
-    ['a future version', JSON.stringify({ ...state, version: 2 }), 'newer than this defender-alerts'],
+    ['a future version', JSON.stringify({ ...state, version: 3 }), 'newer than this defender-alerts'],
     ['a missing field', JSON.stringify({ ...state, readUntil: undefined }), 'readUntil'],
     ['another tenant', JSON.stringify({ ...state, tenant: 'other' }), 'belongs to tenant "other"'],
     ['another API', JSON.stringify({ ...state, api: 'graph' }), 'belongs to api "graph"'],

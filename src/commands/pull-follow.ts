@@ -1,0 +1,72 @@
+/**
+ * `pull --state … --follow` for one tenant: the service around runPull. Its state's lock is held
+ * for the whole service; stdout is opened once (each cycle writes through a view of it); an
+ * `--output` file is opened afresh each cycle, appended to and fsynced before the state moves, so a
+ * file that logrotate moved away is started anew at the next cycle without losing a line. SIGHUP
+ * (logrotate's postrotate) is logged and does not stop the service.
+ */
+import type { PullConfig } from '../config/resolve.js';
+import { AppError, ExitCode } from '../errors.js';
+import { shareOutput } from '../output/shared-output.js';
+import { openSink } from '../output/sink.js';
+import type { CommandContext, CommandIo } from './context.js';
+import { follow, type FollowSettings } from './follow.js';
+import { holdLocks } from './lock-holder.js';
+import { writeMetricsFile } from './metrics-file.js';
+import { runPull, type PullResult } from './run-pull.js';
+
+export async function followPull(ctx: CommandContext<PullConfig>, settings: FollowSettings, io: CommandIo): Promise<PullResult> {
+  const { config, log } = ctx;
+  const locks = holdLocks();
+  const stdout = config.output === undefined ? shareOutput(await openSink({ format: 'ndjson', stdout: io.stdout })) : undefined;
+  const openOutput = stdout
+    ? () => Promise.resolve(stdout.view())
+    : () => openSink({ format: config.format, output: config.output, append: true, stdout: io.stdout });
+  const stopListening = io.onHangup?.(() => {
+    log.info({ output: config.output ?? 'stdout' }, 'SIGHUP: the output file is opened afresh at the next cycle');
+  });
+  // --since/--ago decide the first cycle only (the state decides the others, as for cron runs).
+  const { since: _since, ago: _ago, ...query } = config.query;
+  const afterFirst: PullConfig = { ...config, query };
+  let written = 0;
+  let invalid = 0;
+  try {
+    await follow(
+      async (cycle) => {
+        // Each cycle is a run of its own: a fresh --max-throttle-wait budget.
+        ctx.retry.throttle?.refill();
+        let exitCode: number = ExitCode.internal;
+        try {
+          const run = await runPull(cycle === 1 ? config : afterFirst, { ...ctx, locks }, openOutput, io);
+          if (!run.complete) return io.signal.aborted ? undefined : 'stop';
+          written += run.written;
+          invalid += run.invalid;
+          exitCode = ExitCode.ok;
+          // Invalid alerts were reported one by one; the checkpoint moved on, as in a single run.
+          const level = run.invalid > 0 ? 'error' : 'info';
+          log[level]({ cycle, alerts: run.written, windows: run.windows, invalid: run.invalid }, 'cycle complete');
+        } catch (err) {
+          exitCode = err instanceof AppError ? err.exitCode : ExitCode.internal;
+          throw err;
+        } finally {
+          if (config.metricsFile !== undefined && config.state !== undefined) {
+            const attempt = { finishedAt: io.now(), ok: exitCode === ExitCode.ok, exitCode };
+            await writeMetricsFile(
+              config.metricsFile,
+              [{ api: config.api, tenant: config.tenant, statePath: config.state.path, attempt }],
+              io.now(),
+              log,
+            );
+          }
+        }
+      },
+      settings,
+      { signal: io.signal, now: io.now, log },
+    );
+    return { written, invalid };
+  } finally {
+    stopListening?.();
+    await stdout?.sink.close().catch(() => {});
+    await locks.releaseAll();
+  }
+}
