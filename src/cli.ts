@@ -20,6 +20,7 @@ import {
 } from './config/spec.js';
 import { AppError, ExitCode } from './errors.js';
 import type { CommandIo } from './commands/context.js';
+import { createProgress } from './output/progress.js';
 import { pauseOnlyAt } from './state/pause.js';
 
 const EXIT_CODES_HELP = `
@@ -87,6 +88,8 @@ export function processIo(signal: AbortSignal): CommandIo {
     now: () => new Date(),
     // For the project's crash-safety tests only (test/e2e/state.test.ts): stop at a named point.
     pause: pauseOnlyAt(process.env['DEFENDER_ALERTS_TEST_PAUSE'], process.stderr),
+    // Only on a terminal: never on a pipe or in a log file.
+    progressLine: process.stderr.isTTY ? () => createProgress(process.stderr) : undefined,
     // Only a --follow service listens: a one-off run keeps SIGHUP's default (a closed terminal ends it).
     onHangup: (listener) => {
       process.on('SIGHUP', listener);

@@ -66,7 +66,8 @@ export function prettyLine(json: string): string {
 function prettyStderr(): DestinationStream {
   return {
     write(line: string) {
-      process.stderr.write(prettyLine(redactSecrets(line)));
+      // Erase first: a progress line (output/progress.ts) may be on the terminal's last line.
+      process.stderr.write(`\r\x1b[K${prettyLine(redactSecrets(line))}`);
     },
   };
 }

@@ -12,6 +12,7 @@ import { createDispatcher } from '../http/dispatcher.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { RequestStats } from '../http/request-stats.js';
 import { ThrottleBudget } from '../http/throttle.js';
+import type { Progress } from '../output/progress.js';
 import type { Pause } from '../state/pause.js';
 import { createLogger, type Logger } from '../log.js';
 import { registerSecret } from '../secrets.js';
@@ -29,6 +30,8 @@ export interface CommandIo {
   now: () => Date;
   /** The crash-safety tests' pause points (state/pause.ts); absent in a real run. */
   pause?: Pause | undefined;
+  /** A progress line for a run by hand, when stderr is a terminal (output/progress.ts); absent otherwise. */
+  progressLine?: (() => Progress) | undefined;
   /** Listens for SIGHUP (logrotate's "reopen your files"); returns the way to stop listening. */
   onHangup?: ((listener: () => void) => () => void) | undefined;
 }

@@ -7,6 +7,7 @@
 import type { AlertQuery, AlertRecord, AlertSource } from '../api/source.js';
 import { OutputClosedError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Progress } from '../output/progress.js';
 import type { AlertSink } from '../output/sink.js';
 import { NO_PAUSE, type Pause } from '../state/pause.js';
 
@@ -45,6 +46,8 @@ export type OpenOutput = () => Promise<AlertSink>;
 
 export interface DeliveryIo {
   signal: AbortSignal;
+  /** The progress line of a run by hand on a terminal (output/progress.ts). */
+  progress?: Progress | undefined;
   pause?: Pause | undefined;
 }
 
@@ -64,25 +67,31 @@ export async function deliver(
   const pause = io.pause ?? NO_PAUSE;
   const commit = checkpoint.commit;
   const sink = await openOutput();
+  const progress = io.progress;
+  progress?.plan(windows.length);
   await pause('before-output');
   try {
     for (const window of windows) {
       for await (const alert of source.fetch(window, io.signal)) {
         if (!checkpoint.admit(alert)) continue;
+        progress?.alert();
         // Only a backpressured (or failed) destination makes write() return a promise.
         const pending = sink.write(alert.raw);
         if (pending !== undefined) await pending;
         if (sink.count === 1) await pause('mid-output');
       }
       checkpoint.readTo(window);
+      progress?.windowDone();
       if (commit && checkpoint.perWindow) {
         await sink.flush();
         await pause('after-flush');
         await commit(sink.count);
       }
     }
+    progress?.clear();
     await sink.close();
   } catch (err) {
+    progress?.clear();
     await (io.signal.aborted ? sink.finish() : sink.abort());
     if (err instanceof OutputClosedError) {
       log.debug('the reader closed the output; stopping');

@@ -23,6 +23,7 @@ import { acquireLock, type Lock } from '../state/lock.js';
 import { NO_PAUSE } from '../state/pause.js';
 import { withRunHistory, type RunDelta } from '../state/run-record.js';
 import { parseIsoDuration } from '../time.js';
+import type { Progress } from '../output/progress.js';
 import type { CommandIo } from './context.js';
 import { deliver, type Delivered, type DeliveryCheckpoint, type OpenOutput } from './deliver.js';
 
@@ -67,7 +68,7 @@ export async function runStatefulPull(
   stateConfig: StateConfig,
   source: AlertSource,
   openOutput: OpenOutput,
-  io: Pick<CommandIo, 'signal' | 'now' | 'pause'>,
+  io: Pick<CommandIo, 'signal' | 'now' | 'pause'> & { progress?: Progress | undefined },
   log: Logger,
   tally: RunTally = {},
 ): Promise<StatefulResult> {
@@ -147,7 +148,7 @@ export async function runStatefulPull(
       windows.map((w) => ({ ...query, since: w.since, until: w.until })),
       delivery,
       openOutput,
-      { signal: io.signal, pause },
+      { signal: io.signal, pause, progress: io.progress },
       log,
     );
     // The run's record, beside what it committed (not behind a pause point: those mark delivery).

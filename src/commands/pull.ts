@@ -35,8 +35,11 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
   }
   const openOutput = () => openSink({ format: config.format, output: config.output, append: config.append, stdout: io.stdout });
   let exitCode: number = ExitCode.internal;
+  // A run by hand on a terminal shows its progress (a --follow service logs cycles instead).
+  const progress = io.progressLine?.();
+  if (progress && ctx.retry.stats) ctx.retry.stats.onThrottle = (ms) => progress.waiting(ms);
   try {
-    const run = await runPull(config, ctx, openOutput, io);
+    const run = await runPull(config, ctx, openOutput, { ...io, progress });
     exitCode = run.invalid > 0 ? ExitCode.data : ExitCode.ok;
     // A reader that closed the output early (`| head`) ended the run: not complete, not a failure.
     if (!run.complete) return run;

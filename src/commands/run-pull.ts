@@ -10,6 +10,7 @@ import type { PullConfig } from '../config/resolve.js';
 import { DataError } from '../errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { Logger } from '../log.js';
+import type { Progress } from '../output/progress.js';
 import type { CommandIo } from './context.js';
 import { createSource } from './create-source.js';
 import { deliver, PASS_THROUGH, type OpenOutput } from './deliver.js';
@@ -53,7 +54,7 @@ export async function runPull(
   config: PullConfig,
   tools: PullTools,
   openOutput: OpenOutput,
-  io: Pick<CommandIo, 'signal' | 'now' | 'pause'>,
+  io: Pick<CommandIo, 'signal' | 'now' | 'pause'> & { progress?: Progress | undefined },
 ): Promise<PullRun> {
   const { log } = tools;
   // Each invalid alert is logged as it is found; only the count is kept (memory stays flat).

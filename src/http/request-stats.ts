@@ -17,6 +17,8 @@ export class RequestStats {
   #retries = 0;
   #throttleWaits = 0;
   #throttleWaitMs = 0;
+  /** Told of each throttle wait as it starts (the progress line shows it). */
+  onThrottle: ((waitMs: number) => void) | undefined;
 
   /** One answer of `status`, or `network` for a request that got none (DNS, reset, timeout). */
   answered(status: number | 'network'): void {
@@ -31,6 +33,7 @@ export class RequestStats {
   throttled(waitMs: number): void {
     this.#throttleWaits++;
     this.#throttleWaitMs += waitMs;
+    this.onThrottle?.(waitMs);
   }
 
   snapshot(): RequestTally {

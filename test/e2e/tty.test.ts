@@ -3,6 +3,9 @@
  * it is a terminal. The CLI runs under a real pseudo-terminal (`script` from util-linux).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { CLI, runCli } from '../helpers/cli.js';
@@ -39,4 +42,39 @@ describe('logs', () => {
     const last = JSON.parse(result.stderr.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
     expect(last).toMatchObject({ level: 30, msg: 'pull complete', alerts: 1 });
   });
+});
+
+describe('progress', () => {
+  it.skipIf(!hasScript)(
+    'a long run on a terminal shows one updating line, gone at the end; never on a pipe',
+    async () => {
+      const slow = await startSimulator({ https: false, alerts: 40, latencyMs: 350 });
+      try {
+        const dir = mkdtempSync(join(tmpdir(), 'defender-progress-'));
+        const args = `pull --api mde --since 3h --state ${join(dir, 's.json')} --window 30m --format ndjson --log-level warn`;
+        const child = spawn('script', ['-qec', `${process.execPath} ${CLI} ${args} > ${join(dir, 'out.ndjson')}`, '/dev/null'], {
+          env: simEnv(slow),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let screen = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
+        expect(await new Promise<number | null>((resolve) => child.on('close', resolve))).toBe(0);
+        expect(screen).toMatch(/\r\x1b\[Kwindows \d\/7 · \d+ alerts · \d+\/s/);
+        // The last thing on the terminal erases the line.
+        expect(screen.replace(/\r?\n$/, '').endsWith('\r\x1b[K')).toBe(true);
+        expect(readFileSync(join(dir, 'out.ndjson'), 'utf8')).not.toContain('windows');
+
+        const piped = await runCli(
+          args.split(' ').map((a) => a.replace(join(dir, 's.json'), join(dir, 's2.json'))),
+          { env: simEnv(slow) },
+        );
+        expect(piped.code).toBe(0);
+        expect(piped.stderr).not.toContain('windows ');
+        expect(piped.stderr).not.toContain('\x1b[K');
+      } finally {
+        await slow.close();
+      }
+    },
+    30_000,
+  );
 });
