@@ -59,7 +59,8 @@ describe('progress', () => {
         let screen = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
         expect(await new Promise<number | null>((resolve) => child.on('close', resolve))).toBe(0);
-        expect(screen).toMatch(/\r\x1b\[Kwindows \d\/7 · \d+ alerts · \d+\/s/);
+        // ESC [ K erases the line before each redraw.
+        expect(screen).toMatch(new RegExp(`\r${String.fromCharCode(27)}\\[Kwindows \\d/7 · \\d+ alerts · \\d+/s`));
         // The last thing on the terminal erases the line.
         expect(screen.replace(/\r?\n$/, '').endsWith('\r\x1b[K')).toBe(true);
         expect(readFileSync(join(dir, 'out.ndjson'), 'utf8')).not.toContain('windows');
