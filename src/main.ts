@@ -2,6 +2,7 @@
  * Process entry point: wires signals, runs the CLI, sets the exit code. The only module that
  * touches process-wide state.
  */
+import { setMaxListeners } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { processIo, run } from './cli.js';
 
@@ -22,6 +23,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 const controller = new AbortController();
+// Every request in flight listens to this one signal, and `pull --tenants` has up to 256 tenants
+// (each a request or a sleep) at once: more than Node's default of 10 is not a leak here. Each
+// listener goes when its request ends, so the count stays bounded by the concurrency.
+setMaxListeners(4 * 256, controller.signal);
 // Ctrl-C / SIGTERM: stop the current request and end the output cleanly; a second signal ends
 // the process at once. Exit codes follow the shell convention 128 + signal number.
 let signalled: number | undefined;

@@ -33,16 +33,17 @@ export function readRss(path) {
 
 /**
  * Spawns `command args` with stdout to `stdoutPath` (default /dev/null) and resolves with
- * `{ wallMs, rssKib, code, stderr }`. Rejects when it runs longer than `timeoutMs`.
+ * `{ wallMs, rssKib, code, stderr }`. Rejects when it runs longer than `timeoutMs`. `stdout`, a
+ * stream with a file descriptor (e.g. another child's stdin), is given to the command instead.
  */
-export function measure(command, args, { env, stdoutPath = '/dev/null', timeoutMs = 600_000, rss = true } = {}) {
+export function measure(command, args, { env, stdoutPath = '/dev/null', stdout, timeoutMs = 600_000, rss = true } = {}) {
   const report = rss && HAVE_GNU_TIME ? rssFile() : undefined;
   const [file, argv] = report === undefined ? [command, args] : [GNU_TIME, ['-f', '%M', '-o', report, command, ...args]];
-  const out = openSync(stdoutPath, 'w');
+  const out = stdout ?? openSync(stdoutPath, 'w');
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(file, argv, { env, stdio: ['ignore', out, 'pipe'] });
-    closeSync(out);
+    if (stdout === undefined) closeSync(out);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d.slice(0, 4096)));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

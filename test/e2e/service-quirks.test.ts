@@ -281,10 +281,17 @@ describe('state file is not moved past unread data', () => {
     const state = join(dir, 'kept.json');
     const first = await pull(s, 'graph', ['--state', state]);
     expect(first.code).toBe(0);
-    const before = await readFile(state, 'utf8');
+    const checkpointOf = (text: string) => {
+      const { readUntil, latestAlert, recentSince, recent, origin } = JSON.parse(text) as Record<string, unknown>;
+      return { readUntil, latestAlert, recentSince, recent, origin };
+    };
+    const before = checkpointOf(await readFile(state, 'utf8'));
     s.faults.push({ status: 429, retryAfter: '7200' });
     const second = await pull(s, 'graph', ['--state', state]);
     expect(second.code).toBe(5);
-    expect(await readFile(state, 'utf8')).toBe(before);
+    // The checkpoint stays; only the run's record says it failed, and why.
+    const after = await readFile(state, 'utf8');
+    expect(checkpointOf(after)).toEqual(before);
+    expect(JSON.parse(after)).toMatchObject({ lastRun: { outcome: 'failed', exitCode: 5 }, totals: { runs: 2, failedRuns: 1 } });
   });
 });
