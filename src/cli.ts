@@ -55,9 +55,17 @@ Examples:
   defender-alerts simulate --http --port 8443
 `;
 
+/** The package's version: package.json is two levels up from dist/src/cli.js, one from src/cli.ts (tests). */
 function readVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const path of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'defender-alerts') return pkg.version;
+    } catch {
+      // the other layout
+    }
+  }
+  return 'unknown';
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
