@@ -198,7 +198,13 @@ describe('pull --follow', () => {
       const s = await start(phase === 'fetching' ? { latencyMs: 1500 } : { alerts: 3000 });
       const state = join(dir, `${phase}.json`);
       // While writing, nobody reads stdout: the CLI waits on the pipe.
-      const svc = serve(s, ['--api', 'mde', '--since', '3h', '--state', state, '--follow', '--interval', '1s'], {}, phase === 'fetching');
+      const metrics = join(dir, `${phase}.prom`);
+      const svc = serve(
+        s,
+        ['--api', 'mde', '--since', '3h', '--state', state, '--follow', '--interval', '1s', '--metrics-file', metrics],
+        {},
+        phase === 'fetching',
+      );
       if (phase === 'fetching') await svc.waitFor('reading alerts since the checkpoint');
       else await new Promise((r) => setTimeout(r, 1500));
       svc.child.kill('SIGTERM');
@@ -213,6 +219,9 @@ describe('pull --follow', () => {
       });
       expect(rest.code).toBe(0);
       expect(new Set([...delivered, ...idsIn(rest.stdout)])).toEqual(allIds(s));
+      // A stop is not a run's end: the metrics file, if the service wrote one, is still well formed.
+      const written = await readFile(metrics, 'utf8').catch(() => undefined);
+      if (written !== undefined && PROMTOOL !== undefined) expect(checkMetrics(written).status).toBe(0);
       if (phase === 'writing') expect(delivered.length).toBeGreaterThan(0);
       await sim?.close();
       sim = undefined;
