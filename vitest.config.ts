@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Against system services that .ci/run installs: `npm run test:interop`.
+    exclude: ['test/interop/**', '**/node_modules/**'],
     // End-to-end tests spawn the built CLI and real loopback servers: give them room on a
     // 2-core machine, but keep every test bounded.
     testTimeout: 30_000,

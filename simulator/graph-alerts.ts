@@ -20,7 +20,7 @@ import { GRAPH_MAX_PAGE, GRAPH_MAX_SKIP } from '../src/microsoft.js';
  */
 export const GRAPH_DIALECT: ODataDialect = {
   timeFields: ['createdDateTime', 'lastUpdateDateTime', 'resolvedDateTime'],
-  textFields: ['serviceSource', 'status', 'severity', 'classification', 'determination', 'assignedTo'],
+  textFields: ['serviceSource', 'status', 'severity', 'classification', 'determination', 'assignedTo', 'detectionSource'],
   orderFields: ['createdDateTime', 'lastUpdateDateTime'],
   defaultOrder: { field: 'createdDateTime', descending: true },
   defaultTop: 50,
@@ -57,6 +57,7 @@ export function graphRow(alert: MergedAlert, tenantId: string = SIMULATOR_CREDEN
       classification: state === 'resolved' ? 'truePositive' : 'unknown',
       determination: state === 'resolved' ? 'malware' : 'unknown',
       assignedTo: graphAssignedTo(state) ?? undefined,
+      detectionSource: graphDetectionSource(alert),
     },
   };
 }
@@ -66,6 +67,12 @@ const SERVICE_SOURCE = 'microsoftDefenderForEndpoint';
 
 function graphSeverity(alert: MergedAlert): string {
   return (firstText(alert, 'Severity') ?? 'unknown').toLowerCase();
+}
+
+/** Graph's `detectionSource` of an alert: the alerts API's, as Graph names it. */
+function graphDetectionSource(alert: MergedAlert): string {
+  const source = mdeDetectionSource(alert);
+  return source === null ? 'unknown' : (DETECTION_SOURCES[source] ?? 'unknownFutureValue');
 }
 
 function graphAssignedTo(state: AlertState): string | null {
@@ -81,7 +88,6 @@ export function graphAlert(alert: MergedAlert, tenant: string = SIMULATOR_CREDEN
   const updated = formatTicks(alert.lastUpdateTicks);
   // … and milliseconds for the activity times (`2021-04-26T07:45:50.116Z`).
   const activity = alert.createdTicks === undefined ? null : millis(alert.createdTicks);
-  const source = mdeDetectionSource(alert);
   const category = firstText(alert, 'Category') ?? null;
   return {
     '@odata.type': `${TYPE}alert`,
@@ -93,7 +99,7 @@ export function graphAlert(alert: MergedAlert, tenant: string = SIMULATOR_CREDEN
     classification: state === 'resolved' ? 'truePositive' : 'unknown',
     determination: state === 'resolved' ? 'malware' : 'unknown',
     serviceSource: SERVICE_SOURCE,
-    detectionSource: source === null ? 'unknown' : (DETECTION_SOURCES[source] ?? 'unknownFutureValue'),
+    detectionSource: graphDetectionSource(alert),
     detectorId: firstText(alert, 'IoaDefinitionId') ?? null,
     tenantId: tenant,
     title: firstText(alert, 'AlertTitle') ?? null,

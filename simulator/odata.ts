@@ -13,7 +13,11 @@ import { parseTimestamp, type Ticks } from './ticks.js';
 
 export type TimeOperator = 'ge' | 'gt' | 'le' | 'lt' | 'eq';
 
-export type Condition = { kind: 'time'; field: string; op: TimeOperator; ticks: Ticks } | { kind: 'text'; field: string; value: string };
+export type Condition =
+  | { kind: 'time'; field: string; op: TimeOperator; ticks: Ticks }
+  | { kind: 'text'; field: string; value: string }
+  /** `(f eq 'a' or f eq 'b')`: one text field, any of the values. */
+  | { kind: 'anyText'; field: string; values: string[] };
 
 /** What one API accepts. */
 export interface ODataDialect {
@@ -129,17 +133,51 @@ const AND = /and\s+/iy;
 // OData's DateTimeOffset literal: unquoted, with a zone (Z or an offset), 0–7 fraction digits.
 const DATE_TIME_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
-/** Parses a `$filter` expression: comparisons joined by `and`. */
+const OPEN = /\s*\(/y;
+const OR = /or\s+/iy;
+const CLOSE = /\)\s*/y;
+
+/**
+ * Parses a `$filter` expression: comparisons joined by `and`, where one may be a parenthesised
+ * group of text comparisons of one field joined by `or` (`(severity eq 'High' or severity eq 'Low')`),
+ * as clients filter on several values.
+ */
 export function parseFilter(text: string, dialect: ODataDialect): Condition[] {
   const conditions: Condition[] = [];
   let at = 0;
-  for (;;) {
+  const clause = (): Condition => {
     CLAUSE.lastIndex = at;
     const m = CLAUSE.exec(text);
     if (!m) throw new ODataQueryError(`Invalid filter clause: syntax error at position ${at} in '${text}'.`);
     at = CLAUSE.lastIndex;
     const [, field = '', opText = '', literal = ''] = m;
-    conditions.push(condition(field, opText, literal, dialect));
+    return condition(field, opText, literal, dialect);
+  };
+  for (;;) {
+    OPEN.lastIndex = at;
+    if (OPEN.exec(text)) {
+      at = OPEN.lastIndex;
+      const group: Condition[] = [clause()];
+      for (;;) {
+        CLOSE.lastIndex = at;
+        if (CLOSE.exec(text)) {
+          at = CLOSE.lastIndex;
+          break;
+        }
+        OR.lastIndex = at;
+        if (!OR.exec(text)) throw new ODataQueryError(`Invalid filter clause: syntax error at position ${at} in '${text}'.`);
+        at = OR.lastIndex;
+        group.push(clause());
+      }
+      const fields = new Set(group.map((c) => c.field));
+      const [field] = fields;
+      if (fields.size !== 1 || field === undefined || group.some((c) => c.kind !== 'text')) {
+        throw new ODataQueryError(`Invalid filter clause: 'or' is supported between text comparisons of one property in '${text}'.`);
+      }
+      conditions.push({ kind: 'anyText', field, values: group.map((c) => (c.kind === 'text' ? c.value : '')) });
+    } else {
+      conditions.push(clause());
+    }
     if (at === text.length) return conditions;
     AND.lastIndex = at;
     if (!AND.exec(text))
@@ -212,6 +250,7 @@ export function timeBounds(conditions: readonly Condition[], field: string): { s
 export function rowMatches(row: ODataRow<unknown>, conditions: readonly Condition[]): boolean {
   return conditions.every((c) => {
     if (c.kind === 'text') return row.texts[c.field] === c.value;
+    if (c.kind === 'anyText') return c.values.includes(row.texts[c.field] ?? '');
     const t = row.times[c.field];
     if (t === undefined) return false;
     switch (c.op) {

@@ -154,3 +154,20 @@ export const SIEM_FIELDS = [
   'ExternalId',
   'IocUniqueId',
 ] as const;
+
+/**
+ * The values the OData APIs' `severity` and `status` take, as each writes them (the Defender for
+ * Endpoint alerts API capitalised, Graph's enums camelCase; docs/microsoft-apis.md §2, §3).
+ * `--severity`/`--status` are matched against them case-insensitively and sent as listed.
+ * Detection sources are many and change often: they are sent as given.
+ */
+export const ALERT_FILTER_VALUES = {
+  mde: {
+    severity: ['UnSpecified', 'Informational', 'Low', 'Medium', 'High'],
+    status: ['Unknown', 'New', 'InProgress', 'Resolved'],
+  },
+  graph: {
+    severity: ['unknown', 'informational', 'low', 'medium', 'high'],
+    status: ['unknown', 'new', 'inProgress', 'resolved'],
+  },
+} as const;

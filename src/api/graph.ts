@@ -11,6 +11,7 @@ import { ServiceError } from '../errors.js';
 import { GRAPH_MAX_PAGE, GRAPH_MAX_SKIP } from '../microsoft.js';
 import { SkipProof } from './completeness.js';
 import { keyOf, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { filterClauses, NO_FILTERS, quote, type AlertFilters } from './odata-filters.js';
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
 import { normalizeTimestamp } from '../time.js';
 
@@ -19,13 +20,11 @@ export interface GraphOptions {
   pageSize: number;
   /** `serviceSource eq '…'` (e.g. microsoftDefenderForEndpoint); undefined = every product. */
   serviceSource: string | undefined;
+  /** `--severity`, `--status`, `--detection-source` (absent: none). */
+  filters?: AlertFilters | undefined;
 }
 
 const KIND: ODataAlertKind<GraphAlert> = { schema: GraphAlertSchema, id: (a) => a.id, updatedAt: (a) => a.lastUpdateDateTime };
-
-function quote(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
 
 /** Where a page starts: the near bound moved to `at`, excluding that instant itself when `exclusive`. */
 export interface GraphCursor {
@@ -60,6 +59,7 @@ export function buildGraphUrl(
     if (upper) filters.push(`lastUpdateDateTime ${upper}`);
   }
   if (options.serviceSource) filters.push(`serviceSource eq ${quote(options.serviceSource)}`);
+  filters.push(...filterClauses(options.filters ?? NO_FILTERS));
   if (filters.length > 0) url.searchParams.set('$filter', filters.join(' and '));
   url.searchParams.set('$orderby', `lastUpdateDateTime ${newestFirst ? 'desc' : 'asc'}`);
   url.searchParams.set('$top', String(top));

@@ -15,6 +15,7 @@ import { dateOf, normalizeTimestamp } from '../time.js';
 import { judgePage, SkipProof, splitRange, type MsRange } from './completeness.js';
 import { classifyNextLink, keyOf, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
 import { SeenKeys } from './seen-keys.js';
+import { filterClauses, NO_FILTERS, type AlertFilters } from './odata-filters.js';
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
 
 export type MdeFilterField = 'lastUpdateTime' | 'alertCreationTime';
@@ -24,6 +25,8 @@ export interface MdeOptions {
   pageSize: number;
   filterOn: MdeFilterField;
   expandEvidence: boolean;
+  /** `--severity`, `--status`, `--detection-source` (absent: none). */
+  filters?: AlertFilters | undefined;
   /** The clock that ends a range without `--until` once it has to be split (default: the system clock). */
   now?: () => Date;
 }
@@ -46,6 +49,7 @@ export function buildMdeUrl(options: MdeOptions, range: MdeRange, top: number, s
   const filters: string[] = [];
   if (range.since) filters.push(`${field} ge ${odataTime(range.since)}`);
   if (range.until) filters.push(`${field} le ${odataTime(range.until)}`);
+  filters.push(...filterClauses(options.filters ?? NO_FILTERS));
   if (filters.length > 0) url.searchParams.set('$filter', filters.join(' and '));
   url.searchParams.set('$top', String(top));
   if (skip > 0) url.searchParams.set('$skip', String(skip));

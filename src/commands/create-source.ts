@@ -21,6 +21,7 @@ export async function createSource(config: PullConfig, common: SourceContext): P
           pageSize: config.mde.pageSize,
           filterOn: config.mde.filterOn,
           expandEvidence: config.mde.expandEvidence,
+          filters: config.filters,
         },
         { ...common, pacer },
       );
@@ -28,7 +29,7 @@ export async function createSource(config: PullConfig, common: SourceContext): P
     case 'graph': {
       const { GraphSource } = await import('../api/graph.js');
       return new GraphSource(
-        { baseUrl: config.baseUrl, pageSize: config.graph.pageSize, serviceSource: config.graph.serviceSource },
+        { baseUrl: config.baseUrl, pageSize: config.graph.pageSize, serviceSource: config.graph.serviceSource, filters: config.filters },
         common,
       );
     }

@@ -31,7 +31,7 @@ import { writeMetricsFile } from './metrics-file.js';
 import { follow, type FollowSettings } from './follow.js';
 import { holdLocks } from './lock-holder.js';
 import type { LockHolder } from './pull-state.js';
-import { failOnInvalid, runPull, type PullResult } from './run-pull.js';
+import { failOnInvalid, outputOptions, runPull, type PullResult } from './run-pull.js';
 
 /** How one tenant's run ended. */
 export interface TenantOutcome {
@@ -273,9 +273,7 @@ async function runTenant(plan: TenantPlan, deps: FleetDeps): Promise<TenantOutco
   const started = performance.now();
   let sink: AlertSink | undefined;
   const openOutput = async (): Promise<AlertSink> => {
-    sink = deps.shared
-      ? deps.shared.view(label)
-      : await openSink({ format: config.format, output: config.output, append: config.append, stdout: deps.io.stdout });
+    sink = deps.shared ? deps.shared.view(label) : await openSink({ ...outputOptions(config), stdout: deps.io.stdout });
     return sink;
   };
   const base = { label, windows: 0, invalid: 0 };

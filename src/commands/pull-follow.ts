@@ -13,15 +13,15 @@ import type { CommandContext, CommandIo } from './context.js';
 import { follow, type FollowSettings } from './follow.js';
 import { holdLocks } from './lock-holder.js';
 import { writeMetricsFile } from './metrics-file.js';
-import { runPull, type PullResult } from './run-pull.js';
+import { outputOptions, runPull, type PullResult } from './run-pull.js';
 
 export async function followPull(ctx: CommandContext<PullConfig>, settings: FollowSettings, io: CommandIo): Promise<PullResult> {
   const { config, log } = ctx;
   const locks = holdLocks();
-  const stdout = config.output === undefined ? shareOutput(await openSink({ format: 'ndjson', stdout: io.stdout })) : undefined;
+  const stdout = config.output === undefined ? shareOutput(await openSink({ ...outputOptions(config), stdout: io.stdout })) : undefined;
   const openOutput = stdout
     ? () => Promise.resolve(stdout.view())
-    : () => openSink({ format: config.format, output: config.output, append: true, stdout: io.stdout });
+    : () => openSink({ ...outputOptions(config), append: true, stdout: io.stdout });
   const stopListening = io.onHangup?.(() => {
     log.info({ output: config.output ?? 'stdout' }, 'SIGHUP: the output file is opened afresh at the next cycle');
   });

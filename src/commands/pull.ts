@@ -11,7 +11,7 @@ import { AppError, ExitCode } from '../errors.js';
 import { openSink } from '../output/sink.js';
 import { buildContext, type CommandIo } from './context.js';
 import { writeMetricsFile } from './metrics-file.js';
-import { failOnInvalid, runPull, type PullResult } from './run-pull.js';
+import { failOnInvalid, outputOptions, runPull, type PullResult } from './run-pull.js';
 
 export type { PullResult } from './run-pull.js';
 
@@ -33,7 +33,7 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
       await ctx.dispatcher.destroy();
     }
   }
-  const openOutput = () => openSink({ format: config.format, output: config.output, append: config.append, stdout: io.stdout });
+  const openOutput = () => openSink({ ...outputOptions(config), stdout: io.stdout });
   let exitCode: number = ExitCode.internal;
   // A run by hand on a terminal shows its progress (a --follow service logs cycles instead).
   const progress = io.progressLine?.();

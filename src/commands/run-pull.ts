@@ -11,6 +11,7 @@ import { DataError } from '../errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { Logger } from '../log.js';
 import type { Progress } from '../output/progress.js';
+import type { OpenSinkOptions } from '../output/sink.js';
 import type { CommandIo } from './context.js';
 import { createSource } from './create-source.js';
 import { deliver, PASS_THROUGH, type OpenOutput } from './deliver.js';
@@ -37,6 +38,11 @@ export interface PullTools {
   log: Logger;
   /** Locks held across runs (`--follow`); absent: each run takes and releases its own. */
   locks?: LockHolder | undefined;
+}
+
+/** Where and how a configuration's alerts are written: the one place sink options come from. */
+export function outputOptions(config: PullConfig): Omit<OpenSinkOptions, 'stdout'> {
+  return { format: config.format, output: config.output, append: config.append, split: config.split };
 }
 
 /** Invalid alerts fail the run (exit 65) once every valid alert was written. */

@@ -40,7 +40,7 @@ export interface FleetConfig extends FleetSettings {
    * One output all tenants write to (stdout, or an --output without {tenant}), each alert with the
    * tenant's label; undefined when each tenant has its own file.
    */
-  shared: { format: PullConfig['format']; output: string | undefined; append: boolean } | undefined;
+  shared: { format: PullConfig['format']; output: string | undefined; append: boolean; split: PullConfig['split'] } | undefined;
 }
 
 /** The fleet settings, or undefined when `--tenants` is not given; problems are added to `problems`. */
@@ -103,7 +103,8 @@ export function resolveFleetConfig(input: FleetInput): FleetConfig {
   }
   const output = typeof pull['output'] === 'string' ? pull['output'] : undefined;
   const perTenantOutput = output?.includes(TENANT_PLACEHOLDER) === true;
-  const append = pull['append'] === true;
+  // A --follow service appends to its --output (resolve.ts).
+  const append = pull['append'] === true || pull['follow'] === true;
   if (output !== undefined && !perTenantOutput && !append && settings.stateDir !== undefined) {
     problems.push(
       `--output: with --state-dir, one file for all tenants must be --append (a replaced file appears only when the last tenant is done, so no tenant's state could move before); or name one file per tenant with ${TENANT_PLACEHOLDER}`,
@@ -149,7 +150,7 @@ export function resolveFleetConfig(input: FleetInput): FleetConfig {
     ...settings,
     tenants,
     listed: input.entries.length,
-    shared: perTenantOutput ? undefined : { format: tenants[0]?.config.format ?? 'json', output, append },
+    shared: perTenantOutput ? undefined : { format: tenants[0]?.config.format ?? 'json', output, append, split: tenants[0]?.config.split },
   };
 }
 

@@ -5,7 +5,16 @@
  */
 import { z } from 'zod';
 import type { AlertQuery } from '../api/source.js';
-import { authorityHost, defaultBaseUrl, GRAPH_MAX_PAGE, MDE_MAX_PAGE, regionsOf, tokenAudience } from '../microsoft.js';
+import { NO_FILTERS, type AlertFilters } from '../api/odata-filters.js';
+import {
+  ALERT_FILTER_VALUES,
+  authorityHost,
+  defaultBaseUrl,
+  GRAPH_MAX_PAGE,
+  MDE_MAX_PAGE,
+  regionsOf,
+  tokenAudience,
+} from '../microsoft.js';
 import { parseIsoDuration } from '../time.js';
 import { authShape, collect, duration, fail, gather, timeOption, wholeNumber } from './fields.js';
 import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS, optionKey } from './spec.js';
@@ -135,7 +144,11 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
       machineGroup: z.array(z.string().min(1, 'is empty')).optional(),
       deviceTag: z.string().min(1, 'is empty').optional(),
       cloudTag: z.string().min(1, 'is empty').optional(),
-      format: z.enum(['json', 'ndjson'], { error: 'expected json or ndjson' }),
+      format: z.enum(['json', 'ndjson', 'cef', 'leef'], { error: 'expected json, ndjson, cef or leef' }),
+      split: z.literal('evidence', { error: 'expected evidence' }).optional(),
+      severity: z.array(z.string().min(1, 'is empty')).optional(),
+      status: z.array(z.string().min(1, 'is empty')).optional(),
+      detectionSource: z.array(z.string().min(1, 'is empty')).optional(),
       output: z.string().min(1, 'is empty').optional(),
       append: z.boolean().optional(),
       state: z.string().min(1, 'is empty').optional(),
@@ -164,7 +177,14 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
     if (p.since && p.since.getTime() > input.now.getTime()) problems.push('--since: is in the future');
     if (p.output?.includes('{tenant}')) problems.push('--output: {tenant} names one file per tenant; only with --tenants <file>');
     if (p.append && p.output === undefined) problems.push('--append: needs --output <file> (stdout is appended to by the shell: >>)');
-    if (p.append && p.format === 'json') problems.push('--append: appends one alert per line; use it with --format ndjson');
+    if (p.append && p.format === 'json') problems.push('--append: appends one alert per line; use it with --format ndjson, cef or leef');
+    if (p.split !== undefined && p.format !== 'ndjson')
+      problems.push('--split evidence: writes NDJSON records; use it with --format ndjson');
+    if ((p.format === 'cef' || p.format === 'leef') && input.flags['schema'] === 'native') {
+      problems.push(`--format ${p.format}: maps the SIEM layout (every API through --schema siem); leave out --schema native`);
+    }
+    if (p.split !== undefined && p.schema === 'siem')
+      problems.push('--split evidence: the SIEM layout has no evidence; leave out --schema siem');
     // The SIEM API answers --limit with the *most recent* n alerts, so a checkpoint after a limited
     // answer would silently skip the older rest (docs/microsoft-apis.md §1). --window bounds each request instead.
     if (p.follow) {
@@ -193,6 +213,7 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
     problems.push('--region (or DEFENDER_REGION): required unless --base-url (or DEFENDER_BASE_URL) is given; one of eu, us, uk');
   }
   if (pullShape.success) problems.push(...apiSpecificProblems(api, input.flags, pullShape.data));
+  const filters = pullShape.success ? alertFilters(api, pullShape.data, problems) : undefined;
   if (problems.length > 0 || !auth || !auth.baseUrl || !pullShape.success) return { ok: false, problems };
 
   const p = pullShape.data;
@@ -215,7 +236,10 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
     follow: p.follow ? { intervalMs: p.interval, jitterMs: p.jitter } : undefined,
     state,
     metricsFile: p.metricsFile,
-    schema: p.schema,
+    // CEF and LEEF are Microsoft's mapping of the SIEM layout: every API goes through it.
+    schema: p.format === 'cef' || p.format === 'leef' ? 'siem' : p.schema,
+    split: p.split,
+    filters: filters ?? NO_FILTERS,
     mde: {
       filterOn: p.filterOn === 'created' ? 'alertCreationTime' : 'lastUpdateTime',
       expandEvidence: p.expand === 'evidence',
@@ -241,11 +265,44 @@ function apiSpecificProblems(api: string, flags: Flags, p: { pageSize?: number |
   only('filter-on', ['mde']);
   only('expand', ['mde']);
   only('service-source', ['graph']);
+  // The SIEM API filters on time, machine groups and tags only (docs/microsoft-apis.md §1).
+  only('severity', ['mde', 'graph']);
+  only('status', ['mde', 'graph']);
+  only('detection-source', ['mde', 'graph']);
+  if (flags['split'] !== undefined && api === 'siem')
+    problems.push('--split evidence: only with --api mde (with --expand evidence) or graph');
+  if (flags['split'] !== undefined && api === 'mde' && flags['expand'] !== 'evidence') {
+    problems.push('--split evidence: with --api mde, also give --expand evidence (the API sends evidence only when asked)');
+  }
   only('page-size', ['mde', 'graph']);
   if (api === 'graph' && p.pageSize !== undefined && p.pageSize > GRAPH_MAX_PAGE) {
     problems.push(`--page-size: Graph answers at most ${GRAPH_MAX_PAGE} alerts a page`);
   }
   return problems;
+}
+
+/**
+ * `--severity`, `--status`, `--detection-source` as the API writes them: severity and status
+ * matched case-insensitively against its values (microsoft.ts), a detection source as given.
+ */
+function alertFilters(
+  api: string,
+  p: { severity?: string[] | undefined; status?: string[] | undefined; detectionSource?: string[] | undefined },
+  problems: string[],
+): AlertFilters | undefined {
+  if (api !== 'mde' && api !== 'graph') return undefined;
+  const known = ALERT_FILTER_VALUES[api];
+  const canonical = (flag: string, values: string[] | undefined, allowed: readonly string[]): string[] =>
+    (values ?? []).flatMap((v) => {
+      const match = allowed.find((a) => a.toLowerCase() === v.toLowerCase());
+      if (match === undefined) problems.push(`--${flag}: expected one of ${allowed.join(', ')} for --api ${api}, got "${v}"`);
+      return match === undefined ? [] : [match];
+    });
+  return {
+    severity: canonical('severity', p.severity, known.severity),
+    status: canonical('status', p.status, known.status),
+    detectionSource: p.detectionSource ?? [],
+  };
 }
 
 /**

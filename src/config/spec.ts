@@ -139,6 +139,25 @@ export const PULL_SETTINGS = [
   },
   { flag: 'expand', arg: '<evidence>', description: "mde: include each alert's evidence ($expand=evidence)" },
   { flag: 'service-source', arg: '<name>', description: 'graph: only alerts of this product, e.g. microsoftDefenderForEndpoint' },
+  {
+    flag: 'severity',
+    arg: '<level>',
+    description: 'mde/graph: only alerts of this severity, filtered by the service (repeatable): informational, low, medium, high',
+    repeatable: true,
+  },
+  {
+    flag: 'status',
+    arg: '<status>',
+    description: 'mde/graph: only alerts in this status, filtered by the service (repeatable): new, inProgress, resolved',
+    repeatable: true,
+  },
+  {
+    flag: 'detection-source',
+    arg: '<source>',
+    description:
+      'mde/graph: only alerts of this detection source, as the API names it (repeatable; e.g. mde WindowsDefenderAv, graph antivirus)',
+    repeatable: true,
+  },
   { flag: 'page-size', arg: '<n>', description: 'mde/graph: alerts per request ($top; mde at most 10000, graph at most 1000)' },
   {
     flag: 'schema',
@@ -146,7 +165,18 @@ export const PULL_SETTINGS = [
     description: "native: each API's own alert objects; siem: mde/graph alerts mapped onto the SIEM API's flat fields",
     default: 'native',
   },
-  { flag: 'format', arg: '<json|ndjson>', description: 'json: one array, like the API; ndjson: one alert per line', default: 'json' },
+  {
+    flag: 'format',
+    arg: '<json|ndjson|cef|leef>',
+    description:
+      "json: one array, like the API; ndjson: one alert per line; cef (ArcSight, Sentinel) or leef (QRadar): one line per alert with Microsoft's field mapping",
+    default: 'json',
+  },
+  {
+    flag: 'split',
+    arg: '<evidence>',
+    description: "with --format ndjson: one record per evidence item, the alert's fields kept (mde with --expand evidence, graph)",
+  },
   { flag: 'output', arg: '<file>', description: 'write to this file (atomically: temp file + rename) instead of stdout' },
   {
     flag: 'append',

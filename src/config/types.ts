@@ -2,6 +2,7 @@
  * The shapes configuration takes: what the commands receive once flags, environment and files
  * were resolved and validated (resolve.ts).
  */
+import type { AlertFilters } from '../api/odata-filters.js';
 import type { AlertQuery } from '../api/source.js';
 import type { LogLevel } from '../log.js';
 import type { ApiName, Cloud, TokenAudience } from '../microsoft.js';
@@ -42,7 +43,11 @@ export interface PullConfig extends AuthConfig, ODataSettings {
   schema: 'native' | 'siem';
   baseUrl: URL;
   query: AlertQuery;
-  format: 'json' | 'ndjson';
+  format: 'json' | 'ndjson' | 'cef' | 'leef';
+  /** `--split evidence`: one NDJSON record per evidence item. */
+  split: 'evidence' | undefined;
+  /** Server-side filters of the OData APIs (none for siem). */
+  filters: AlertFilters;
   output: string | undefined;
   /** Append to --output instead of replacing it (ndjson only). */
   append: boolean;

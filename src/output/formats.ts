@@ -1,10 +1,13 @@
 /**
- * The framing of each output format: the bytes written around the alerts. Pure data; the alerts
- * themselves are always the API's own compact JSON bytes, never re-serialised.
+ * The framing of each output format: the bytes written around the alerts, and for the SIEM line
+ * formats how an alert becomes its line. Pure. In json and ndjson the alerts are the API's own
+ * compact JSON bytes, never re-serialised; `--split evidence` and CEF/LEEF build new records.
  */
+import { cefLine } from './cef.js';
+import { leefLine } from './leef.js';
 
 /** The output formats `--format` accepts. */
-export type OutputFormatName = 'json' | 'ndjson';
+export type OutputFormatName = 'json' | 'ndjson' | 'cef' | 'leef';
 
 /** What goes around the alerts in one output document. */
 export interface OutputFormat {
@@ -14,6 +17,8 @@ export interface OutputFormat {
   readonly after: Buffer;
   /** Bytes that finish the document once `count` alerts were written. */
   end(count: number): Buffer;
+  /** What an alert's JSON bytes become in this format (absent: written as they are). */
+  readonly encode?: ((raw: Buffer) => Buffer) | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -40,9 +45,33 @@ const ndjson: OutputFormat = {
   end: () => EMPTY,
 };
 
-const FORMATS: Record<OutputFormatName, OutputFormat> = { json, ndjson };
+const parse = (raw: Buffer): Record<string, unknown> => JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
 
-/** The framing for a format name. */
-export function outputFormat(name: OutputFormatName): OutputFormat {
-  return FORMATS[name];
+/** One line per alert with Microsoft's ArcSight mapping (output/cef.ts), for ArcSight and Sentinel's CommonSecurityLog. */
+const cef: OutputFormat = { ...ndjson, encode: (raw) => Buffer.from(cefLine(parse(raw)), 'utf8') };
+
+/** One line per alert in QRadar's LEEF 2.0 (output/leef.ts). */
+const leef: OutputFormat = { ...ndjson, encode: (raw) => Buffer.from(leefLine(parse(raw)), 'utf8') };
+
+/**
+ * `--split evidence`: one NDJSON record per evidence item, the alert's other members kept in
+ * their order and `evidence` holding that one item (an object), as Elastic's Defender for
+ * Endpoint integration reads a file; an alert without evidence is one record with `evidence: {}`.
+ * The records are re-serialised (JSON.stringify), which these APIs' alerts survive unchanged:
+ * strings, booleans and small integers.
+ */
+export function splitEvidence(raw: Buffer): Buffer {
+  const alert = parse(raw);
+  const evidence = Array.isArray(alert['evidence']) ? (alert['evidence'] as unknown[]) : [];
+  const items = evidence.length === 0 ? [{}] : evidence;
+  return Buffer.from(items.map((item) => JSON.stringify({ ...alert, evidence: item })).join('\n'), 'utf8');
+}
+
+const ndjsonSplit: OutputFormat = { ...ndjson, encode: splitEvidence };
+
+const FORMATS: Record<OutputFormatName, OutputFormat> = { json, ndjson, cef, leef };
+
+/** The framing for a format name (`split`: ndjson's records per evidence item). */
+export function outputFormat(name: OutputFormatName, split?: 'evidence'): OutputFormat {
+  return split === 'evidence' && name === 'ndjson' ? ndjsonSplit : FORMATS[name];
 }

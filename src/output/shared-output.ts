@@ -10,13 +10,9 @@
  * every tenant, since each awaits the write the destination made wait.
  */
 import type { AlertSink } from './sink.js';
+import { TENANT_FIELD } from './tenant-field.js';
 
-/**
- * The field that carries the tenant's label in a shared output. camelCase like the alerts of two of
- * the three APIs, and a name none of them uses (Graph's `tenantId` is the tenant's GUID, which the
- * label need not be): README "Many tenants".
- */
-export const TENANT_FIELD = 'tenantLabel';
+export { TENANT_FIELD };
 
 export interface SharedOutput {
   /**

@@ -45,6 +45,8 @@ export interface OpenSinkOptions {
   stdout?: NodeJS.WritableStream;
   /** Append to `output` (ndjson) instead of replacing it atomically. */
   append?: boolean;
+  /** `--split evidence` (ndjson): one record per evidence item. */
+  split?: 'evidence' | undefined;
 }
 
 /** A batch is written once it holds this much (64 KiB, the default pipe buffer on Linux). */
@@ -55,7 +57,7 @@ export const BATCH_BYTES = 64 * 1024;
  * before any request is made. Throws {@link UsageError} when the file cannot be created.
  */
 export async function openSink(opts: OpenSinkOptions): Promise<AlertSink> {
-  const format = outputFormat(opts.format);
+  const format = outputFormat(opts.format, opts.split);
   const destination =
     opts.output === undefined
       ? streamDestination(opts.stdout ?? process.stdout)
@@ -105,7 +107,7 @@ class BatchingSink implements AlertSink {
     if (this.failure !== undefined) return Promise.reject(this.failure.error);
     if (this.ended) return Promise.reject(new Error('AlertSink.write() after close() or abort()'));
     this.enqueue(this.format.before(this.written));
-    this.enqueue(raw);
+    this.enqueue(this.format.encode ? this.format.encode(raw) : raw);
     this.enqueue(this.format.after);
     this.written++;
     if (this.batchBytes >= BATCH_BYTES) return this.writeBatch();

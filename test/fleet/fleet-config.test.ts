@@ -87,7 +87,7 @@ describe('resolveFleetConfig', () => {
     );
     expect(found).toBe(
       listing([
-        '--format: expected json or ndjson',
+        '--format: expected json, ndjson, cef or leef',
         'tenants.json[0].region: expected eu, us, uk for --api siem, got "mars"',
         'tenants.json[1].pageSize: must be at most 10000',
         'tenants.json[2] (c): --region (or DEFENDER_REGION): required unless --base-url (or DEFENDER_BASE_URL) is given; one of eu, us, uk',

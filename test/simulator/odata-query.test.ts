@@ -54,7 +54,9 @@ describe('$filter parsing', () => {
 
   it.each([
     ['or', 'lastUpdateTime ge 2024-05-01T10:00:00Z or lastUpdateTime le 2024-05-01T11:00:00Z', /only 'and'/],
-    ['parentheses', '(lastUpdateTime ge 2024-05-01T10:00:00Z)', /syntax error/],
+    ['a time comparison in parentheses', '(lastUpdateTime ge 2024-05-01T10:00:00Z)', /'or' is supported between text comparisons/],
+    ['or across two fields', "(status eq 'New' or severity eq 'High')", /of one property/],
+    ['an unclosed group', "(status eq 'New' or status eq 'Resolved'", /syntax error/],
     ['an unknown field', 'machineName eq 2024-05-01T10:00:00Z', /property named 'machineName'/],
     ['a quoted time', "lastUpdateTime ge '2024-05-01T10:00:00Z'", /not a valid DateTimeOffset/],
     ['a time without zone', 'lastUpdateTime ge 2024-05-01T10:00:00', /not a valid DateTimeOffset/],
@@ -67,6 +69,13 @@ describe('$filter parsing', () => {
     ['an empty filter', '', /syntax error/],
   ])('refuses %s', (_name, filter, message) => {
     expect(refusal(() => parseFilter(filter, MDE_DIALECT))).toMatch(message);
+  });
+
+  it("reads a group of text comparisons of one field joined by 'or' (several severities)", () => {
+    expect(parseFilter("(severity eq 'High' or severity eq 'Medium') and status eq 'New'", MDE_DIALECT)).toEqual([
+      { kind: 'anyText', field: 'severity', values: ['High', 'Medium'] },
+      { kind: 'text', field: 'status', value: 'New' },
+    ]);
   });
 
   it('refuses serviceSource on the Defender API, which has no such property', () => {
