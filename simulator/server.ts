@@ -26,6 +26,7 @@
  *   POST /_sim/device/approve, /_sim/device/decline   `{"user_code"}`: finish a device sign-in (simulator only)
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { hostname, tmpdir } from 'node:os';
@@ -201,6 +202,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const assertions = new ClientAssertionVerifier(clientCert.certPem);
   const failRng = createRng(hashSeed(seed, 0xfa11));
   const closing = new AbortController();
+  // Every answer's delay listens to it: many clients at once (a fleet, parallel windows) is not a leak.
+  setMaxListeners(10_000, closing.signal);
   const quirks: ODataQuirks = {
     mdeNoNextLinkWithTop: opts.mdeNoNextLinkWithTop ?? false,
     mdeUnordered: opts.mdeUnordered ?? false,

@@ -8,6 +8,7 @@ import type { AlertQuery, AlertRecord, AlertSource } from '../api/source.js';
 import { OutputClosedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Progress } from '../output/progress.js';
+import { windowsInOrder } from './window-prefetch.js';
 import type { AlertSink } from '../output/sink.js';
 import { NO_PAUSE, type Pause } from '../state/pause.js';
 
@@ -48,6 +49,8 @@ export interface DeliveryIo {
   signal: AbortSignal;
   /** The progress line of a run by hand on a terminal (output/progress.ts). */
   progress?: Progress | undefined;
+  /** How many windows may be read at once (`--parallel`; window-prefetch.ts); 1 when absent. */
+  parallel?: number | undefined;
   pause?: Pause | undefined;
 }
 
@@ -71,8 +74,9 @@ export async function deliver(
   progress?.plan(windows.length);
   await pause('before-output');
   try {
-    for (const window of windows) {
-      for await (const alert of source.fetch(window, io.signal)) {
+    const fetch = (window: AlertQuery, signal: AbortSignal) => source.fetch(window, signal);
+    for await (const { window, records } of windowsInOrder(windows, io.parallel ?? 1, fetch, io.signal)) {
+      for await (const alert of records) {
         if (!checkpoint.admit(alert)) continue;
         progress?.alert();
         // Only a backpressured (or failed) destination makes write() return a promise.

@@ -148,7 +148,7 @@ export async function runStatefulPull(
       windows.map((w) => ({ ...query, since: w.since, until: w.until })),
       delivery,
       openOutput,
-      { signal: io.signal, pause, progress: io.progress },
+      { signal: io.signal, pause, progress: io.progress, parallel: stateConfig.parallel },
       log,
     );
     // The run's record, beside what it committed (not behind a pause point: those mark delivery).

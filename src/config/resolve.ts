@@ -158,6 +158,7 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
       jitter: duration(0, 86_400_000),
       overlap: duration(0, 7 * 86_400_000),
       window: duration(60_000, 7 * 86_400_000),
+      parallel: wholeNumber(1, 16),
       filterOn: z.enum(['updated', 'created'], { error: 'expected updated or created' }),
       expand: z.literal('evidence', { error: 'expected evidence' }).optional(),
       serviceSource: z.string().min(1, 'is empty').optional(),
@@ -198,6 +199,10 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
         if (input.flags[flag] !== undefined) problems.push(`--${flag}: only with --follow`);
       }
     }
+    // A plain pull reads one range; windows (and so parallel ones) belong to --state runs.
+    if (p.state === undefined && input.flags['parallel'] !== undefined) {
+      problems.push('--parallel: with --state (or --state-dir), whose runs read their range in --window windows');
+    }
     if (p.metricsFile !== undefined && p.state === undefined) {
       problems.push(
         '--metrics-file (or DEFENDER_METRICS_FILE): needs --state <file> (or --state-dir with --tenants): the counters live in the state',
@@ -224,7 +229,7 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
   if (p.limit !== undefined) query.limit = p.limit;
   if (p.deviceTag !== undefined) query.deviceTag = p.deviceTag;
   if (p.cloudTag !== undefined) query.cloudTag = p.cloudTag;
-  const state = p.state === undefined ? undefined : { path: p.state, overlapMs: p.overlap, windowMs: p.window };
+  const state = p.state === undefined ? undefined : { path: p.state, overlapMs: p.overlap, windowMs: p.window, parallel: p.parallel };
   const config: PullConfig = {
     ...auth,
     baseUrl: auth.baseUrl,

@@ -221,6 +221,13 @@ export const PULL_SETTINGS = [
     default: '10m',
   },
   {
+    flag: 'parallel',
+    arg: '<k>',
+    env: 'DEFENDER_PARALLEL',
+    description: 'with --state: read up to k windows at once (a backfill), delivered in window order; the quota is still shared',
+    default: '4',
+  },
+  {
     flag: 'window',
     arg: '<duration>',
     description: 'with --state: read a long range in windows of this size, saving the state after each',

@@ -65,6 +65,8 @@ export interface StateConfig {
   overlapMs: number;
   /** Largest range asked for in one request when catching up. */
   windowMs: number;
+  /** Windows read at once (`--parallel`), delivered in order. */
+  parallel: number;
 }
 
 /** What the caller read for the secret: the file's (or stdin's) content, if a file was named. */

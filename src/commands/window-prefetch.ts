@@ -1,0 +1,110 @@
+/**
+ * `--parallel k`: the windows of a long `--state` run (a backfill, a catch-up after an outage) read
+ * k at a time, and handed on strictly in window order, so the output and every checkpoint are
+ * exactly those of k = 1. The first window streams straight through while the next k − 1 are
+ * read (then k at a time) into spool files (a private temp directory, mode 0700, removed at the end) and
+ * handed on, in order, once each is complete. Memory stays flat: a spooled window waits on disk,
+ * not in RAM, and is read back line by line; the disk holds at most k − 1 windows.
+ *
+ * The windows share the source, so they share its pacer and the run's throttle budget: k raises
+ * how many requests are in flight, never the rate the quota allows.
+ */
+import { once, setMaxListeners } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { AlertQuery, AlertRecord } from '../api/source.js';
+
+export type FetchWindow = (window: AlertQuery, signal: AbortSignal) => AsyncIterable<AlertRecord>;
+
+/** One spooled record: its metadata as JSON, a tab, the alert's bytes (compact JSON has no raw tab or newline). */
+function spoolLine(r: AlertRecord): string {
+  return `${JSON.stringify([r.id, r.updatedAt, r.key])}\t${r.raw.toString('utf8')}\n`;
+}
+
+async function* readSpool(path: string): AsyncGenerator<AlertRecord> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      const tab = line.indexOf('\t');
+      const [id, updatedAt, key] = JSON.parse(line.slice(0, tab)) as [string, string, string];
+      yield { id, updatedAt, key, raw: Buffer.from(line.slice(tab + 1), 'utf8') };
+    }
+  } finally {
+    lines.close();
+    await rm(path, { force: true });
+  }
+}
+
+/** Reads a whole window into a spool file; resolves with its path once the window is complete. */
+async function spool(fetch: FetchWindow, window: AlertQuery, path: string, signal: AbortSignal): Promise<string> {
+  const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  try {
+    for await (const record of fetch(window, signal)) {
+      if (!out.write(spoolLine(record))) await once(out, 'drain', { signal });
+    }
+    out.end();
+    await once(out, 'finish');
+    return path;
+  } catch (err) {
+    out.destroy();
+    throw err;
+  }
+}
+
+/**
+ * The windows, in order, each with its records: at most `parallel` read at once. A window that
+ * failed throws when its turn comes (the ones before it were handed on, as with k = 1). Leaving
+ * the loop early (an error, Ctrl-C) stops every read and removes the spool.
+ */
+export async function* windowsInOrder(
+  windows: readonly AlertQuery[],
+  parallel: number,
+  fetch: FetchWindow,
+  signal: AbortSignal,
+): AsyncGenerator<{ window: AlertQuery; records: AsyncIterable<AlertRecord> }> {
+  const [first, ...rest] = windows;
+  if (first === undefined) return;
+  if (parallel <= 1 || rest.length === 0) {
+    for (const window of windows) yield { window, records: fetch(window, signal) };
+    return;
+  }
+  const stop = new AbortController();
+  // Every request and wait of the k reads listens to it (as to the run's own signal, main.ts).
+  setMaxListeners(64 * parallel, stop.signal);
+  const onAbort = (): void => stop.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const dir = await mkdtemp(join(tmpdir(), 'defender-alerts-windows-'));
+  const pending = new Map<number, Promise<string>>();
+  let next = 0;
+  // While the first window streams live, k − 1 others are read; after it, k are.
+  let reading = parallel - 1;
+  const prefetch = (): void => {
+    while (next < rest.length && pending.size < reading) {
+      const i = next++;
+      const task = spool(fetch, rest[i] as AlertQuery, join(dir, `${i}.spool`), stop.signal);
+      // Awaited in its turn; until then a failure must not count as unhandled.
+      task.catch(() => {});
+      pending.set(i, task);
+    }
+  };
+  try {
+    prefetch();
+    yield { window: first, records: fetch(first, stop.signal) };
+    reading = parallel;
+    prefetch();
+    for (let i = 0; i < rest.length; i++) {
+      const path = await (pending.get(i) as Promise<string>);
+      pending.delete(i);
+      prefetch();
+      yield { window: rest[i] as AlertQuery, records: readSpool(path) };
+    }
+  } finally {
+    stop.abort(signal.reason ?? new Error('stopped'));
+    signal.removeEventListener('abort', onAbort);
+    await Promise.allSettled(pending.values());
+    await rm(dir, { recursive: true, force: true });
+  }
+}

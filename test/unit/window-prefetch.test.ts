@@ -1,0 +1,88 @@
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import type { AlertQuery, AlertRecord } from '../../src/api/source.js';
+import { windowsInOrder } from '../../src/commands/window-prefetch.js';
+
+const windows: AlertQuery[] = Array.from({ length: 9 }, (_, i) => ({
+  machineGroups: [],
+  since: new Date(i * 1000),
+  until: new Date((i + 1) * 1000),
+}));
+const record = (w: number, n: number): AlertRecord => ({
+  id: `w${w}-${n}`,
+  updatedAt: `t${n}`,
+  key: `w${w}-${n}|t${n}\t"odd"`,
+  raw: Buffer.from(JSON.stringify({ id: `w${w}-${n}`, text: 'é "quoted"', n })),
+});
+
+/** A fake source: window i has 3 + i records, each after a random pause; counts reads in flight. */
+function fakeFetch(failAt?: number) {
+  let inFlight = 0;
+  let most = 0;
+  const fetch = async function* (window: AlertQuery): AsyncGenerator<AlertRecord> {
+    const w = (window.since?.getTime() ?? 0) / 1000;
+    inFlight++;
+    most = Math.max(most, inFlight);
+    try {
+      for (let n = 0; n < 3 + w; n++) {
+        await new Promise((r) => setTimeout(r, Math.random() * 4));
+        if (w === failAt && n === 2) throw new Error(`window ${w} failed`);
+        yield record(w, n);
+      }
+    } finally {
+      inFlight--;
+    }
+  };
+  return { fetch, most: () => most };
+}
+
+async function spools(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((n) => n.startsWith('defender-alerts-windows-'));
+}
+
+describe('windowsInOrder', () => {
+  it('hands on every window in order, each record exactly as read, at most k read at once', async () => {
+    const before = await spools();
+    for (const parallel of [1, 2, 4, 16]) {
+      const source = fakeFetch();
+      const seen: AlertRecord[] = [];
+      const order: AlertQuery[] = [];
+      for await (const { window, records } of windowsInOrder(windows, parallel, source.fetch, new AbortController().signal)) {
+        order.push(window);
+        for await (const r of records) seen.push(r);
+      }
+      expect(order).toEqual(windows);
+      expect(seen).toEqual(windows.flatMap((_, w) => Array.from({ length: 3 + w }, (_, n) => record(w, n))));
+      expect(source.most()).toBeLessThanOrEqual(parallel);
+      if (parallel > 1) expect(source.most()).toBeGreaterThan(1);
+    }
+    expect(await spools()).toEqual(before);
+  });
+
+  it("throws a window's failure in its turn, after the windows before it, and leaves no spool", async () => {
+    const before = await spools();
+    const source = fakeFetch(5);
+    const delivered: number[] = [];
+    await expect(
+      (async () => {
+        for await (const { window, records } of windowsInOrder(windows, 4, source.fetch, new AbortController().signal)) {
+          for await (const _ of records) void _;
+          delivered.push((window.since?.getTime() ?? 0) / 1000);
+        }
+      })(),
+    ).rejects.toThrow('window 5 failed');
+    expect(delivered).toEqual([0, 1, 2, 3, 4]);
+    expect(await spools()).toEqual(before);
+  });
+
+  it('stops every read when the consumer leaves early', async () => {
+    const before = await spools();
+    const source = fakeFetch();
+    for await (const { records } of windowsInOrder(windows, 4, source.fetch, new AbortController().signal)) {
+      for await (const _ of records) void _;
+      break;
+    }
+    expect(await spools()).toEqual(before);
+  });
+});
