@@ -12,7 +12,7 @@ import { openSink } from '../output/sink.js';
 import type { CommandContext, CommandIo } from './context.js';
 import { follow, type FollowSettings } from './follow.js';
 import { holdLocks } from './lock-holder.js';
-import { writeMetricsFile } from './metrics-file.js';
+import { writeRunMetrics } from './metrics-file.js';
 import { outputOptions, runPull, type PullResult } from './run-pull.js';
 
 export async function followPull(ctx: CommandContext<PullConfig>, settings: FollowSettings, io: CommandIo): Promise<PullResult> {
@@ -49,15 +49,7 @@ export async function followPull(ctx: CommandContext<PullConfig>, settings: Foll
           exitCode = err instanceof AppError ? err.exitCode : ExitCode.internal;
           throw err;
         } finally {
-          if (config.metricsFile !== undefined && config.state !== undefined) {
-            const attempt = { finishedAt: io.now(), ok: exitCode === ExitCode.ok, exitCode };
-            await writeMetricsFile(
-              config.metricsFile,
-              [{ api: config.api, tenant: config.tenant, statePath: config.state.path, attempt }],
-              io.now(),
-              log,
-            );
-          }
+          await writeRunMetrics(config, exitCode, io.now(), log);
         }
       },
       settings,

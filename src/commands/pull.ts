@@ -10,7 +10,7 @@ import { resolvePullConfig, type Flags } from '../config/resolve.js';
 import { AppError, ExitCode } from '../errors.js';
 import { openSink } from '../output/sink.js';
 import { buildContext, type CommandIo } from './context.js';
-import { writeMetricsFile } from './metrics-file.js';
+import { writeRunMetrics } from './metrics-file.js';
 import { failOnInvalid, outputOptions, runPull, type PullResult } from './run-pull.js';
 
 export type { PullResult } from './run-pull.js';
@@ -51,15 +51,7 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
     if (err instanceof AppError) exitCode = err.exitCode;
     throw err;
   } finally {
-    if (config.metricsFile !== undefined && config.state !== undefined) {
-      const attempt = { finishedAt: io.now(), ok: exitCode === ExitCode.ok, exitCode };
-      await writeMetricsFile(
-        config.metricsFile,
-        [{ api: config.api, tenant: config.tenant, statePath: config.state.path, attempt }],
-        io.now(),
-        log,
-      );
-    }
+    await writeRunMetrics(config, exitCode, io.now(), log);
     // destroy, not close: a request abandoned mid-answer (a refused page, a closed pipe) must not
     // keep the process waiting for a body nobody reads.
     await ctx.dispatcher.destroy();
