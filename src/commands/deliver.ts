@@ -51,6 +51,8 @@ export interface DeliveryIo {
   progress?: Progress | undefined;
   /** How many windows may be read at once (`--parallel`; window-prefetch.ts); 1 when absent. */
   parallel?: number | undefined;
+  /** Where parallel windows are spooled (beside the state file). */
+  spoolAt?: { dir: string; name: string } | undefined;
   pause?: Pause | undefined;
 }
 
@@ -75,7 +77,7 @@ export async function deliver(
   await pause('before-output');
   try {
     const fetch = (window: AlertQuery, signal: AbortSignal) => source.fetch(window, signal);
-    for await (const { window, records } of windowsInOrder(windows, io.parallel ?? 1, fetch, io.signal)) {
+    for await (const { window, records } of windowsInOrder(windows, io.parallel ?? 1, fetch, io.signal, io.spoolAt)) {
       for await (const alert of records) {
         if (!checkpoint.admit(alert)) continue;
         progress?.alert();

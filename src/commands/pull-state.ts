@@ -10,6 +10,7 @@
  * for `status` and the metrics file. A run that fails writes only that record, beside the
  * checkpoint its last committed window left: the checkpoint never moves past unread data.
  */
+import { basename, dirname } from 'node:path';
 import type { AlertSource } from '../api/source.js';
 import type { PullConfig, StateConfig } from '../config/resolve.js';
 import { AppError, ExitCode } from '../errors.js';
@@ -148,7 +149,13 @@ export async function runStatefulPull(
       windows.map((w) => ({ ...query, since: w.since, until: w.until })),
       delivery,
       openOutput,
-      { signal: io.signal, pause, progress: io.progress, parallel: stateConfig.parallel },
+      {
+        signal: io.signal,
+        pause,
+        progress: io.progress,
+        parallel: stateConfig.parallel,
+        spoolAt: { dir: dirname(stateConfig.path), name: basename(stateConfig.path) },
+      },
       log,
     );
     // The run's record, beside what it committed (not behind a pause point: those mark delivery).

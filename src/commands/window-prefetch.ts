@@ -1,23 +1,33 @@
 /**
  * `--parallel k`: the windows of a long `--state` run (a backfill, a catch-up after an outage) read
  * k at a time, and handed on strictly in window order, so the output and every checkpoint are
- * exactly those of k = 1. The first window streams straight through while the next k − 1 are
- * read (then k at a time) into spool files (a private temp directory, mode 0700, removed at the end) and
- * handed on, in order, once each is complete. Memory stays flat: a spooled window waits on disk,
- * not in RAM, and is read back line by line; the disk holds at most k − 1 windows.
+ * exactly those of k = 1. The first window streams straight through while the next k − 1 (then k)
+ * are read into spool files and handed on once each is complete. Memory stays flat: a spooled
+ * window waits on disk, not in RAM, and is read back line by line; the disk holds at most k windows.
+ *
+ * The spool lives beside the state file (`.<state>.windows-…`, mode 0700, files 0600): the state's
+ * directory is writable where the root file system may not be (a container's), and the alerts stay
+ * on the volume the operator chose for them. It is removed at the end; one left by a killed run is
+ * removed by the next run of the same state (which holds the state's lock).
  *
  * The windows share the source, so they share its pacer and the run's throttle budget: k raises
  * how many requests are in flight, never the rate the quota allows.
  */
 import { once, setMaxListeners } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AlertQuery, AlertRecord } from '../api/source.js';
 
 export type FetchWindow = (window: AlertQuery, signal: AbortSignal) => AsyncIterable<AlertRecord>;
+
+/** Spools a killed run of the same state left behind (this run holds the state's lock). */
+async function removeLeftovers(dir: string, prefix: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => rm(join(dir, n), { recursive: true, force: true })));
+}
 
 /** One spooled record: its metadata as JSON, a tab, the alert's bytes (compact JSON has no raw tab or newline). */
 function spoolLine(r: AlertRecord): string {
@@ -64,6 +74,8 @@ export async function* windowsInOrder(
   parallel: number,
   fetch: FetchWindow,
   signal: AbortSignal,
+  /** Where the spool goes: `<dir>/.<name>.windows-…` (default: the system's temp directory). */
+  spoolAt: { dir: string; name: string } = { dir: tmpdir(), name: 'defender-alerts' },
 ): AsyncGenerator<{ window: AlertQuery; records: AsyncIterable<AlertRecord> }> {
   const [first, ...rest] = windows;
   if (first === undefined) return;
@@ -76,7 +88,9 @@ export async function* windowsInOrder(
   setMaxListeners(64 * parallel, stop.signal);
   const onAbort = (): void => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  const dir = await mkdtemp(join(tmpdir(), 'defender-alerts-windows-'));
+  const prefix = `.${spoolAt.name}.windows-`;
+  await removeLeftovers(spoolAt.dir, prefix);
+  const dir = await mkdtemp(join(spoolAt.dir, prefix));
   const pending = new Map<number, Promise<string>>();
   let next = 0;
   // While the first window streams live, k − 1 others are read; after it, k are.

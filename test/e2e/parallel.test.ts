@@ -3,7 +3,7 @@
  * same lines in the same order and the same state. (That a failed window ends the run in its
  * turn, after the ones before it, is test/unit/window-prefetch.test.ts.)
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,31 @@ const checkpoint = async (path: string) => {
 };
 
 describe('--parallel', () => {
+  it('removes the spool a killed run of the same state left behind', async () => {
+    const left = join(dir, '.leftover.json.windows-abc123');
+    await mkdir(left);
+    const result = await runCli(
+      [
+        'pull',
+        '--api',
+        'graph',
+        '--since',
+        '5h',
+        '--window',
+        '1h',
+        '--format',
+        'ndjson',
+        '--state',
+        join(dir, 'leftover.json'),
+        '--parallel',
+        '3',
+      ],
+      { env: simEnv(sim, { DEFENDER_LOG_LEVEL: 'warn' }), timeoutMs: 60_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect((await readdir(dir)).filter((n) => n.includes('.windows-'))).toEqual([]);
+  });
+
   it.each(['graph', 'mde', 'siem'] as const)(
     '--api %s: the same lines in the same order and the same state as one window at a time',
     async (api) => {
@@ -67,6 +92,8 @@ describe('--parallel', () => {
       expect(four.stdout).toBe(one.stdout);
       expect(one.stdout.split('\n').length).toBeGreaterThan(100);
       expect(await checkpoint(join(dir, `${api}-4.json`))).toEqual(await checkpoint(join(dir, `${api}-1.json`)));
+      // The spool beside the state is gone (and one a killed run left would be removed too).
+      expect((await readdir(dir)).filter((n) => n.includes('.windows-'))).toEqual([]);
     },
   );
 });
