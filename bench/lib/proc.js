@@ -32,13 +32,34 @@ export function readRss(path) {
 }
 
 /**
+ * Reads (and removes) a GNU time `%U %S %M` report: `{ cpuMs, rssKib }` (user + system CPU, peak
+ * RSS), each undefined if unreadable. The last line is the report (a line before it may say that
+ * the command exited non-zero).
+ */
+export function readTimeReport(path) {
+  try {
+    const [user, system, rss] = readFileSync(path, 'utf8').trim().split('\n').at(-1).trim().split(/\s+/).map(Number);
+    return {
+      cpuMs: Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : undefined,
+      rssKib: Number.isFinite(rss) ? rss : undefined,
+    };
+  } catch {
+    return { cpuMs: undefined, rssKib: undefined };
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/**
  * Spawns `command args` with stdout to `stdoutPath` (default /dev/null) and resolves with
  * `{ wallMs, rssKib, code, stderr }`. Rejects when it runs longer than `timeoutMs`. `stdout`, a
  * stream with a file descriptor (e.g. another child's stdin), is given to the command instead.
+ * With `cpu`, GNU time also reports the command's user + system CPU: `cpuMs` in the result.
  */
-export function measure(command, args, { env, stdoutPath = '/dev/null', stdout, timeoutMs = 600_000, rss = true } = {}) {
-  const report = rss && HAVE_GNU_TIME ? rssFile() : undefined;
-  const [file, argv] = report === undefined ? [command, args] : [GNU_TIME, ['-f', '%M', '-o', report, command, ...args]];
+export function measure(command, args, { env, stdoutPath = '/dev/null', stdout, timeoutMs = 600_000, rss = true, cpu = false } = {}) {
+  const report = (rss || cpu) && HAVE_GNU_TIME ? rssFile() : undefined;
+  const format = cpu ? '%U %S %M' : '%M';
+  const [file, argv] = report === undefined ? [command, args] : [GNU_TIME, ['-f', format, '-o', report, command, ...args]];
   const out = stdout ?? openSync(stdoutPath, 'w');
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -51,9 +72,9 @@ export function measure(command, args, { env, stdoutPath = '/dev/null', stdout, 
     child.once('close', (code, signal) => {
       const wallMs = performance.now() - started;
       clearTimeout(timer);
-      const rssKib = report === undefined ? undefined : readRss(report);
+      const timed = report === undefined ? {} : cpu ? readTimeReport(report) : { rssKib: readRss(report) };
       if (signal !== null) reject(new Error(`${command} killed by ${signal}: ${stderr}`));
-      else resolve({ wallMs, rssKib, code, stderr });
+      else resolve({ wallMs, rssKib: timed.rssKib, ...(cpu ? { cpuMs: timed.cpuMs } : {}), code, stderr });
     });
   });
 }

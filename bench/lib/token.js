@@ -1,9 +1,13 @@
 /** Gets an access token from the simulator's v1 token endpoint, as `curl -d …` would. */
 import { request } from 'node:https';
 
-/** Resolves with the bearer token for `sim` (an in-process simulator from dist/simulator/server.js). */
-export function getToken(sim) {
-  const { tenantId, clientId, clientSecret, resource } = sim.credentials;
+/**
+ * Resolves with the bearer token for `sim` (an in-process simulator from dist/simulator/server.js):
+ * for the SIEM API unless `resource` names another (the MDE or Graph audience); asked at `url`
+ * (default the simulator's own; e.g. a cache in front of it) trusting `ca` (default its certificate).
+ */
+export function getToken(sim, { resource = sim.credentials.resource, url = sim.url, ca = sim.caCertPem } = {}) {
+  const { tenantId, clientId, clientSecret } = sim.credentials;
   const body = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: clientId,
@@ -12,8 +16,8 @@ export function getToken(sim) {
   }).toString();
   return new Promise((resolve, reject) => {
     const req = request(
-      `${sim.url}/${tenantId}/oauth2/token`,
-      { method: 'POST', ca: sim.caCertPem, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      `${url}/${tenantId}/oauth2/token`,
+      { method: 'POST', ca, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
       (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (d) => (text += d));

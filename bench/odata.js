@@ -1,0 +1,461 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:odata [-- --quick] [-- --runs N] [-- --live-runs N] [-- --alerts N] [-- --apis mde,graph,siem]`:
+ * measures `defender-alerts pull --api mde` and `--api graph` (OData pages, `value` arrays) against
+ * a raw transfer of the same pages (one curl over the page URLs, to /dev/null) and the
+ * `curl … | jq -c '.value[]'` pipeline, and `--api siem` the same way as the reference, on one
+ * in-process simulator over HTTPS holding the same alert records for all three APIs. Prints
+ * Markdown for BENCHMARKS.md. It reports; it does not gate anything (it exits 1 only when a run
+ * fails, asks for other pages, or an output differs).
+ *
+ * How (see bench/lib/page-cache.js for why): a recording HTTPS cache sits in front of the simulator.
+ * Per API, one `pull` through it against the live simulator records every page the CLI asks for.
+ * For the byte-for-byte check, a second `pull`, now served from the cache, must write the same
+ * bytes, and is compared with `curl | jq` — for MDE over the same pages (its next links are the
+ * CLI's pages), for Graph over the pages its `@odata.nextLink`s chain, because the CLI pages Graph
+ * by time boundary and each of its pages starts with the alert(s) the previous one ended on (the
+ * CLI drops them; jq cannot). Then alternating rounds time `pull`, `curl | jq` and raw `curl` over
+ * the CLI's own pages: `--runs` from the cache (the simulator out of the timings), `--live-runs`
+ * from the simulator itself (as bench/run.js measures the SIEM API). A round that asks for other
+ * pages than the CLI's fails the run.
+ *
+ * Runs the built CLI (dist/): `npm run build` first.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { startSimulator } from '../dist/simulator/server.js';
+import { GRAPH_RESOURCES, MDE_RESOURCES } from '../dist/simulator/credentials.js';
+import { compareNdjson } from './lib/compare.js';
+import { machine } from './lib/machine.js';
+import { jqPagesScript, rawPagesScript, runPages, writeUrlList } from './lib/odata-shell.js';
+import { startPageCache } from './lib/page-cache.js';
+import { HAVE_GNU_TIME, measure } from './lib/proc.js';
+import { formatMs, formatRatio, formatRss, median } from './lib/stats.js';
+import { getToken } from './lib/token.js';
+
+const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
+const args = process.argv.slice(2);
+const option = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+const quick = args.includes('--quick');
+const RUNS = Number(option('--runs') ?? (quick ? 3 : 5));
+/** Rounds against the live simulator (slow: it renders every page anew); 0 leaves them out. */
+const LIVE_RUNS = Number(option('--live-runs') ?? (quick ? 1 : 2));
+/** Alert records in the simulator's store (the SIEM API serves each; MDE and Graph merge them by AlertId). */
+const ALERTS = Number(option('--alerts') ?? (quick ? 20_000 : 100_000));
+const APIS = (option('--apis') ?? 'mde,graph,siem').split(',');
+const SINCE = '2000-01-01T00:00:00.000Z';
+
+const API = {
+  mde: { pageSize: 10_000, filter: '.value[]', resource: MDE_RESOURCES[0] },
+  graph: { pageSize: 1_000, filter: '.value[]', resource: GRAPH_RESOURCES[0] },
+  siem: { pageSize: undefined, filter: '.[]', resource: undefined },
+};
+for (const api of APIS) if (!(api in API)) throw new Error(`--apis: unknown API ${api} (mde, graph, siem)`);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs: a whole number >= 1');
+if (!Number.isInteger(LIVE_RUNS) || LIVE_RUNS < 0) throw new Error('--live-runs: a whole number >= 0');
+if (!Number.isInteger(ALERTS) || ALERTS < 2) throw new Error('--alerts: a whole number >= 2');
+
+const log = (line) => process.stderr.write(`bench:odata: ${line}\n`);
+
+function versionOf(command) {
+  return new Promise((resolve) => {
+    const child = spawn(command, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.on('error', () => resolve(undefined));
+    child.on('close', () => resolve(out.split('\n')[0]?.trim() || undefined));
+  });
+}
+
+/** The environment of a user pointing the CLI at the cache in front of `sim`, or (`live`) at the simulator itself. */
+function cliEnv(sim, cache, live = false) {
+  const server = live ? { url: sim.url, caCertPath: sim.caCertPath } : cache;
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    AZURE_TENANT_ID: sim.credentials.tenantId,
+    AZURE_CLIENT_ID: sim.credentials.clientId,
+    AZURE_CLIENT_SECRET: sim.credentials.clientSecret,
+    DEFENDER_BASE_URL: server.url,
+    AZURE_AUTHORITY_HOST: server.url,
+    NODE_EXTRA_CA_CERTS: server.caCertPath,
+    DEFENDER_LOG_LEVEL: 'warn',
+  };
+}
+
+const pullArgs = (api) => [
+  CLI,
+  'pull',
+  '--api',
+  api,
+  '--since',
+  SINCE,
+  '--format',
+  'ndjson',
+  ...(API[api].pageSize === undefined ? [] : ['--page-size', String(API[api].pageSize)]),
+];
+
+const stderrSeen = new Map();
+
+/**
+ * One `pull`, measured: wall, CLI CPU and peak RSS (GNU time), and this process's CPU meanwhile
+ * (simulator and cache). Through the cache unless `live`.
+ */
+async function pull(ctx, api, { live = false, ...options } = {}) {
+  const before = process.cpuUsage();
+  const result = await measure(process.execPath, pullArgs(api), { env: cliEnv(ctx.sim, ctx.cache, live), cpu: true, ...options });
+  const server = process.cpuUsage(before);
+  if (result.code !== 0) throw new Error(`pull --api ${api} exited ${result.code}: ${result.stderr}`);
+  const text = result.stderr.trim().replace(/\(node:\d+\)/g, '(node:PID)');
+  if (text !== '') {
+    if (!stderrSeen.has(text)) log(`pull --api ${api}: stderr (exit 0): ${text.slice(0, 500)}`);
+    stderrSeen.set(text, [...(stderrSeen.get(text) ?? []), api]);
+  }
+  return { ...result, serverCpuMs: (server.user + server.system) / 1000 };
+}
+
+/** A shell baseline (odata-shell.js), with this process's CPU meanwhile (simulator and cache). */
+async function shell(script, options) {
+  const before = process.cpuUsage();
+  const result = await runPages(script, options);
+  const server = process.cpuUsage(before);
+  return { ...result, serverCpuMs: (server.user + server.system) / 1000 };
+}
+
+/** GET `url` through the cache with `token`: `{ status, body }`. */
+function get(url, token, ca) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function sha256(path) {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (d) => hash.update(d))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+/** Alerts in a recorded page: its `value` (OData) or the array itself (SIEM). */
+function alertsIn(body) {
+  const parsed = JSON.parse(body.toString('utf8'));
+  return Array.isArray(parsed) ? parsed.length : parsed.value.length;
+}
+
+/**
+ * Fills the cache for `api` (one pull against the live simulator), checks the output byte for byte
+ * against curl | jq, and returns what the timed rounds need.
+ */
+async function prepare(ctx, api) {
+  const { sim, cache, scratch } = ctx;
+  const spec = API[api];
+  const token = await tokenFor(ctx, { api }, false);
+  cache.take();
+
+  // 1. The live simulator, recorded.
+  const liveOut = join(scratch, `${api}-live.ndjson`);
+  const live = await pull(ctx, api, { stdoutPath: liveOut });
+  const seen = cache.take();
+  const bad = seen.requests.filter((r) => r.status !== 200);
+  if (bad.length > 0) throw new Error(`pull --api ${api}: the simulator answered ${bad.map((r) => `${r.status} to ${r.url}`).join(', ')}`);
+  const paths = seen.requests.map((r) => r.url);
+  const pages = paths.map((p) => cache.page(p));
+  const bytes = pages.reduce((n, p) => n + p.body.length, 0);
+  const carried = pages.reduce((n, p) => n + alertsIn(p.body), 0);
+  log(
+    `${api}: live simulator: pull ${formatMs(live.wallMs)} (CLI CPU ${formatMs(live.cpuMs)}, simulator CPU ${formatMs(live.serverCpuMs)}), ` +
+      `${paths.length} page(s), ${(bytes / 1e6).toFixed(1)} MB, ${carried} alerts in them`,
+  );
+
+  // 2. The pages a user with curl would follow: @odata.nextLink from the CLI's first page on.
+  let chain = [paths[0]];
+  if (api !== 'siem') {
+    const chainBefore = process.cpuUsage();
+    for (let at = paths[0]; ;) {
+      const page = cache.page(at) ?? (await get(cache.url + at, token, cache.caCertPem));
+      if (page.status !== 200) throw new Error(`${api}: the next-link page ${at} answered ${page.status}`);
+      const next = JSON.parse(page.body.toString('utf8'))['@odata.nextLink'];
+      if (next === undefined) break;
+      const url = new URL(next);
+      if (url.origin !== cache.url) throw new Error(`${api}: a next link to another origin: ${next}`);
+      at = url.pathname + url.search;
+      chain.push(at);
+    }
+    const chainCpu = process.cpuUsage(chainBefore);
+    cache.take();
+    log(`${api}: next-link chain: ${chain.length} page(s) (simulator CPU ${formatMs((chainCpu.user + chainCpu.system) / 1000)})`);
+  }
+  const chainIsCli = chain.length === paths.length && chain.every((p, i) => p === paths[i]);
+
+  // 3. The same pull again, from the cache: the setup the rounds time. Its output must be the live one's.
+  const checkOut = join(scratch, `${api}-cli.ndjson`);
+  await pull(ctx, api, { stdoutPath: checkOut });
+  const replay = cache.take();
+  if (replay.misses > 0 || replay.refused > 0) {
+    const missed = replay.requests.filter((r) => !r.hit || r.status !== 200).map((r) => r.url);
+    throw new Error(
+      `${api}: the pull from the cache asked for ${replay.misses} page(s) the first pull did not (${replay.refused} refused): ` +
+        `the CLI's pages differ between runs, so they cannot be replayed. Not asked before: ${missed.slice(0, 3).join(' ')}`,
+    );
+  }
+  const [liveHash, cliHash] = await Promise.all([sha256(liveOut), sha256(checkOut)]);
+  rmSync(liveOut, { force: true });
+  if (liveHash !== cliHash) throw new Error(`${api}: the pull from the cache wrote other bytes than the pull from the live simulator`);
+
+  // 4. The reference pipeline over the pages, byte for byte.
+  const chainUrls = join(scratch, `${api}-chain.curl`);
+  const pageUrls = join(scratch, `${api}-pages.curl`);
+  writeUrlList(
+    chainUrls,
+    chain.map((p) => cache.url + p),
+  );
+  writeUrlList(
+    pageUrls,
+    paths.map((p) => cache.url + p),
+  );
+  // The same pages from the simulator itself, for the live rounds.
+  const livePageUrls = join(scratch, `${api}-live-pages.curl`);
+  writeUrlList(
+    livePageUrls,
+    paths.map((p) => sim.url + p),
+  );
+  const refOut = join(scratch, `${api}-jq.ndjson`);
+  await runPages(jqPagesScript(), { urlsPath: chainUrls, token, caPath: cache.caCertPath, filter: spec.filter, out: refOut });
+  const same = await compareNdjson(checkOut, refOut);
+  const [refHash] = await Promise.all([sha256(refOut)]);
+  rmSync(checkOut, { force: true });
+  rmSync(refOut, { force: true });
+  if (!same.equal)
+    throw new Error(`${api}: the CLI's output differs from curl | jq's (${same.count} lines compared): ${same.firstDifference}`);
+  const identical = refHash === cliHash && same.identicalBytes === same.count;
+  log(
+    `${api}: output vs curl | jq -c '${spec.filter}': ${same.count} lines, ${same.identicalBytes} byte-identical, files ${identical ? 'identical' : 'DIFFER'}`,
+  );
+  cache.take();
+  return {
+    api,
+    pageUrls,
+    livePageUrls,
+    paths,
+    alerts: same.count,
+    pages: paths.length,
+    chainPages: chain.length,
+    chainIsCli,
+    bytes,
+    carried,
+    identical,
+    identicalBytes: same.identicalBytes,
+    live,
+    rounds: { pull: [], jq: [], raw: [] },
+    liveRounds: { pull: [], jq: [], raw: [] },
+  };
+}
+
+/** A fresh curl token for `p`'s API: from the cache (which then serves it its pages) or, `live`, from the simulator. */
+function tokenFor(ctx, p, live) {
+  const { resource } = API[p.api];
+  return getToken(ctx.sim, {
+    ...(resource === undefined ? {} : { resource }),
+    ...(live ? {} : { url: ctx.cache.url, ca: ctx.cache.caCertPem }),
+  });
+}
+
+/** The query of a page path as the simulator's stats record it. */
+function queryOf(path) {
+  const url = new URL(path, 'https://simulator');
+  const query = {};
+  for (const name of new Set(url.searchParams.keys())) query[name] = url.searchParams.getAll(name);
+  return { path: url.pathname, query: JSON.stringify(query) };
+}
+
+/**
+ * One round of `api`: pull, curl | jq and raw curl over the CLI's pages, in an order that rotates
+ * each round; from the cache, or (`live`) from the simulator itself, each step checked to ask for
+ * exactly the CLI's pages.
+ */
+async function round(ctx, p, index, live) {
+  const { sim, cache } = ctx;
+  const into = live ? p.liveRounds : p.rounds;
+  const token = await tokenFor(ctx, p, live);
+  const pages = {
+    urlsPath: live ? p.livePageUrls : p.pageUrls,
+    token,
+    caPath: live ? sim.caCertPath : cache.caCertPath,
+    filter: API[p.api].filter,
+  };
+  const steps = {
+    pull: async () => into.pull.push(await pull(ctx, p.api, { live })),
+    jq: async () => into.jq.push(await shell(jqPagesScript(), pages)),
+    raw: async () => into.raw.push(await shell(rawPagesScript(), pages)),
+  };
+  const order = ['pull', 'jq', 'raw'];
+  for (let i = 0; i < order.length; i++) {
+    const step = order[(i + index) % order.length];
+    cache.take();
+    sim.stats.reset();
+    await steps[step]();
+    const seen = cache.take();
+    if (seen.misses > 0 || seen.refused > 0) {
+      throw new Error(
+        `${p.api} ${step}: round ${index + 1} asked the cache for ${seen.misses} page(s) it does not hold (${seen.refused} refused)`,
+      );
+    }
+    if (live) {
+      const asked = sim.stats.of('alerts');
+      const expected = p.paths.map(queryOf);
+      const same =
+        asked.length === expected.length &&
+        asked.every((r, k) => r.status === 200 && r.path === expected[k].path && JSON.stringify(r.query) === expected[k].query);
+      if (!same) throw new Error(`${p.api} ${step} (live): asked the simulator for other pages than the CLI's (${asked.length} requests)`);
+    }
+  }
+  log(
+    `round ${index + 1} ${p.api} (${live ? 'live simulator' : 'cached'}): pull ${formatMs(into.pull.at(-1).wallMs)} (CPU ${formatMs(into.pull.at(-1).cpuMs)}), ` +
+      `curl | jq ${formatMs(into.jq.at(-1).wallMs)}, curl ${formatMs(into.raw.at(-1).wallMs)}`,
+  );
+}
+
+const min = (values) => Math.min(...values);
+const max = (values) => (values.some((v) => v === undefined) ? undefined : Math.max(...values));
+const medMin = (values) => `${formatMs(median(values))} (${formatMs(min(values))})`;
+const cpuMedian = (values) => (values.some((v) => v === undefined) ? 'n/a' : formatMs(median(values)));
+const cell = (text) => String(text).replaceAll('|', '\\|');
+const row = (cells) => `| ${cells.map(cell).join(' | ')} |`;
+const walls = (list) => list.map((r) => r.wallMs);
+/** `1.23× (1.20×)`: the ratio of the medians, and of the minimums. */
+const ratio = (a, b) => `${formatRatio(median(a) / median(b))} (${formatRatio(min(a) / min(b))})`;
+
+async function main() {
+  if (!existsSync(new URL('../dist/src/main.js', import.meta.url))) throw new Error('dist/ is missing: run `npm run build` first');
+  const info = machine();
+  const [curlVersion, jqVersion] = await Promise.all([versionOf('curl'), versionOf('jq')]);
+  if (curlVersion === undefined || jqVersion === undefined) throw new Error('curl and jq are needed for the comparison');
+  log(
+    `${info.cpus} CPUs (${info.cpu}), Node ${info.node}, load ${info.load}; ${quick ? 'quick' : 'full'} run, ` +
+      `${RUNS} cached + ${LIVE_RUNS} live rounds, ${ALERTS} alert records`,
+  );
+  if (!HAVE_GNU_TIME) log('/usr/bin/time not found: CPU and peak RSS will not be reported');
+  const started = performance.now();
+
+  const scratch = mkdtempSync(join(tmpdir(), 'defender-alerts-bench-odata-'));
+  // The MDE quota (100 calls a minute) would throttle the rounds: raised so it never decides.
+  const sim = await startSimulator({ alerts: ALERTS, https: true, seed: 1, mdeCallsPerMinute: 1e9, mdeCallsPerHour: 1e9 });
+  const cache = await startPageCache(sim, scratch);
+  const ctx = { sim, cache, scratch };
+  try {
+    const prepared = [];
+    for (const api of APIS) prepared.push(await prepare(ctx, api));
+    log(`cache holds ${(cache.bytes / 1e6).toFixed(0)} MB`);
+    for (let r = 0; r < RUNS; r++) for (const p of prepared) await round(ctx, p, r, false);
+    for (let r = 0; r < LIVE_RUNS; r++) for (const p of prepared) await round(ctx, p, r, true);
+
+    const end = machine();
+    const lines = [
+      `Machine: ${info.cpus} CPUs, ${info.cpu}; Node ${info.node}; ${curlVersion}; ${jqVersion}`,
+      `Load average (1, 5, 15 min): ${info.load} at start, ${end.load} at end; ${((performance.now() - started) / 60_000).toFixed(1)} min. ` +
+        `${quick ? 'Quick run (--quick). ' : ''}${ALERTS} alert records in the simulator (seed 1); ${RUNS} cached and ${LIVE_RUNS} live alternating rounds.`,
+      '',
+      'Served from the cache (the simulator out of the timings):',
+      '',
+      '| API | alerts | pages (MB) | `pull` wall: median (min) | CLI CPU: median | `pull` peak RSS | raw `curl`: median (min) | `curl \\| jq`: median (min) | jq peak RSS | pull ÷ raw: medians (mins) | pull ÷ curl \\| jq: medians (mins) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+    ];
+    for (const p of prepared) {
+      const { pull: pr, jq, raw } = p.rounds;
+      lines.push(
+        row([
+          p.api,
+          p.alerts,
+          `${p.pages} (${(p.bytes / 1e6).toFixed(1)})`,
+          medMin(walls(pr)),
+          cpuMedian(pr.map((r) => r.cpuMs)),
+          formatRss(max(pr.map((r) => r.rssKib))),
+          medMin(walls(raw)),
+          medMin(walls(jq)),
+          formatRss(max(jq.map((r) => r.jq.rssKib))),
+          ratio(walls(pr), walls(raw)),
+          ratio(walls(pr), walls(jq)),
+        ]),
+      );
+    }
+    if (LIVE_RUNS > 0) {
+      lines.push(
+        '',
+        'From the live simulator (every page rendered anew; the simulator shares the 2 cores):',
+        '',
+        '| API | `pull` wall: median (min) | CLI CPU: median | simulator CPU per `pull`: median | raw `curl`: median (min) | simulator CPU per `curl`: median | `curl \\| jq`: median (min) | pull ÷ raw: medians (mins) | pull ÷ curl \\| jq: medians (mins) |',
+        '|---|---|---|---|---|---|---|---|---|',
+      );
+      for (const p of prepared) {
+        const { pull: pr, jq, raw } = p.liveRounds;
+        lines.push(
+          row([
+            p.api,
+            medMin(walls(pr)),
+            cpuMedian(pr.map((r) => r.cpuMs)),
+            cpuMedian(pr.map((r) => r.serverCpuMs)),
+            medMin(walls(raw)),
+            cpuMedian(raw.map((r) => r.serverCpuMs)),
+            medMin(walls(jq)),
+            ratio(walls(pr), walls(raw)),
+            ratio(walls(pr), walls(jq)),
+          ]),
+        );
+      }
+    }
+    lines.push(
+      '',
+      '| API | output vs `curl \\| jq` | pages the CLI asked for | next-link pages (reference) | cache-filling `pull` (live) | simulator + cache CPU in it | this process CPU per cached `pull`: median | curl CPU, jq CPU (cached): median |',
+      '|---|---|---|---|---|---|---|---|',
+    );
+    for (const p of prepared) {
+      lines.push(
+        row([
+          p.api,
+          p.identical
+            ? `byte-identical: ${p.identicalBytes} of ${p.alerts} lines, same sha256`
+            : `equal values, ${p.identicalBytes} of ${p.alerts} lines byte-identical`,
+          `${p.pages}, carrying ${p.carried} alerts`,
+          p.api === 'siem'
+            ? '— (one answer)'
+            : p.chainIsCli
+              ? `${p.chainPages}: the same URLs`
+              : `${p.chainPages}: other URLs ($skiptoken)`,
+          formatMs(p.live.wallMs),
+          formatMs(p.live.serverCpuMs),
+          cpuMedian(p.rounds.pull.map((r) => r.serverCpuMs)),
+          `${cpuMedian(p.rounds.jq.map((r) => r.curl.cpuMs))}, ${cpuMedian(p.rounds.jq.map((r) => r.jq.cpuMs))}`,
+        ]),
+      );
+    }
+    if (stderrSeen.size > 0) {
+      lines.push('', 'stderr of `pull` (exit 0):');
+      for (const [text, apis] of stderrSeen) lines.push(`- ${apis.length}× (${[...new Set(apis)].join(', ')}): ${text.slice(0, 300)}`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await cache.close();
+    await sim.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:odata: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
