@@ -7,8 +7,8 @@
  * Runs the built CLI (dist/): `npm run build` first.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulator } from '../dist/simulator/server.js';
@@ -17,6 +17,7 @@ import { startForwarder } from './lib/forwarder.js';
 import { generatorCost, sampleAnswer, splitterThroughput, validationThroughput } from './lib/micro.js';
 import { HAVE_GNU_TIME, measure } from './lib/proc.js';
 import { pipelineScript, rawCurlScript, runScript } from './lib/shell.js';
+import { machine } from './lib/machine.js';
 import { formatMs, formatRatio, formatRss, median } from './lib/stats.js';
 import { getToken } from './lib/token.js';
 
@@ -30,18 +31,6 @@ const STARTUP_RUNS = quick ? 5 : 11;
 const SINCE = '2000-01-01T00:00:00.000Z';
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
-
-function machine() {
-  const cpu = /model name\s*:\s*(.*)/.exec(existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '')?.[1] ?? 'unknown';
-  return {
-    cpus: availableParallelism(),
-    cpu,
-    node: process.version,
-    load: loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' '),
-  };
-}
 
 function versionOf(command) {
   return new Promise((resolve) => {

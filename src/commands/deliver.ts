@@ -2,7 +2,7 @@
  * The one delivery loop: read a source in windows, write each new alert to the sink, and after a
  * window (or at the end) tell the checkpoint what was delivered. A plain `pull` is one window with a
  * pass-through checkpoint; `pull --state` plans the windows and saves its state (pull-state.ts).
- * `--follow` and many tenants are meant to drive this same loop.
+ * `--follow` (each cycle) and `--tenants` (each tenant) drive this same loop.
  */
 import type { AlertQuery, AlertRecord, AlertSource } from '../api/source.js';
 import { OutputClosedError } from '../errors.js';

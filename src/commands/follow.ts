@@ -10,7 +10,11 @@ import { AppError, ExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatDuration } from '../time.js';
 import { sleep as realSleep } from '../util/sleep.js';
+import { shareOutput } from '../output/shared-output.js';
+import type { AlertSink } from '../output/sink.js';
+import type { CommandIo } from './context.js';
 import { MAX_PERMANENT_FAILURES, healsByWaiting, nextCycle } from './follow-schedule.js';
+import { holdLocks, type HeldLocks } from './lock-holder.js';
 
 export interface FollowSettings {
   intervalMs: number;
@@ -88,4 +92,35 @@ export async function follow(cycle: (n: number) => Promise<void | 'stop'>, setti
   }
   log.info({ cycles: n }, 'stopped on request');
   return n;
+}
+
+/** What a `--follow` service holds for its whole life, as the cycles use it. */
+export interface ServiceResources {
+  /** Where a cycle writes: a view of stdout (opened once for the service), or the file opened afresh. */
+  openOutput: () => Promise<AlertSink>;
+  locks: HeldLocks;
+}
+
+/**
+ * Runs `body` with a service's resources — the state locks held throughout, stdout opened once
+ * (`openStdout`; undefined when the output is a file, which `openFile` opens each cycle so that a
+ * rotated file is started anew), SIGHUP logged rather than ending the service — and releases them
+ * however it ends.
+ */
+export async function withServiceResources<T>(
+  open: { stdout: (() => Promise<AlertSink>) | undefined; file: () => Promise<AlertSink> },
+  io: Pick<CommandIo, 'onHangup'>,
+  log: Logger,
+  body: (resources: ServiceResources) => Promise<T>,
+): Promise<T> {
+  const locks = holdLocks();
+  const stdout = open.stdout && shareOutput(await open.stdout());
+  const stopListening = io.onHangup?.(() => log.info('SIGHUP: the output file is opened afresh at the next cycle'));
+  try {
+    return await body({ openOutput: stdout ? () => Promise.resolve(stdout.view()) : open.file, locks });
+  } finally {
+    stopListening?.();
+    await stdout?.sink.close().catch(() => {});
+    await locks.releaseAll();
+  }
 }

@@ -28,8 +28,7 @@ import { describeFileError } from '../util/errno.js';
 import { forEachLimited } from '../util/limited.js';
 import { loadEnvironment, signIn, warnAboutExposedSecrets, type CommandIo, type LoadedEnvironment } from './context.js';
 import { writeMetricsFile } from './metrics-file.js';
-import { follow, type FollowSettings } from './follow.js';
-import { holdLocks } from './lock-holder.js';
+import { follow, withServiceResources, type FollowSettings } from './follow.js';
 import type { LockHolder } from './pull-state.js';
 import { failOnInvalid, outputOptions, runPull, type PullResult } from './run-pull.js';
 
@@ -164,17 +163,18 @@ async function runFleetOnce(
  */
 async function followFleet(fleet: FleetConfig, settings: FollowSettings, deps: FleetDeps): Promise<PullResult> {
   const { io, log } = deps;
-  const locks = holdLocks();
-  const stdout =
-    fleet.shared && fleet.shared.output === undefined ? shareOutput(await openSink({ ...fleet.shared, stdout: io.stdout })) : undefined;
-  const open = stdout ? () => Promise.resolve(stdout.view()) : () => openShared(fleet, io);
-  const stopListening = io.onHangup?.(() => log.info('SIGHUP: output files are opened afresh at the next cycle'));
+  const shared = fleet.shared;
+  // Without a shared output each tenant opens its own file (runTenant): nothing to hold here.
+  const open = {
+    stdout: shared && shared.output === undefined ? () => openSink({ ...shared, stdout: io.stdout }) : undefined,
+    file: () => openSink({ ...(shared ?? { format: 'ndjson' as const }), stdout: io.stdout }),
+  };
   const total: PullResult = { written: 0, invalid: 0 };
-  try {
+  return withServiceResources(open, io, log, async ({ openOutput, locks }) => {
     await follow(
       async () => {
         try {
-          const run = await runFleetOnce(fleet, deps, open, locks);
+          const run = await runFleetOnce(fleet, deps, shared ? openOutput : () => undefined, locks);
           total.written += run.written;
           total.invalid += run.invalid;
         } catch (err) {
@@ -188,11 +188,7 @@ async function followFleet(fleet: FleetConfig, settings: FollowSettings, deps: F
       { signal: io.signal, now: io.now, log },
     );
     return total;
-  } finally {
-    stopListening?.();
-    await stdout?.sink.close().catch(() => {});
-    await locks.releaseAll();
-  }
+  });
 }
 
 /** The state directory, made if missing: owner-only, since state files name tenants and hosts. */

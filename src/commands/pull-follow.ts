@@ -7,30 +7,24 @@
  */
 import type { PullConfig } from '../config/resolve.js';
 import { AppError, ExitCode } from '../errors.js';
-import { shareOutput } from '../output/shared-output.js';
 import { openSink } from '../output/sink.js';
 import type { CommandContext, CommandIo } from './context.js';
-import { follow, type FollowSettings } from './follow.js';
-import { holdLocks } from './lock-holder.js';
+import { follow, withServiceResources, type FollowSettings } from './follow.js';
 import { writeRunMetrics } from './metrics-file.js';
 import { outputOptions, runPull, type PullResult } from './run-pull.js';
 
 export async function followPull(ctx: CommandContext<PullConfig>, settings: FollowSettings, io: CommandIo): Promise<PullResult> {
   const { config, log } = ctx;
-  const locks = holdLocks();
-  const stdout = config.output === undefined ? shareOutput(await openSink({ ...outputOptions(config), stdout: io.stdout })) : undefined;
-  const openOutput = stdout
-    ? () => Promise.resolve(stdout.view())
-    : () => openSink({ ...outputOptions(config), append: true, stdout: io.stdout });
-  const stopListening = io.onHangup?.(() => {
-    log.info({ output: config.output ?? 'stdout' }, 'SIGHUP: the output file is opened afresh at the next cycle');
-  });
   // --since/--ago decide the first cycle only (the state decides the others, as for cron runs).
   const { since: _since, ago: _ago, ...query } = config.query;
   const afterFirst: PullConfig = { ...config, query };
   let written = 0;
   let invalid = 0;
-  try {
+  const open = {
+    stdout: config.output === undefined ? () => openSink({ ...outputOptions(config), stdout: io.stdout }) : undefined,
+    file: () => openSink({ ...outputOptions(config), append: true, stdout: io.stdout }),
+  };
+  return withServiceResources(open, io, log, async ({ openOutput, locks }) => {
     await follow(
       async (cycle) => {
         // Each cycle is a run of its own: a fresh --max-throttle-wait budget.
@@ -56,9 +50,5 @@ export async function followPull(ctx: CommandContext<PullConfig>, settings: Foll
       { signal: io.signal, now: io.now, log },
     );
     return { written, invalid };
-  } finally {
-    stopListening?.();
-    await stdout?.sink.close().catch(() => {});
-    await locks.releaseAll();
-  }
+  });
 }

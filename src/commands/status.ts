@@ -72,7 +72,7 @@ export async function statusCommand(flags: Flags, io: CommandIo): Promise<StateR
   const now = io.now();
   const reports = await Promise.all(paths.map((p) => report(p, now, options.maxLagMs)));
   io.stdout.write(options.json ? `${JSON.stringify(reports, null, 2)}\n` : formatStatusTable(reports, now));
-  const unusable = reports.filter((r) => r.problem !== undefined && r.checkpoint === undefined && !r.problem.startsWith('no state yet'));
+  const unusable = reports.filter((r) => r.unusable === true);
   if (unusable.length > 0) {
     throw new DataError(
       'STATE_UNUSABLE',

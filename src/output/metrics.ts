@@ -7,7 +7,6 @@
  * long after it was written, so "lag" is best computed at query time: `time() - …_timestamp_seconds`).
  * Pure: the caller writes the text.
  */
-import { dateOf } from '../time.js';
 import type { State } from '../state/format.js';
 
 /** One state's worth of metrics: its labels, and its state (absent when no run committed yet). */
@@ -26,9 +25,9 @@ interface Family {
   value: (s: MetricsSource, now: Date) => number | undefined;
 }
 
+/** Epoch seconds of an ISO-8601 time (the state's 7-digit fractions parse too: the digits past ms are dropped). */
 const seconds = (iso: string | undefined): number | undefined => {
-  if (iso === undefined) return undefined;
-  const ms = /\dZ$/.test(iso) && iso.length > 24 ? dateOf(iso).getTime() : new Date(iso).getTime();
+  const ms = iso === undefined ? NaN : Date.parse(iso);
   return Number.isNaN(ms) ? undefined : ms / 1000;
 };
 

@@ -24,6 +24,8 @@ export interface StateReport {
   lock?: LockHolderInfo;
   /** Why there is nothing to report: no run finished yet, or the file cannot be used. */
   problem?: string;
+  /** The file exists but cannot be used (corrupt, unreadable, another version): `status` fails for it. */
+  unusable?: boolean;
   /** With --max-lag: whether the checkpoint is fresher. */
   fresh?: boolean;
 }
@@ -60,7 +62,13 @@ export function reportState(
 
 /** A report for a state that could not be read. */
 export function unusableState(path: string, problem: string, lock: LockHolderInfo | undefined, maxLagMs: number | undefined): StateReport {
-  return { state: path, problem, ...(lock === undefined ? {} : { lock }), ...(maxLagMs === undefined ? {} : { fresh: false }) };
+  return {
+    state: path,
+    problem,
+    unusable: true,
+    ...(lock === undefined ? {} : { lock }),
+    ...(maxLagMs === undefined ? {} : { fresh: false }),
+  };
 }
 
 const COLUMNS = ['STATE', 'API', 'TENANT', 'CHECKPOINT', 'LAG', 'LAST RUN', 'OUTCOME', 'ALERTS', 'LOCK'] as const;
