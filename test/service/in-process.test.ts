@@ -170,4 +170,22 @@ describe('in process', () => {
     expect(result.code, result.err).toBe(0);
     expect(JSON.parse(await readFile(good, 'utf8'))).toMatchObject({ totals: { runs: 3 } });
   });
+
+  it('pull --follow --format cef: CEF lines, cycle after cycle', async () => {
+    const state = join(dir, 'follow-cef.json');
+    const stop = new AbortController();
+    const pending = cli(
+      ['pull', '--api', 'graph', '--since', '3h', '--state', state, '--follow', '--interval', '1s', '--format', 'cef'],
+      stop.signal,
+    );
+    for (let i = 0; i < 200 && !(await readFile(state, 'utf8').catch(() => '')).includes('"runs": 2'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    stop.abort(new Error('SIGTERM'));
+    const result = await pending;
+    expect(result.code, result.err).toBe(0);
+    const out = result.out.split('\n').filter((l) => l !== '');
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.every((l) => l.startsWith('CEF:0|Microsoft|Microsoft Defender ATP|2.0|'))).toBe(true);
+  });
 });
