@@ -10,7 +10,7 @@ import { GraphAlertSchema, type GraphAlert } from '../alert/graph-schema.js';
 import { ServiceError } from '../errors.js';
 import { GRAPH_MAX_PAGE, GRAPH_MAX_SKIP } from '../microsoft.js';
 import { SkipProof } from './completeness.js';
-import { keyOf, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
 import { filterClauses, NO_FILTERS, quote, type AlertFilters } from './odata-filters.js';
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
 import { normalizeTimestamp } from '../time.js';
@@ -106,7 +106,7 @@ export class GraphSource implements AlertSource {
       for (;;) {
         const url = buildGraphUrl(this.#options, query, cursor, topFor(), newestFirst);
         const top = Number(url.searchParams.get('$top'));
-        const page: PageResult<GraphAlert> = { alerts: [], size: 0, nextLink: undefined };
+        const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
         requests++;
         for await (const alert of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
           if (atCursor.has(alert.key)) continue;
@@ -117,21 +117,21 @@ export class GraphSource implements AlertSource {
         // (A short page with a link is Graph paging on its own: go on from its last alert.)
         if (page.size < top && page.nextLink === undefined) break;
         const last = page.alerts.at(-1);
-        const lastTime = last ? normalizeTimestamp(last.lastUpdateDateTime) : undefined;
+        const lastTime = last ? normalizeTimestamp(last.updatedAt) : undefined;
         if (!last || lastTime === undefined) {
           throw new ServiceError('PAGING_STUCK', `Graph answered a full page of ${page.size} alerts without one valid alert to page on`);
         }
         const mark = cursor ? normalizeTimestamp(cursor.at) : undefined;
         if (cursor === undefined || mark === undefined || beyond(lastTime, mark)) {
           // Continue from the last alert's time, skipping what we have there.
-          cursor = { at: last.lastUpdateDateTime, exclusive: false };
-          atCursor = new Set(page.alerts.filter((a) => normalizeTimestamp(a.lastUpdateDateTime) === lastTime).map((a) => keyOf(KIND, a)));
+          cursor = { at: last.updatedAt, exclusive: false };
+          atCursor = new Set(page.alerts.filter((a) => normalizeTimestamp(a.updatedAt) === lastTime).map((a) => a.key));
           continue;
         }
         // A whole page at the cursor's instant (a bulk change in the portal): $skip through it,
         // skipping what the pages at that instant already wrote.
         ties++;
-        for (const alert of page.alerts) atCursor.add(keyOf(KIND, alert));
+        for (const alert of page.alerts) atCursor.add(alert.key);
         const tie = yield* this.#readTie(
           query,
           cursor.at,
@@ -176,7 +176,7 @@ export class GraphSource implements AlertSource {
     for (let skip = 0; ;) {
       const top = GRAPH_MAX_PAGE;
       const url = buildGraphUrl(this.#options, query, undefined, top, newestFirst, { at, skip });
-      const page: PageResult<GraphAlert> = { alerts: [], size: 0, nextLink: undefined };
+      const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
       requests++;
       for await (const alert of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
         // Pages overlap once $skip reaches its cap: what an earlier page (or the cursor's) wrote is skipped.
@@ -185,7 +185,7 @@ export class GraphSource implements AlertSource {
         if (left !== undefined && ++written >= left) return { requests, written };
       }
       proof.record(
-        page.alerts.map((a) => keyOf(KIND, a)),
+        page.alerts.map((a) => a.key),
         page.size,
       );
       const end = skip + page.size;

@@ -13,7 +13,7 @@ import { MdeAlertSchema, type MdeAlert } from '../alert/mde-schema.js';
 import { ServiceError } from '../errors.js';
 import { dateOf, normalizeTimestamp } from '../time.js';
 import { judgePage, SkipProof, splitRange, type MsRange } from './completeness.js';
-import { classifyNextLink, keyOf, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { classifyNextLink, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
 import { SeenKeys } from './seen-keys.js';
 import { filterClauses, NO_FILTERS, type AlertFilters } from './odata-filters.js';
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
@@ -120,7 +120,7 @@ export class MdeSource implements AlertSource {
         const range = todo.pop() as MdeRange;
         let url = buildMdeUrl(this.#options, range, top);
         for (;;) {
-          const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
+          const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
           if (yield* this.#read(url, page, run)) return;
           const link = classifyNextLink(page.nextLink, this.#options.baseUrl);
           const verdict = judgePage(page.size, top, link);
@@ -133,7 +133,7 @@ export class MdeSource implements AlertSource {
           // Read the range again in two halves; what this page wrote is skipped when it comes again.
           run.rereading = true;
           const bounds: MsRange = { since: range.since?.getTime() ?? 0, until: range.until?.getTime() ?? openUntil.getTime() };
-          const times = page.alerts.map((a) => this.#timeMs(a)).filter((t) => !Number.isNaN(t));
+          const times = page.alerts.map((a) => timeMs(a.updatedAt)).filter((t) => !Number.isNaN(t));
           // Splitting narrows the $filter; a service that ignores it would be split forever.
           const outside =
             range.since !== undefined || range.until !== undefined ? times.find((t) => t < bounds.since || t > bounds.until) : undefined;
@@ -178,11 +178,11 @@ export class MdeSource implements AlertSource {
   async *#readInstant(range: MdeRange, top: number, run: Run): AsyncGenerator<AlertRecord, boolean> {
     const proof = new SkipProof();
     for (let skip = 0; ;) {
-      const page: PageResult<MdeAlert> = { alerts: [], size: 0, nextLink: undefined };
+      const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
       run.report.skipPages++;
       if (yield* this.#read(buildMdeUrl(this.#options, range, top, skip), page, run)) return true;
       const fresh = proof.record(
-        page.alerts.map((a) => keyOf(this.#kind, a)),
+        page.alerts.map((a) => a.key),
         page.size,
       );
       const end = skip + page.size;
@@ -209,7 +209,7 @@ export class MdeSource implements AlertSource {
   }
 
   /** Reads one page into `page`, yielding its alerts not written before. Returns true when --limit is reached. */
-  async *#read(url: URL, page: PageResult<MdeAlert>, run: Run): AsyncGenerator<AlertRecord, boolean> {
+  async *#read(url: URL, page: PageResult, run: Run): AsyncGenerator<AlertRecord, boolean> {
     run.report.requests++;
     for await (const alert of readPage(url, this.#kind, this.#ctx, {}, page, run.signal)) {
       if (run.rereading && run.written.has(alert.key)) continue;
@@ -218,11 +218,6 @@ export class MdeSource implements AlertSource {
       if (run.limit !== undefined && ++run.total >= run.limit) return true;
     }
     return false;
-  }
-
-  #timeMs(alert: MdeAlert): number {
-    const normalized = normalizeTimestamp(this.#kind.updatedAt(alert));
-    return normalized === undefined ? Number.NaN : dateOf(normalized).getTime();
   }
 
   #warnOnce(why: 'no next link' | 'foreign next link', origin: string | undefined, top: number): void {
@@ -241,4 +236,10 @@ export class MdeSource implements AlertSource {
       );
     }
   }
+}
+
+/** Epoch ms of an alert's filter-field time (NaN when it is not a timestamp). */
+function timeMs(time: string): number {
+  const normalized = normalizeTimestamp(time);
+  return normalized === undefined ? Number.NaN : dateOf(normalized).getTime();
 }

@@ -10,7 +10,7 @@ import { withRetries } from '../http/retry-loop.js';
 import { send } from '../http/send.js';
 import type { Pacer } from '../http/pacer.js';
 import { ODataPageSplitter } from '../json/odata-page.js';
-import { AlertGate } from './alert-gate.js';
+import { AlertGate, type Identity } from './alert-gate.js';
 import type { AlertRecord, SourceContext } from './source.js';
 
 export interface ODataContext extends SourceContext {
@@ -32,9 +32,12 @@ export function keyOf<T>(kind: ODataAlertKind<T>, alert: T): string {
 }
 
 /** One page's outcome, for deciding the next request. */
-export interface PageResult<T> {
-  /** Alerts yielded from this page, in order (validated). */
-  alerts: T[];
+export interface PageResult {
+  /**
+   * The identities of the page's valid alerts, in order: all paging needs. Not the alerts
+   * themselves, so a page of 10 000 holds no parsed objects (nor needs any: see AlertGate).
+   */
+  alerts: Identity[];
   /** How many elements `value` had, valid or not. */
   size: number;
   nextLink: string | undefined;
@@ -84,7 +87,7 @@ export async function* readPage<T>(
   kind: ODataAlertKind<T>,
   ctx: ODataContext,
   headers: Record<string, string>,
-  result: PageResult<T>,
+  result: PageResult,
   signal: AbortSignal | undefined,
   checkAnswer?: (status: number, headers: Record<string, string | string[] | undefined>) => void,
 ): AsyncGenerator<AlertRecord> {
@@ -110,14 +113,15 @@ export async function* readPage<T>(
     }
     const splitter = new ODataPageSplitter();
     let index = 0;
-    const alerts: T[] = [];
+    const alerts: Identity[] = [];
     for await (const chunk of res.body) {
       for (const raw of splitter.push(chunk)) {
-        const admitted = gate.admit(raw, index++, attempt);
+        const admitted = gate.admitRecord(raw, index++, attempt);
         if (!admitted) continue;
         // Every valid alert of the page counts for paging, even one an earlier attempt wrote.
-        alerts.push(admitted.value);
-        if (!admitted.repeated) yield admitted.record;
+        const { record } = admitted;
+        alerts.push({ id: record.id, updatedAt: record.updatedAt, key: record.key });
+        if (!admitted.repeated) yield record;
       }
     }
     const { nextLink } = splitter.end();
