@@ -105,19 +105,43 @@ export class JsonArraySplitter {
 
   /** Feed the next chunk of the answer; returns the elements it completed, in order. */
   push(chunk: Buffer): Buffer[] {
-    if (this.failure !== undefined) throw this.failure;
     const out: Buffer[] = [];
+    this.run(chunk, 0, out);
+    this.offset += chunk.length;
+    return out;
+  }
+
+  /**
+   * For an array inside a larger document (an OData page's `value`), so that its bytes are
+   * scanned once, by this splitter alone: scans `chunk` from `from` (the `[` on the first call),
+   * appends the elements it completes to `out`, and returns the index just after the closing `]`,
+   * or -1 when the array goes on in the next chunk. Nothing after the `]` is looked at.
+   */
+  pushEmbedded(chunk: Buffer, from: number, out: Buffer[]): number {
+    const before = out.length;
+    // Byte offsets in messages count from the array's `[`.
+    this.offset -= from;
+    const stop = this.run(chunk, from, out, true);
+    this.offset += stop < 0 ? chunk.length : stop;
+    // Elements completed before a failure are handed on; the failure comes with the next call or end().
+    if (this.failure !== undefined && out.length > before) return -1;
+    return stop;
+  }
+
+  /** Scans from `from`; returns where an embedded array ended (see pushEmbedded), else -1. */
+  private run(chunk: Buffer, from: number, out: Buffer[], embedded = false): number {
+    if (this.failure !== undefined) throw this.failure;
+    const before = out.length;
     try {
-      this.scan(chunk, out);
+      return this.scan(chunk, out, from, embedded);
     } catch (error) {
       if (!(error instanceof DataError)) throw error;
       this.state = S_FAILED;
       this.failure = error;
       this.parts = [];
-      if (out.length === 0) throw error;
+      if (out.length === before) throw error;
+      return -1;
     }
-    this.offset += chunk.length;
-    return out;
   }
 
   /** The answer ended: throws unless it was exactly one complete array. */
@@ -143,11 +167,11 @@ export class JsonArraySplitter {
     }
   }
 
-  private scan(chunk: Buffer, out: Buffer[]): void {
+  private scan(chunk: Buffer, out: Buffer[], from: number, embedded: boolean): number {
     const n = chunk.length;
-    let i = 0;
+    let i = from;
     // Start of the current element's bytes in this chunk not yet added to `parts`.
-    let runStart = 0;
+    let runStart = from;
 
     while (i < n) {
       switch (this.state) {
@@ -208,6 +232,7 @@ export class JsonArraySplitter {
         }
 
         case S_DONE: {
+          if (embedded) return i;
           if (CLASS[chunk[i]!] === C_WS) i++;
           else {
             throw this.fail(
@@ -250,6 +275,7 @@ export class JsonArraySplitter {
     }
     // An element that opened on the chunk's last byte has not been scanned yet.
     if (this.state === S_CONTAINER) this.addPart(chunk, runStart, n);
+    return embedded && this.state === S_DONE ? n : -1;
   }
 
   /**

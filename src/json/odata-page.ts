@@ -61,7 +61,6 @@ export class ODataPageSplitter {
         throw notAPage(Buffer.concat([BOM.subarray(0, this.#bomBytes), chunk.subarray(i)]));
       this.#started = true;
     }
-    let arrayFrom = this.#phase === 'array' ? i : -1;
     let memberFrom = this.#phase === 'member' ? i : -1;
     for (; i < chunk.length; i++) {
       const b = chunk[i] as number;
@@ -109,8 +108,7 @@ export class ODataPageSplitter {
             this.#sawValue = true;
             this.#array = new JsonArraySplitter();
             this.#phase = 'array';
-            this.#depth = 1;
-            arrayFrom = i;
+            i = this.#pushArray(chunk, i, out) - 1;
             continue;
           }
           this.#phase = 'member';
@@ -119,6 +117,9 @@ export class ODataPageSplitter {
           i--; // let 'member' see this first byte
           continue;
         case 'array':
+          // The array splitter scans `value` itself, to its closing bracket: its bytes are scanned once.
+          i = this.#pushArray(chunk, i, out) - 1;
+          continue;
         case 'member': {
           if (this.#inString) {
             if (this.#escaped) this.#escaped = false;
@@ -135,7 +136,7 @@ export class ODataPageSplitter {
             continue;
           }
           if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-            if (this.#phase === 'member' && this.#depth === 0) {
+            if (this.#depth === 0) {
               // `}` closing the page right after a scalar member.
               this.#endMember(chunk, memberFrom, i);
               memberFrom = -1;
@@ -144,16 +145,9 @@ export class ODataPageSplitter {
               continue;
             }
             this.#depth--;
-            if (this.#phase === 'array' && this.#depth === 0) {
-              out.push(...(this.#array as JsonArraySplitter).push(chunk.subarray(arrayFrom, i + 1)));
-              (this.#array as JsonArraySplitter).end();
-              this.#array = undefined;
-              arrayFrom = -1;
-              this.#phase = 'next';
-            }
             continue;
           }
-          if (this.#phase === 'member' && this.#depth === 0 && b === COMMA) {
+          if (this.#depth === 0 && b === COMMA) {
             this.#endMember(chunk, memberFrom, i);
             memberFrom = -1;
             this.#phase = 'key';
@@ -171,15 +165,28 @@ export class ODataPageSplitter {
           continue;
       }
     }
-    if (this.#phase === 'array' && arrayFrom >= 0) {
-      out.push(...(this.#array as JsonArraySplitter).push(chunk.subarray(arrayFrom)));
-    }
     if (this.#phase === 'member' && memberFrom >= 0) this.#keepMember(chunk.subarray(memberFrom));
     return out;
   }
 
+  /**
+   * Hands `chunk` from `from` to the splitter of `value`; returns where the page's own scan goes
+   * on: just after the array's `]`, or the chunk's end while the array goes on.
+   */
+  #pushArray(chunk: Buffer, from: number, out: Buffer[]): number {
+    const array = this.#array as JsonArraySplitter;
+    const end = array.pushEmbedded(chunk, from, out);
+    if (end < 0) return chunk.length;
+    array.end();
+    this.#array = undefined;
+    this.#phase = 'next';
+    return end;
+  }
+
   /** Checks the page is complete and returns its members other than `value`. */
   end(): { nextLink: string | undefined; members: Record<string, unknown> } {
+    // A failure inside `value` after some alerts were handed on is the one to report.
+    this.#array?.end();
     if (this.#phase === 'start') throw new DataError('NOT_AN_ARRAY', 'expected an OData page of alerts, got an empty answer', BROKEN);
     if (this.#phase !== 'done') throw new DataError('TRUNCATED', 'the OData page ended before it was complete', BROKEN);
     if (!this.#sawValue) throw new DataError('NOT_AN_ARRAY', 'the OData page has no "value" array of alerts', BROKEN);

@@ -48,6 +48,27 @@ describe('ODataPageSplitter', () => {
     expect(split(lines.at(-1)!, 4).alerts).toEqual([]); // {"value":[]}
   });
 
+  it.each([1, 3, 1000])('hands on the alerts before a broken one, then fails (chunks of %i bytes)', (size) => {
+    const s = new ODataPageSplitter();
+    const bytes = Buffer.from('{"value":[{"id":"1"},{"id":"2"},]}');
+    const alerts: string[] = [];
+    let err: unknown;
+    try {
+      for (let i = 0; i < bytes.length; i += size) for (const raw of s.push(bytes.subarray(i, i + size))) alerts.push(raw.toString());
+      s.end();
+    } catch (e) {
+      err = e;
+    }
+    expect(alerts).toEqual(['{"id":"1"}', '{"id":"2"}']);
+    expect((err as DataError).code).toBe('MALFORMED');
+  });
+
+  it('scans value once: the members after it are read where the array ends, in the same chunk', () => {
+    const s = new ODataPageSplitter();
+    expect(s.push(Buffer.from('{"value":[{"id":"1"}],"@odata.nextLink":"n"}')).map(String)).toEqual(['{"id":"1"}']);
+    expect(s.end().nextLink).toBe('n');
+  });
+
   it.each([
     ['[]', 'NOT_AN_ARRAY'],
     ['<html>', 'NOT_AN_ARRAY'],
@@ -55,6 +76,8 @@ describe('ODataPageSplitter', () => {
     ['{"value":{}}', 'NOT_AN_ARRAY'],
     ['{"@odata.context":"x"}', 'NOT_AN_ARRAY'],
     ['{"value":[{"id":1}', 'TRUNCATED'],
+    ['{"value":[{"id":1}]', 'TRUNCATED'],
+    ['{"value":[{"id":1}]]}', 'MALFORMED'],
     ['{"value":[]} x', 'TRAILING_DATA'],
     ['{"value":[] "x":1}', 'MALFORMED'],
   ])('rejects %j with %s', (text, code) => {
