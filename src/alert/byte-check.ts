@@ -1,31 +1,236 @@
 /**
- * A check of a flat alert's raw bytes that needs no `JSON.parse` (parsing every alert into an
- * object was the largest single cost of `pull`, with the garbage it leaves; BENCHMARKS.md). It
- * accepts only compact, flat alerts whose every declared field surely passes the precheck
- * (./precheck.ts), and hands back only the few string fields the caller asks for. Anything else
- * (whitespace, nested values, escapes in a field we must read, a repeated declared key, an odd
- * number...) makes it answer "don't know", and the caller then runs the full path: JSON.parse,
- * precheck and zod, whose answer stands. Like the precheck it may be stricter than the schema,
- * never looser. Pure functions, no I/O.
+ * A check of an alert's raw bytes that needs no `JSON.parse` (parsing every alert into an object
+ * was the largest single cost of `pull`, with the garbage it leaves; BENCHMARKS.md). It accepts
+ * only compact alerts (as the array splitter hands them on) whose every declared field surely
+ * passes the precheck (./precheck.ts), checks the JSON grammar of everything else (nested values
+ * of fields it does not know included), and hands back only the few string fields the caller
+ * asks for. Anything else (whitespace, escapes in a field we must read, a repeated declared key,
+ * nesting deeper than MAX_DEPTH...) makes it answer "don't know", and the caller then runs the
+ * full path: JSON.parse, precheck and zod, whose answer stands. Like the precheck it may be
+ * stricter than the schema, never looser. Pure functions, no I/O.
  */
 import { isUtf8 } from 'node:buffer';
-import { BACKSLASH, CLOSE_BRACE, COLON, COMMA, OPEN_BRACE, QUOTE } from '../json/bytes.js';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../json/bytes.js';
 import { UTC_TIMESTAMP, type FieldKind } from './precheck.js';
 
 /** The values of the fields asked for (missing or `null` → undefined), or undefined for "don't know". */
 export type ByteCheck = (raw: Buffer) => Record<string, string | undefined> | undefined;
 
-const KIND_CODE: Record<FieldKind, number> = { identity: 1, timestamp: 2, text: 3, integer: 4, flag: 5 };
+const KIND_CODE: Record<FieldKind, number> = {
+  identity: 1,
+  timestamp: 2,
+  text: 3,
+  integer: 4,
+  flag: 5,
+  number: 6,
+  strings: 7,
+  array: 8,
+  typedObjects: 9,
+  objects: 10,
+  account: 11,
+};
+const UNKNOWN = 0;
 const IDENTITY = 1;
 const TIMESTAMP = 2;
+const TEXT = 3;
 const INTEGER = 4;
 const FLAG = 5;
+const NUMBER = 6;
+const STRINGS = 7;
+const ARRAY = 8;
+const TYPED_OBJECTS = 9;
+const OBJECTS = 10;
+const ACCOUNT = 11;
+
+/** Nesting beyond this is left to JSON.parse (real alerts nest 3–4 levels: evidence's own objects). */
+const MAX_DEPTH = 64;
 
 /** Bytes that end a plain run inside a JSON string: quote, backslash and control characters. */
 const STOP = new Uint8Array(256);
 for (let c = 0; c < 0x20; c++) STOP[c] = 1;
 STOP[QUOTE] = 1;
 STOP[BACKSLASH] = 1;
+
+const HEX = new Uint8Array(256);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+
+/** `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t` (and `\u`, handled apart). */
+const SHORT_ESCAPE = new Uint8Array(256);
+for (const c of '"\\/bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
+
+/** Set by {@link scanString}: whether the string it last scanned had an escape. */
+let lastHadEscape = false;
+/** Set by {@link scanNumber}: whether the number it last scanned had a fraction or an exponent. */
+let lastWasPlain = true;
+
+/** `raw[i]` opens a string: returns the index after its closing quote, or -1 (not valid JSON). */
+function scanString(raw: Buffer, i: number): number {
+  const n = raw.length;
+  lastHadEscape = false;
+  i++;
+  for (;;) {
+    while (i < n && STOP[raw[i]!] === 0) i++;
+    if (i >= n) return -1;
+    const d = raw[i]!;
+    if (d === QUOTE) return i + 1;
+    if (d < 0x20) return -1;
+    lastHadEscape = true;
+    const e = raw[i + 1];
+    if (e === 0x75) {
+      // \uXXXX
+      if (i + 5 >= n || HEX[raw[i + 2]!] === 0 || HEX[raw[i + 3]!] === 0 || HEX[raw[i + 4]!] === 0 || HEX[raw[i + 5]!] === 0) return -1;
+      i += 6;
+    } else if (e !== undefined && SHORT_ESCAPE[e] === 1) {
+      i += 2;
+    } else return -1;
+  }
+}
+
+/** `raw[i]` starts a number: returns the index after it, or -1. -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+function scanNumber(raw: Buffer, i: number): number {
+  lastWasPlain = true;
+  if (raw[i] === 0x2d) i++;
+  let d = raw[i];
+  if (d === 0x30) i++;
+  else if (d !== undefined && d >= 0x31 && d <= 0x39) {
+    do d = raw[++i];
+    while (d !== undefined && d >= 0x30 && d <= 0x39);
+  } else return -1;
+  if (raw[i] === 0x2e) {
+    lastWasPlain = false;
+    d = raw[++i];
+    if (d === undefined || d < 0x30 || d > 0x39) return -1;
+    do d = raw[++i];
+    while (d !== undefined && d >= 0x30 && d <= 0x39);
+  }
+  if (raw[i] === 0x65 || raw[i] === 0x45) {
+    lastWasPlain = false;
+    i++;
+    if (raw[i] === 0x2b || raw[i] === 0x2d) i++;
+    d = raw[i];
+    if (d === undefined || d < 0x30 || d > 0x39) return -1;
+    do d = raw[++i];
+    while (d !== undefined && d >= 0x30 && d <= 0x39);
+  }
+  return i;
+}
+
+/** `null`, `true` or `false` at `i`: the index after it, or -1. */
+function scanLiteral(raw: Buffer, i: number): number {
+  const c = raw[i];
+  if (c === 0x6e) return raw[i + 1] === 0x75 && raw[i + 2] === 0x6c && raw[i + 3] === 0x6c ? i + 4 : -1;
+  if (c === 0x74) return raw[i + 1] === 0x72 && raw[i + 2] === 0x75 && raw[i + 3] === 0x65 ? i + 4 : -1;
+  if (c === 0x66) return raw[i + 1] === 0x61 && raw[i + 2] === 0x6c && raw[i + 3] === 0x73 && raw[i + 4] === 0x65 ? i + 5 : -1;
+  return -1;
+}
+
+/** Any compact JSON value at `i`: the index after it, or -1. */
+function scanValue(raw: Buffer, i: number, depth: number): number {
+  const c = raw[i];
+  if (c === QUOTE) return scanString(raw, i);
+  if (c === OPEN_BRACE) return scanObject(raw, i, depth + 1, undefined);
+  if (c === OPEN_BRACKET) return scanArray(raw, i, depth + 1, scanValue);
+  if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return scanNumber(raw, i);
+  return scanLiteral(raw, i);
+}
+
+type ElementScan = (raw: Buffer, i: number, depth: number) => number;
+
+/** An array at `i` whose every element `element` accepts: the index after it, or -1. */
+function scanArray(raw: Buffer, i: number, depth: number, element: ElementScan): number {
+  if (depth > MAX_DEPTH || raw[i] !== OPEN_BRACKET) return -1;
+  i++;
+  if (raw[i] === CLOSE_BRACKET) return i + 1;
+  for (;;) {
+    i = element(raw, i, depth);
+    if (i < 0) return -1;
+    const sep = raw[i];
+    if (sep === CLOSE_BRACKET) return i + 1;
+    if (sep !== COMMA) return -1;
+    i++;
+  }
+}
+
+/** The members of a nested object whose values are checked: name bytes, and whether null is allowed. */
+interface TypedMembers {
+  names: Buffer[];
+  nullable: boolean[];
+}
+
+function sameBytes(raw: Buffer, start: number, end: number, name: Buffer): boolean {
+  if (end - start !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if (raw[start + k] !== name[k]) return false;
+  return true;
+}
+
+/**
+ * An object at `i`: the index after it, or -1. The members `typed` names must hold a string
+ * (escapes are fine: nothing here reads it) or, where allowed, null. A repeated member is checked
+ * each time, so whichever JSON.parse keeps was checked.
+ */
+function scanObject(raw: Buffer, i: number, depth: number, typed: TypedMembers | undefined): number {
+  if (depth > MAX_DEPTH || raw[i] !== OPEN_BRACE) return -1;
+  i++;
+  if (raw[i] === CLOSE_BRACE) return i + 1;
+  for (;;) {
+    if (raw[i] !== QUOTE) return -1;
+    const keyStart = i + 1;
+    const keyEnd = scanString(raw, i);
+    if (keyEnd < 0 || raw[keyEnd] !== COLON) return -1;
+    let member = -1;
+    if (typed !== undefined) {
+      // A key with escapes could spell a typed name: let JSON.parse say what it is.
+      if (lastHadEscape) return -1;
+      for (let m = 0; m < typed.names.length; m++) if (sameBytes(raw, keyStart, keyEnd - 1, typed.names[m]!)) member = m;
+    }
+    i = keyEnd + 1;
+    if (member >= 0) {
+      if (raw[i] === QUOTE) i = scanString(raw, i);
+      else if (typed!.nullable[member] && raw[i] === 0x6e) i = scanLiteral(raw, i);
+      else return -1;
+    } else {
+      i = scanValue(raw, i, depth);
+    }
+    if (i < 0) return -1;
+    const sep = raw[i];
+    if (sep === CLOSE_BRACE) return i + 1;
+    if (sep !== COMMA) return -1;
+    i++;
+  }
+}
+
+function typedMembers(members: Record<string, 'string' | 'text'>): TypedMembers {
+  const entries = Object.entries(members);
+  return { names: entries.map(([name]) => Buffer.from(name, 'utf8')), nullable: entries.map(([, kind]) => kind === 'text') };
+}
+
+/** Graph evidence: `@odata.type` names the kind of evidence and, when present, is a string. */
+const EVIDENCE_MEMBERS = typedMembers({ '@odata.type': 'string' });
+const ACCOUNT_MEMBERS = typedMembers({ userName: 'text', domainName: 'text' });
+
+const scanAnyObject: ElementScan = (raw, i, depth) => scanObject(raw, i, depth + 1, undefined);
+const scanTypedObject: ElementScan = (raw, i, depth) => scanObject(raw, i, depth + 1, EVIDENCE_MEMBERS);
+const scanStringElement: ElementScan = (raw, i) => (raw[i] === QUOTE ? scanString(raw, i) : -1);
+
+/** A declared field's array or object value at `i`: the index after it, or -1 when the kind does not allow it. */
+function scanNested(kind: number, raw: Buffer, i: number): number {
+  switch (kind) {
+    case UNKNOWN:
+      return scanValue(raw, i, 0);
+    case STRINGS:
+      return scanArray(raw, i, 1, scanStringElement);
+    case ARRAY:
+      return scanArray(raw, i, 1, scanValue);
+    case TYPED_OBJECTS:
+      return scanArray(raw, i, 1, scanTypedObject);
+    case OBJECTS:
+      return raw[i] === OPEN_BRACE ? scanObject(raw, i, 1, undefined) : scanArray(raw, i, 1, scanAnyObject);
+    case ACCOUNT:
+      return scanObject(raw, i, 1, ACCOUNT_MEMBERS);
+    default:
+      return -1;
+  }
+}
 
 function hashName(bytes: Uint8Array, start: number, end: number): number {
   let h = 0;
@@ -61,18 +266,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
   function fieldAt(raw: Buffer, start: number, end: number): number {
     const candidates = byHash.get(hashName(raw, start, end));
     if (candidates === undefined) return -1;
-    for (const i of candidates) {
-      const b = nameBytes[i]!;
-      if (b.length !== end - start) continue;
-      let same = true;
-      for (let k = 0; k < b.length; k++) {
-        if (b[k] !== raw[start + k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return i;
-    }
+    for (const i of candidates) if (sameBytes(raw, start, end, nameBytes[i]!)) return i;
     return -1;
   }
 
@@ -119,7 +313,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
       i++;
       if (raw[i++] !== COLON) return undefined;
       if (field >= 0) previous = field + 1;
-      let kind = 0;
+      let kind = UNKNOWN;
       if (field >= 0) {
         if (seen[field] === generation) return undefined; // a repeated key: JSON.parse keeps the last
         seen[field] = generation;
@@ -128,92 +322,46 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
       // value
       const c = raw[i];
       if (c === QUOTE) {
-        const valueStart = ++i;
-        let escaped = false;
-        for (;;) {
-          while (i < n && STOP[raw[i]!] === 0) i++;
-          if (i >= n) return undefined;
-          const d = raw[i]!;
-          if (d === QUOTE) break;
-          if (d < 0x20) return undefined;
-          {
-            escaped = true;
-            const e = raw[i + 1];
-            if (e === 0x75) {
-              // \uXXXX
-              for (let k = i + 2; k < i + 6; k++) {
-                const h = raw[k];
-                if (h === undefined || !((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66)))
-                  return undefined;
-              }
-              i += 6;
-              continue;
-            }
-            if (e !== QUOTE && e !== BACKSLASH && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74)
-              return undefined;
-            i += 2;
-          }
-        }
-        const valueEnd = i++;
+        const valueStart = i + 1;
+        i = scanString(raw, i);
+        if (i < 0) return undefined;
+        const valueEnd = i - 1;
         if (kind === INTEGER || kind === FLAG) {
           if (valueEnd !== valueStart) return undefined; // only "" is allowed
-        } else if (kind !== 0) {
+        } else if (kind === IDENTITY || kind === TIMESTAMP || kind === TEXT) {
           const slot = extractSlot[field]!;
-          if (kind === IDENTITY || kind === TIMESTAMP || slot >= 0) {
-            if (escaped) return undefined;
+          if (kind !== TEXT || slot >= 0) {
+            if (lastHadEscape) return undefined;
             const value = raw.toString('utf8', valueStart, valueEnd);
             if (kind === IDENTITY && value.length === 0) return undefined;
             if (kind === TIMESTAMP && !UTC_TIMESTAMP.test(value)) return undefined;
             if (slot >= 0) out[extract[slot]!] = value;
           }
+        } else if (kind !== UNKNOWN) {
+          return undefined; // a string where the kind wants a number, an array or an object
         }
-      } else if (c === 0x6e) {
-        // null
-        if (raw[i + 1] !== 0x75 || raw[i + 2] !== 0x6c || raw[i + 3] !== 0x6c) return undefined;
-        if (kind === IDENTITY || kind === TIMESTAMP) return undefined;
-        i += 4;
-      } else if (c === 0x74) {
-        if (raw[i + 1] !== 0x72 || raw[i + 2] !== 0x75 || raw[i + 3] !== 0x65) return undefined;
-        if (kind !== 0 && kind !== FLAG) return undefined;
-        i += 4;
-      } else if (c === 0x66) {
-        if (raw[i + 1] !== 0x61 || raw[i + 2] !== 0x6c || raw[i + 3] !== 0x73 || raw[i + 4] !== 0x65) return undefined;
-        if (kind !== 0 && kind !== FLAG) return undefined;
-        i += 5;
+      } else if (c === 0x6e || c === 0x74 || c === 0x66) {
+        // null, true, false
+        i = scanLiteral(raw, i);
+        if (i < 0) return undefined;
+        if (c === 0x6e) {
+          if (kind === IDENTITY || kind === TIMESTAMP) return undefined;
+        } else if (kind !== UNKNOWN && kind !== FLAG) return undefined;
       } else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
-        if (kind !== 0 && kind !== INTEGER) return undefined;
-        // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+        if (kind !== UNKNOWN && kind !== INTEGER && kind !== NUMBER) return undefined;
         const numberStart = i;
-        let plain = true;
-        if (raw[i] === 0x2d) i++;
-        let d = raw[i];
-        if (d === 0x30) i++;
-        else if (d !== undefined && d >= 0x31 && d <= 0x39) {
-          do d = raw[++i];
-          while (d !== undefined && d >= 0x30 && d <= 0x39);
-        } else return undefined;
-        if (raw[i] === 0x2e) {
-          plain = false;
-          d = raw[++i];
-          if (d === undefined || d < 0x30 || d > 0x39) return undefined;
-          do d = raw[++i];
-          while (d !== undefined && d >= 0x30 && d <= 0x39);
-        }
-        if (raw[i] === 0x65 || raw[i] === 0x45) {
-          plain = false;
-          i++;
-          if (raw[i] === 0x2b || raw[i] === 0x2d) i++;
-          d = raw[i];
-          if (d === undefined || d < 0x30 || d > 0x39) return undefined;
-          do d = raw[++i];
-          while (d !== undefined && d >= 0x30 && d <= 0x39);
-        }
+        i = scanNumber(raw, i);
+        if (i < 0) return undefined;
         // Up to 15 digits without fraction or exponent is surely a finite integer.
-        if (kind === INTEGER && (!plain || i - numberStart > 15) && !Number.isInteger(Number(raw.toString('latin1', numberStart, i)))) {
-          return undefined;
+        if (kind !== UNKNOWN && (!lastWasPlain || i - numberStart > 15)) {
+          const value = Number(raw.toString('latin1', numberStart, i));
+          if (kind === INTEGER ? !Number.isInteger(value) : !Number.isFinite(value)) return undefined;
         }
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        i = scanNested(kind, raw, i);
+        if (i < 0) return undefined;
       } else {
-        return undefined; // objects, arrays, whitespace, anything else
+        return undefined; // whitespace, anything else
       }
       const sep = raw[i];
       if (sep === COMMA) {

@@ -7,8 +7,19 @@
  * Pure functions, no I/O.
  */
 
-/** The kinds of value a flat alert field holds (see SIEM_FIELD_KINDS). */
-export type FieldKind = 'identity' | 'timestamp' | 'text' | 'integer' | 'flag';
+/**
+ * The kinds of value an alert field holds (see SIEM_FIELD_KINDS, MDE_FIELD_KINDS,
+ * GRAPH_FIELD_KINDS). Every kind but identity and timestamp may also be missing or null.
+ * - identity: a non-empty string; timestamp: a UTC_TIMESTAMP string (both required)
+ * - text: a string; integer: an integer or ""; flag: true, false or ""; number: a finite number
+ * - strings: an array of strings; array: an array of anything
+ * - typedObjects: an array of objects whose `@odata.type`, if present, is a string (Graph evidence)
+ * - objects: an array of objects, or one object (MDE evidence: an array with `$expand`, one
+ *   object per line in Elastic's published data)
+ * - account: an object whose `userName` and `domainName` are text (MDE relatedUser)
+ */
+export type FieldKind =
+  'identity' | 'timestamp' | 'text' | 'integer' | 'flag' | 'number' | 'strings' | 'array' | 'typedObjects' | 'objects' | 'account';
 
 /**
  * ISO-8601 UTC timestamp as the API writes it: `2017-01-23T07:32:54.1861171Z` (0-7 fraction
@@ -26,7 +37,17 @@ const CONDITION: Record<FieldKind, string> = {
   text: `x === undefined || x === null || typeof x === 'string'`,
   integer: `x === undefined || x === null || x === '' || (typeof x === 'number' && Number.isInteger(x))`,
   flag: `x === undefined || x === null || x === '' || typeof x === 'boolean'`,
+  number: `x === undefined || x === null || (typeof x === 'number' && Number.isFinite(x))`,
+  strings: `x === undefined || x === null || (Array.isArray(x) && x.every((e) => typeof e === 'string'))`,
+  array: `x === undefined || x === null || Array.isArray(x)`,
+  typedObjects: `x === undefined || x === null || (Array.isArray(x) && x.every((e) => isObject(e) && (e['@odata.type'] === undefined || typeof e['@odata.type'] === 'string')))`,
+  objects: `x === undefined || x === null || isObject(x) || (Array.isArray(x) && x.every(isObject))`,
+  account: `x === undefined || x === null || (isObject(x) && isText(x.userName) && isText(x.domainName))`,
 };
+
+/** Helpers the generated conditions call (JSON.parse output: own data properties only). */
+const isObject = (e: unknown): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e);
+const isText = (e: unknown): boolean => e === undefined || e === null || typeof e === 'string';
 
 /**
  * Builds the precheck of a loose object schema declared as `{ field: kind }` (unknown fields
@@ -55,6 +76,10 @@ export function compilePrecheck(kinds: Readonly<Record<string, FieldKind>>): Pre
     `};`,
   ].join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from our own constant table, see above
-  const make = new Function('timestamp', source) as (timestamp: RegExp) => Precheck;
-  return make(UTC_TIMESTAMP);
+  const make = new Function('timestamp', 'isObject', 'isText', source) as (
+    timestamp: RegExp,
+    isObject: (e: unknown) => boolean,
+    isText: (e: unknown) => boolean,
+  ) => Precheck;
+  return make(UTC_TIMESTAMP, isObject, isText);
 }

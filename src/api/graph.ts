@@ -6,7 +6,7 @@
  * and never followed. A 206 answer with `Warning: 199` is partial (a provider failed): it is
  * retried and never taken as complete.
  */
-import { GraphAlertSchema, type GraphAlert } from '../alert/graph-schema.js';
+import { GRAPH_BYTE_CHECK, GraphAlertSchema, type GraphAlert } from '../alert/graph-schema.js';
 import { ServiceError } from '../errors.js';
 import { GRAPH_MAX_PAGE, GRAPH_MAX_SKIP } from '../microsoft.js';
 import { SkipProof } from './completeness.js';
@@ -24,7 +24,12 @@ export interface GraphOptions {
   filters?: AlertFilters | undefined;
 }
 
-const KIND: ODataAlertKind<GraphAlert> = { schema: GraphAlertSchema, id: (a) => a.id, updatedAt: (a) => a.lastUpdateDateTime };
+const KIND: ODataAlertKind<GraphAlert> = {
+  schema: GraphAlertSchema,
+  byteCheck: GRAPH_BYTE_CHECK,
+  id: (a) => a.id,
+  updatedAt: (a) => a.lastUpdateDateTime,
+};
 
 /** Where a page starts: the near bound moved to `at`, excluding that instant itself when `exclusive`. */
 export interface GraphCursor {

@@ -9,7 +9,7 @@
  * it comes back short; a range of one millisecond that is still full is read with `$skip` and
  * checked for repeats. Alerts a continuation reads twice are written once.
  */
-import { MdeAlertSchema, type MdeAlert } from '../alert/mde-schema.js';
+import { MDE_BYTE_CHECK, MdeAlertSchema, type MdeAlert } from '../alert/mde-schema.js';
 import { ServiceError } from '../errors.js';
 import { dateOf, normalizeTimestamp } from '../time.js';
 import { judgePage, SkipProof, splitRange, type MsRange } from './completeness.js';
@@ -89,6 +89,7 @@ export class MdeSource implements AlertSource {
     const field = options.filterOn;
     this.#kind = {
       schema: MdeAlertSchema,
+      byteCheck: MDE_BYTE_CHECK,
       id: (a) => a.id,
       updatedAt: (a) => (field === 'lastUpdateTime' ? a.lastUpdateTime : (a.alertCreationTime ?? a.lastUpdateTime)),
     };

@@ -4,6 +4,7 @@
  * next is each API's own business (`nextPage`): MDE follows `@odata.nextLink`, Graph pages by time.
  */
 import type { z } from 'zod';
+import type { ByteCheck } from '../alert/byte-check.js';
 import { AuthError, ForbiddenError, ServiceError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { withRetries } from '../http/retry-loop.js';
@@ -21,6 +22,11 @@ export interface ODataContext extends SourceContext {
 /** One API's alert shape, as the shared page reader needs it. */
 export interface ODataAlertKind<T> {
   schema: z.ZodType<T>;
+  /**
+   * Checks a valid alert on its bytes, extracting every field `id` and `updatedAt` read, so that
+   * nearly every alert skips JSON.parse and zod (see ../alert/byte-check.ts).
+   */
+  byteCheck?: ByteCheck;
   id: (alert: T) => string;
   /** The field the API pages and checkpoints on. */
   updatedAt: (alert: T) => string;
@@ -95,6 +101,7 @@ export async function* readPage<T>(
     kind.schema,
     (alert: T) => ({ id: kind.id(alert), updatedAt: kind.updatedAt(alert), key: keyOf(kind, alert) }),
     ctx.onInvalid,
+    kind.byteCheck,
   );
   const { credential, dispatcher, retry, timeoutMs, log } = ctx;
   const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {

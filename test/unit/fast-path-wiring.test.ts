@@ -15,6 +15,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { SiemAlertSchema, type SiemAlert } from '../../src/alert/siem-schema.js';
 import { AlertGate, type Identity } from '../../src/api/alert-gate.js';
+import { GraphSource } from '../../src/api/graph.js';
+import { MdeSource } from '../../src/api/mde.js';
+import type { ODataContext } from '../../src/api/odata-source.js';
 import { SiemSource } from '../../src/api/siem.js';
 import type { AlertRecord, InvalidAlert } from '../../src/api/source.js';
 import type { CachedCredential } from '../../src/auth/token-cache.js';
@@ -27,8 +30,8 @@ const UPDATED = '2024-05-01T10:00:00.1234567Z';
 const COMPACT = [1, 2, 3].map((n) =>
   JSON.stringify({ AlertId: `compact-${n}`, FullId: `compact-${n}:${n}`, Severity: 'High', AlertPart: 0, LastProcessedTimeUtc: UPDATED }),
 );
-/** Valid, but the byte check never decides a nested value: JSON.parse must. */
-const NESTED = JSON.stringify({ AlertId: 'nested-1', LastProcessedTimeUtc: UPDATED, Extra: { a: [1] } });
+/** Valid, but with an escape in a field the byte check must read (FullId): JSON.parse must decide. */
+const NESTED = JSON.stringify({ AlertId: 'nested-1', FullId: 'nested-1:\t1', LastProcessedTimeUtc: UPDATED, Extra: { a: [1] } });
 /** Invalid (AlertPart must be an integer): the precheck refuses it, so zod explains why. */
 const FRACTIONAL = JSON.stringify({ AlertId: 'fractional-1', LastProcessedTimeUtc: UPDATED, AlertPart: 1.5 });
 
@@ -105,6 +108,73 @@ describe('the SIEM source uses the fast path', () => {
     expect(records).toEqual([]);
     expect(invalid).toEqual([{ index: 0, alertId: 'fractional-1', problems: [expect.stringMatching(/^AlertPart: expected an integer/)] }]);
     expect(safeParse).toHaveBeenCalledTimes(1);
+  });
+});
+
+/** One short OData page holding `alerts`, answered to any GET through a MockAgent. */
+function odataContext(alerts: readonly string[]): { ctx: ODataContext; close: () => Promise<void> } {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  agent
+    .get(ORIGIN)
+    .intercept({ path: () => true, method: 'GET' })
+    .reply(200, `{"@odata.context":"x","value":[${alerts.join(',')}]}`, { headers: { 'content-type': 'application/json' } });
+  const credential = {
+    getToken: () => Promise.resolve({ token: 'test-token', tokenType: 'Bearer', expiresOnMs: Date.now() + 3_600_000 }),
+  } as unknown as CachedCredential;
+  const ctx: ODataContext = {
+    credential,
+    dispatcher: agent,
+    retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+    timeoutMs: 5_000,
+    log: createLogger('silent'),
+    onInvalid: () => {},
+  };
+  return { ctx, close: () => agent.close() };
+}
+
+describe('the OData sources use the fast path', () => {
+  const mdeAlert = (n: number) =>
+    JSON.stringify({
+      id: `mde-${n}`,
+      incidentId: n,
+      lastUpdateTime: UPDATED,
+      mitreTechniques: ['T1'],
+      relatedUser: { userName: 'u', domainName: 'd' },
+      evidence: [],
+    });
+  const graphAlert = (n: number) =>
+    JSON.stringify({
+      id: `graph-${n}`,
+      lastUpdateDateTime: UPDATED,
+      evidence: [{ '@odata.type': '#microsoft.graph.security.deviceEvidence', vmMetadata: { a: null } }],
+    });
+
+  it.each([
+    [
+      'mde',
+      mdeAlert,
+      (ctx: ODataContext) =>
+        new MdeSource({ baseUrl: new URL(ORIGIN), pageSize: 10, filterOn: 'lastUpdateTime', expandEvidence: false }, ctx),
+    ],
+    [
+      'graph',
+      graphAlert,
+      (ctx: ODataContext) => new GraphSource({ baseUrl: new URL(ORIGIN), pageSize: 10, serviceSource: undefined }, ctx),
+    ],
+  ] as const)('%s: admits compact alerts with nested values on their bytes, without JSON.parse', async (api, alert, make) => {
+    const alerts = [1, 2].map(alert);
+    const { ctx, close } = odataContext(alerts);
+    const parsesOf = watchParses();
+    const records: AlertRecord[] = [];
+    try {
+      for await (const record of make(ctx).fetch({ machineGroups: [] })) records.push(record);
+    } finally {
+      await close();
+    }
+    expect(records.map((r) => r.raw.toString())).toEqual(alerts);
+    expect(records.map((r) => r.key)).toEqual([`${api}-1|${UPDATED}`, `${api}-2|${UPDATED}`]);
+    expect([parsesOf(`${api}-1`), parsesOf(`${api}-2`)]).toEqual([0, 0]);
   });
 });
 
