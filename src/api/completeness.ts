@@ -2,11 +2,12 @@
  * When has a paged API proven that a range was read to its end? Pure rules, shared by the OData
  * sources (mde.ts, graph.ts) and tested with plain values.
  *
- * The only proof is an answer that held fewer alerts than were asked for (`$top`), or a chain of
- * the API's own next links that ended on such a page. A full page proves nothing, whatever it
- * says: the Defender for Endpoint API leaves out `@odata.nextLink` when the request has `$top`,
+ * The proof is an answer that held fewer alerts than were asked for (`$top`), or a chain of the
+ * API's own next links that ended on such a page. A full page proves nothing by itself, whatever
+ * it says: the Defender for Endpoint API leaves out `@odata.nextLink` when the request has `$top`,
  * and documents no order, so a full page without a link may be any `$top` alerts of many more
- * (docs/microsoft-apis.md). Such a range is read again in smaller pieces, each proven on its own.
+ * (docs/microsoft-apis.md). One request past it can still prove that it was the last
+ * (judgeEndProof); failing that, the range is read again in smaller pieces, each proven on its own.
  */
 import type { NextLink } from './odata-source.js';
 
@@ -35,6 +36,18 @@ export function judgePage(size: number, top: number, link: NextLink): PageVerdic
   if (link.kind === 'follow') return { kind: 'follow', url: link.url };
   if (size < top) return { kind: 'complete' };
   return { kind: 'unproven', why: link.kind === 'foreign' ? 'foreign next link' : 'no next link' };
+}
+
+/**
+ * What the answer to the end proof says: after a page (or a chain of next links) that returned
+ * `read` elements of a range, full and without a link, the same request with `$skip` = `read` and
+ * `$top=1` held `size` elements. `$skip` counts rows whatever their order: an empty answer says
+ * the filter matched at most `read` rows, so the `read` distinct rows already returned were all
+ * of them (the range ended at the page boundary). Any element there means there is more, and a
+ * missing link cannot be taken for the end.
+ */
+export function judgeEndProof(size: number): 'ended' | 'more' {
+  return size === 0 ? 'ended' : 'more';
 }
 
 /**

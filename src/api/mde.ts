@@ -5,14 +5,17 @@
  *
  * The service is trusted only as far as it proves itself (completeness.ts): it may leave out
  * `@odata.nextLink` when the request has `$top`, link to another host, and it documents no order.
- * A full page without a usable link is therefore read again as two shorter time ranges, each until
- * it comes back short; a range of one millisecond that is still full is read with `$skip` and
- * checked for repeats. Alerts a continuation reads twice are written once.
+ * A full page without a link is first checked by one request past its end (`$skip`, `$top=1`):
+ * an empty answer proves that the range ended at the page boundary. Otherwise, and for a link to
+ * another host, the range is read again as two shorter time ranges, each until it comes back short
+ * (or is proven so); a range of one millisecond that is still full is read with `$skip` and checked
+ * for repeats. Alerts a continuation reads twice are written once.
  */
 import { MDE_BYTE_CHECK, MdeAlertSchema, type MdeAlert } from '../alert/mde-schema.js';
 import { ServiceError } from '../errors.js';
 import { dateOf, normalizeTimestamp } from '../time.js';
-import { judgePage, SkipProof, splitRange, type MsRange } from './completeness.js';
+import { HttpStatusError } from '../http/errors.js';
+import { judgeEndProof, judgePage, SkipProof, splitRange, type MsRange } from './completeness.js';
 import { classifyNextLink, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
 import { SeenKeys } from './seen-keys.js';
 import { filterClauses, NO_FILTERS, type AlertFilters } from './odata-filters.js';
@@ -42,7 +45,7 @@ function odataTime(date: Date): string {
   return date.toISOString();
 }
 
-/** A page's URL: only the bounds given, `$top`, and `$skip` when continuing inside one instant. */
+/** A page's URL: only the bounds given, `$top`, and `$skip` when continuing inside one instant or proving an end. */
 export function buildMdeUrl(options: MdeOptions, range: MdeRange, top: number, skip = 0): URL {
   const url = new URL(`${options.baseUrl.href.replace(/\/+$/, '')}/api/alerts`);
   const field = options.filterOn;
@@ -59,10 +62,22 @@ export function buildMdeUrl(options: MdeOptions, range: MdeRange, top: number, s
 
 /** How a range was read, for the debug log (and tests). */
 interface RangeReport {
+  /** Every request, the end proofs included. */
   requests: number;
   splits: number;
   skipPages: number;
+  /** Requests past a full page without a next link, asking whether the range ended there. */
+  proofs: number;
 }
+
+/** What a full page without a usable link is warned about (each once a source). */
+type Quirk =
+  /** The link pointed to another host. */
+  | 'foreign next link'
+  /** No link, and the end proof found more alerts: the API left the link out. */
+  | 'link left out'
+  /** No link, and no end proof to tell whether more exist (the API refused `$skip`). */
+  | 'no next link';
 
 /** The state of one fetch() call. */
 interface Run {
@@ -81,7 +96,14 @@ export class MdeSource implements AlertSource {
   readonly #ctx: ODataContext;
   readonly #kind: ODataAlertKind<MdeAlert>;
   /** Quirks already warned about in this run: each is said once, not once a page. */
-  readonly #warned = new Set<string>();
+  readonly #warned = new Set<Quirk>();
+  /**
+   * Whether a full page without a next link is first given an end proof, and if not, why not. Once
+   * the API has left a link out with more to come, or refused the proof's `$skip`, another proof
+   * would almost always be one request more before the same split: a piece of a split range seldom
+   * ends exactly at a page boundary, and the API's limit is 100 calls a minute.
+   */
+  #endProofs: 'ask' | Exclude<Quirk, 'foreign next link'> = 'ask';
 
   constructor(options: MdeOptions, ctx: ODataContext) {
     this.#options = options;
@@ -109,7 +131,7 @@ export class MdeSource implements AlertSource {
       written: new SeenKeys(),
       rereading: false,
       total: 0,
-      report: { requests: 0, splits: 0, skipPages: 0 },
+      report: { requests: 0, splits: 0, skipPages: 0, proofs: 0 },
       signal,
     };
     const report = run.report;
@@ -120,9 +142,12 @@ export class MdeSource implements AlertSource {
       while (todo.length > 0) {
         const range = todo.pop() as MdeRange;
         let url = buildMdeUrl(this.#options, range, top);
+        // Elements the range's pages held so far, along its chain of next links: where an end proof skips to.
+        let read = 0;
         for (;;) {
           const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
           if (yield* this.#read(url, page, run)) return;
+          read += page.size;
           const link = classifyNextLink(page.nextLink, this.#options.baseUrl);
           const verdict = judgePage(page.size, top, link);
           if (verdict.kind === 'complete') break;
@@ -130,9 +155,6 @@ export class MdeSource implements AlertSource {
             url = verdict.url;
             continue;
           }
-          this.#warnOnce(verdict.why, link.kind === 'foreign' ? link.origin : undefined, top);
-          // Read the range again in two halves; what this page wrote is skipped when it comes again.
-          run.rereading = true;
           const bounds: MsRange = { since: range.since?.getTime() ?? 0, until: range.until?.getTime() ?? openUntil.getTime() };
           const times = page.alerts.map((a) => timeMs(a.updatedAt)).filter((t) => !Number.isNaN(t));
           // Splitting narrows the $filter; a service that ignores it would be split forever.
@@ -147,6 +169,12 @@ export class MdeSource implements AlertSource {
               },
             );
           }
+          // A foreign link says itself that there is more; a missing one may only mean the end.
+          const quirk = verdict.why === 'foreign next link' ? verdict.why : await this.#proveEnd(range, read, run);
+          if (quirk === 'ended') break;
+          this.#warnOnce(quirk, link.kind === 'foreign' ? link.origin : undefined, top);
+          // Read the range again in two halves; what this page wrote is skipped when it comes again.
+          run.rereading = true;
           const halves = splitRange(bounds, times);
           if (halves) {
             report.splits++;
@@ -166,10 +194,49 @@ export class MdeSource implements AlertSource {
     }
     this.#ctx.log.debug(
       { since: query.since?.toISOString() ?? null, until: query.until?.toISOString() ?? null, ...report },
-      report.splits + report.skipPages === 0
-        ? `range read in ${report.requests} request(s), ended by a short page`
-        : `range read in ${report.requests} request(s): split ${report.splits} time(s) and ${report.skipPages} $skip page(s), every piece ended by a short page`,
+      rangeSummary(report),
     );
+  }
+
+  /**
+   * After a full page without a next link, which had `read` elements of `range` with the pages
+   * linked before it: asks for the element after them (`$skip` = `read`, `$top=1`) and judges the
+   * answer (judgeEndProof). Returns 'ended' when the range was read, else the quirk to warn about.
+   *
+   * The proof asks with the very filter of the page, even when the range has no end: a split ends
+   * an open range at `openUntil`, but the page may hold alerts newer than that, so counting that
+   * narrower set would prove nothing about it. Alerts only join an open range while it is read (an
+   * update moves `lastUpdateTime` later, still inside), so an empty answer now means the filter
+   * matched at most `read` alerts when the page was read too: the page had them all. One that
+   * leaves a bounded range is read in its newer version by a later one. The answer's alert is not
+   * written (the split re-reads it; one that fails validation is reported there).
+   */
+  async #proveEnd(range: MdeRange, read: number, run: Run): Promise<'ended' | Exclude<Quirk, 'foreign next link'>> {
+    if (this.#endProofs !== 'ask') return this.#endProofs;
+    run.report.requests++;
+    run.report.proofs++;
+    const answer: PageResult = { alerts: [], size: 0, nextLink: undefined };
+    const ctx: ODataContext = { ...this.#ctx, onInvalid: () => {} };
+    try {
+      for await (const _alert of readPage(buildMdeUrl(this.#options, range, 1, read), this.#kind, ctx, {}, answer, run.signal)) {
+        // Not written: see above.
+      }
+    } catch (err) {
+      // A service that refuses $skip here: no proof, so the range is split as without one.
+      if (!(err instanceof HttpStatusError && err.status === 400)) throw err;
+      this.#ctx.log.debug({ skip: read, status: err.status }, 'the API refused the end proof ($skip); full pages are split');
+      this.#endProofs = 'no next link';
+      return this.#endProofs;
+    }
+    if (judgeEndProof(answer.size) === 'more') {
+      this.#endProofs = 'link left out';
+      return this.#endProofs;
+    }
+    this.#ctx.log.debug(
+      { skip: read },
+      `a full page without an @odata.nextLink: one extra request ($skip=${read}, $top=1) proved that the range ended at the page boundary`,
+    );
+    return 'ended';
   }
 
   /**
@@ -221,7 +288,7 @@ export class MdeSource implements AlertSource {
     return false;
   }
 
-  #warnOnce(why: 'no next link' | 'foreign next link', origin: string | undefined, top: number): void {
+  #warnOnce(why: Quirk, origin: string | undefined, top: number): void {
     if (this.#warned.has(why)) return;
     this.#warned.add(why);
     const log = this.#ctx.log;
@@ -230,6 +297,11 @@ export class MdeSource implements AlertSource {
         { nextLinkOrigin: origin },
         `the API's @odata.nextLink points to another host (${origin ?? '?'}); not followed, so the token stays with ${this.#options.baseUrl.origin}: the rest is read from there by narrower time ranges`,
       );
+    } else if (why === 'link left out') {
+      log.warn(
+        { top },
+        `the API answered a full page of ${top} alerts without an @odata.nextLink although more alerts match (it left the link out); the rest is read by narrower time ranges`,
+      );
     } else {
       log.warn(
         { top },
@@ -237,6 +309,18 @@ export class MdeSource implements AlertSource {
       );
     }
   }
+}
+
+/** The debug line that says how a fetch() read its range. */
+function rangeSummary(report: RangeReport): string {
+  const read = `range read in ${report.requests} request(s)`;
+  if (report.splits + report.skipPages > 0) {
+    const proven = report.proofs > 0 ? ' or proven by an end proof to end at a full one' : '';
+    return `${read}: split ${report.splits} time(s), ${report.skipPages} $skip page(s) and ${report.proofs} end proof(s), every piece ended by a short page${proven}`;
+  }
+  // Unsplit, a proof can only have been the one that found the end (any other answer splits).
+  if (report.proofs > 0) return `${read}, ended at a full page: one more request found nothing past it`;
+  return `${read}, ended by a short page`;
 }
 
 /** Epoch ms of an alert's filter-field time (NaN when it is not a timestamp). */

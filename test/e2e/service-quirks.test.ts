@@ -146,6 +146,8 @@ describe('mde: full pages without @odata.nextLink, rows in no time order', () =>
     expectEveryAlert(s, result, 'mde');
     const warnings = result.stderr.split('\n').filter((l) => l.includes('without an @odata.nextLink'));
     expect(warnings).toHaveLength(1);
+    // The end proof found more alerts past the first full page: the link was left out.
+    expect(warnings[0]).toContain('although more alerts match (it left the link out)');
     expect(result.stderr).toMatch(/range read in \d+ request\(s\): split \d+ time/);
   });
 
@@ -169,6 +171,51 @@ describe('mde: full pages without @odata.nextLink, rows in no time order', () =>
     expect(result.stderr).not.toContain('without an @odata.nextLink');
     expect(result.stderr).toMatch(/ended by a short page/);
     expect(result.stderr).not.toMatch(/split \d+ time/);
+  });
+});
+
+describe('mde: alerts that end exactly at a page boundary', () => {
+  /** A simulator holding exactly `count` alerts, processed in the last hour, one a second. */
+  async function startWith(count: number, options: SimulatorOptions = {}): Promise<Simulator> {
+    const s = await start({ alerts: 0, includeExamples: false, ...options });
+    const base = Date.now() - 3_600_000;
+    s.store.add(
+      Array.from({ length: count }, (_, i) => {
+        const id = `da7${String(i).padStart(17, '0')}_1`;
+        const processed = new Date(base + i * 1_000).toISOString();
+        return { AlertId: id, FullId: `${id}:ioc`, LastProcessedTimeUtc: processed, AlertTitle: 'on a page boundary', Severity: 'High' };
+      }),
+    );
+    return s;
+  }
+
+  /** `$top` and `$skip` of each alerts request the simulator saw. */
+  const paging = (s: Simulator) => s.stats.of('alerts').map((r) => [r.query['$top']?.[0], r.query['$skip']?.[0]]);
+  const warned = (result: CliResult) => result.stderr.split('\n').filter((l) => l.includes('"level":40'));
+
+  it('two full pages (the last without a link: nothing is left) and one request past them, not a split; no warning', async () => {
+    const s = await startWith(20);
+    const result = await pull(s, 'mde', ['--page-size', '10']);
+    expectEveryAlert(s, result, 'mde');
+    expect(delivered(result, 'mde')).toHaveLength(20);
+    expect(paging(s)).toEqual([
+      ['10', undefined],
+      ['10', '10'],
+      ['1', '20'],
+    ]);
+    expect(warned(result)).toEqual([]);
+    expect(result.stderr).toContain('range read in 3 request(s), ended at a full page: one more request found nothing past it');
+  });
+
+  it('a service leaving the link out ($top): one full page and one request past it; no warning', async () => {
+    const s = await startWith(10, { mdeNoNextLinkWithTop: true });
+    const result = await pull(s, 'mde', ['--page-size', '10']);
+    expectEveryAlert(s, result, 'mde');
+    expect(paging(s)).toEqual([
+      ['10', undefined],
+      ['1', '10'],
+    ]);
+    expect(warned(result)).toEqual([]);
   });
 });
 
