@@ -13,8 +13,20 @@ import { isUtf8 } from 'node:buffer';
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../json/bytes.js';
 import { UTC_TIMESTAMP, type FieldKind } from './precheck.js';
 
-/** The values of the fields asked for (missing or `null` → undefined), or undefined for "don't know". */
-export type ByteCheck = (raw: Buffer) => Record<string, string | undefined> | undefined;
+/** The values of the fields asked for (missing or `null` → undefined). */
+export type CheckedFields = Record<string, string | undefined>;
+
+/**
+ * A compiled byte check. Called with an alert's bytes, it answers for exactly those bytes. `at`
+ * answers for the alert that opens at `buf[start]` inside a larger buffer (a network chunk, so
+ * the splitter need not find the alert's end first: one pass finds and checks it); when it
+ * decides, `end` is the index just after the alert's closing brace.
+ */
+export interface ByteCheck {
+  (raw: Buffer): CheckedFields | undefined;
+  at(buf: Buffer, start: number): CheckedFields | undefined;
+  readonly end: number;
+}
 
 const KIND_CODE: Record<FieldKind, number> = {
   identity: 1,
@@ -270,21 +282,22 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
     return -1;
   }
 
-  return function byteCheck(raw: Buffer): Record<string, string | undefined> | undefined {
+  let end = -1;
+
+  function at(raw: Buffer, start: number): CheckedFields | undefined {
     const n = raw.length;
-    if (n < 2 || raw[0] !== OPEN_BRACE || raw[n - 1] !== CLOSE_BRACE) return undefined;
+    if (raw[start] !== OPEN_BRACE) return undefined;
     if (++generation === 0xffffffff) {
       seen.fill(0);
       generation = 1;
     }
-    const out: Record<string, string | undefined> = {};
+    const out: CheckedFields = {};
     for (const field of extract) out[field] = undefined;
-    let i = 1;
+    let i = start + 1;
     let previous = 0;
-    if (raw[i] === CLOSE_BRACE) {
-      i = n; // `{}`: falls through to the required-field check
-    }
-    while (i < n - 1) {
+    // `{}` is no alert (every table has required fields): the full path says what is missing.
+    if (raw[i] === CLOSE_BRACE) return undefined;
+    for (;;) {
       // key
       if (raw[i] !== QUOTE) return undefined;
       const keyStart = ++i;
@@ -293,13 +306,13 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
       const guess = next[previous]!;
       if (guess >= 0) {
         const b = nameBytes[guess]!;
-        const end = keyStart + b.length;
-        if (end < n && raw[end] === QUOTE) {
+        const keyEnd = keyStart + b.length;
+        if (keyEnd < n && raw[keyEnd] === QUOTE) {
           let k = 0;
           while (k < b.length && b[k] === raw[keyStart + k]) k++;
           if (k === b.length) {
             field = guess;
-            i = end;
+            i = keyEnd;
           }
         }
       }
@@ -364,16 +377,23 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
         return undefined; // whitespace, anything else
       }
       const sep = raw[i];
-      if (sep === COMMA) {
-        i++;
-        if (i >= n - 1) return undefined; // `,}`
-      } else if (i !== n - 1) {
-        return undefined;
-      }
+      if (sep === CLOSE_BRACE) break;
+      if (sep !== COMMA) return undefined;
+      i++;
     }
     for (const r of required) if (seen[r] !== generation) return undefined;
     // Bytes that are not UTF-8 are refused by validateAlert (JSON.parse would see U+FFFD).
-    if (!isUtf8(raw)) return undefined;
+    if (!isUtf8(start === 0 && i + 1 === n ? raw : raw.subarray(start, i + 1))) return undefined;
+    end = i + 1;
     return out;
+  }
+
+  const check = (raw: Buffer): CheckedFields | undefined => {
+    const fields = at(raw, 0);
+    return fields !== undefined && end === raw.length ? fields : undefined;
   };
+  return Object.defineProperties(check, {
+    at: { value: at },
+    end: { get: () => end },
+  }) as ByteCheck;
 }

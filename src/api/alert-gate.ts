@@ -3,7 +3,7 @@
  * (a retried answer repeats it), and skip an alert already written before a retry.
  */
 import type { z } from 'zod';
-import type { ByteCheck } from '../alert/byte-check.js';
+import type { CheckedFields } from '../alert/byte-check.js';
 import { validateAlert } from '../alert/validate.js';
 import { SeenKeys } from './seen-keys.js';
 import type { AlertRecord, InvalidAlert } from './source.js';
@@ -20,13 +20,18 @@ export class AlertGate<T> {
   readonly #onInvalid: (invalid: InvalidAlert) => void;
   readonly #written = new SeenKeys();
   readonly #reported = new Set<string>();
-  readonly #byteCheck: ByteCheck | undefined;
+  readonly #byteCheck: ((raw: Buffer) => CheckedFields | undefined) | undefined;
 
   /**
    * `byteCheck`, when given, is tried first by {@link admitRecord}: it must extract every field
    * `identify` reads (see ../alert/byte-check.ts).
    */
-  constructor(schema: z.ZodType<T>, identify: (alert: T) => Identity, onInvalid: (invalid: InvalidAlert) => void, byteCheck?: ByteCheck) {
+  constructor(
+    schema: z.ZodType<T>,
+    identify: (alert: T) => Identity,
+    onInvalid: (invalid: InvalidAlert) => void,
+    byteCheck?: (raw: Buffer) => CheckedFields | undefined,
+  ) {
     this.#schema = schema;
     this.#identify = identify;
     this.#onInvalid = onInvalid;
@@ -34,11 +39,17 @@ export class AlertGate<T> {
   }
 
   /**
-   * {@link admit} for a caller that needs only the record: a valid flat alert is then checked on
-   * its bytes, without JSON.parse (the byte check's "don't know" falls back to {@link admit}).
+   * {@link admit} for a caller that needs only the record: a valid alert is then checked on its
+   * bytes, without JSON.parse (the byte check's "don't know" falls back to {@link admit}).
+   * `checked`: what the same byte check already said of these bytes while splitting them.
    */
-  admitRecord(raw: Buffer, index: number, attempt: number): { record: AlertRecord; repeated: boolean } | undefined {
-    const fields = this.#byteCheck?.(raw);
+  admitRecord(
+    raw: Buffer,
+    index: number,
+    attempt: number,
+    checked?: CheckedFields,
+  ): { record: AlertRecord; repeated: boolean } | undefined {
+    const fields = checked ?? this.#byteCheck?.(raw);
     if (fields === undefined) return this.admit(raw, index, attempt);
     const identity = this.#identify(fields as T);
     return { record: { raw, ...identity }, repeated: this.#repeated(identity, attempt) };

@@ -4,7 +4,7 @@
  * next is each API's own business (`nextPage`): MDE follows `@odata.nextLink`, Graph pages by time.
  */
 import type { z } from 'zod';
-import type { ByteCheck } from '../alert/byte-check.js';
+import type { ByteCheck, CheckedFields } from '../alert/byte-check.js';
 import { AuthError, ForbiddenError, ServiceError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
 import { withRetries } from '../http/retry-loop.js';
@@ -118,12 +118,15 @@ export async function* readPage<T>(
       res.discard();
       throw err;
     }
-    const splitter = new ODataPageSplitter();
+    const splitter = new ODataPageSplitter(kind.byteCheck === undefined ? {} : { check: kind.byteCheck });
     let index = 0;
     const alerts: Identity[] = [];
+    const checked: (CheckedFields | undefined)[] = [];
     for await (const chunk of res.body) {
-      for (const raw of splitter.push(chunk)) {
-        const admitted = gate.admitRecord(raw, index++, attempt);
+      checked.length = 0;
+      const raws = splitter.push(chunk, checked);
+      for (let i = 0; i < raws.length; i++) {
+        const admitted = gate.admitRecord(raws[i]!, index++, attempt, checked[i]);
         if (!admitted) continue;
         // Every valid alert of the page counts for paging, even one an earlier attempt wrote.
         const { record } = admitted;

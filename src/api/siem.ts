@@ -9,6 +9,7 @@ import { AuthError, ForbiddenError, NetworkError, ServiceError } from '../errors
 import { HttpStatusError, TransportError } from '../http/errors.js';
 import { withRetries } from '../http/retry-loop.js';
 import { send } from '../http/send.js';
+import type { CheckedFields } from '../alert/byte-check.js';
 import { JsonArraySplitter } from '../json/array-splitter.js';
 import { formatUtc } from '../time.js';
 import { AlertGate } from './alert-gate.js';
@@ -100,12 +101,15 @@ export class SiemSource implements AlertSource {
         { dispatcher, signal, timeoutMs },
       );
       log.trace({ status: res.status, headers: res.headers }, 'alerts response started');
-      const splitter = new JsonArraySplitter();
+      const splitter = new JsonArraySplitter({ check: SIEM_BYTE_CHECK });
       let index = 0;
+      const checked: (CheckedFields | undefined)[] = [];
       for await (const chunk of res.body) {
         const batch: AlertRecord[] = [];
-        for (const raw of splitter.push(chunk)) {
-          const admitted = gate.admitRecord(raw, index++, attempt);
+        checked.length = 0;
+        const raws = splitter.push(chunk, checked);
+        for (let i = 0; i < raws.length; i++) {
+          const admitted = gate.admitRecord(raws[i]!, index++, attempt, checked[i]);
           if (admitted && !admitted.repeated) batch.push(admitted.record);
         }
         if (batch.length > 0) yield batch;

@@ -12,8 +12,26 @@
 import { DataError } from '../errors.js';
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, QUOTED_CHARS, quoteStart } from './bytes.js';
 
+/**
+ * Checks one element where it starts, inside the chunk (the alert byte check): when it decides,
+ * it has also found the element's end, so the splitter hands the element on without scanning it
+ * itself. Structural, so that this module needs nothing from the alert layer.
+ */
+export interface ElementCheck<F> {
+  /** The element that opens at `chunk[start]` and ends inside `chunk`: what it found, or undefined for "don't know". */
+  at(chunk: Buffer, start: number): F | undefined;
+  /** After `at` decided: the index just after the element. */
+  readonly end: number;
+}
+
 /** Limits that keep memory bounded whatever the server sends. */
-export interface JsonArraySplitterOptions {
+export interface JsonArraySplitterOptions<F = unknown> {
+  /**
+   * Tried on each object element that starts in a chunk (see ElementCheck). Its verdicts go to
+   * the `checked` array a caller passes to push (one entry per element, undefined where it did
+   * not decide or was not tried): the caller then need not check the element again.
+   */
+  check?: ElementCheck<F>;
   /** Deepest nesting allowed inside one element (real alerts are flat: depth 1). */
   maxDepth?: number;
   /** Largest element, in bytes, before we call the answer broken (real alerts are a few KiB). */
@@ -65,9 +83,12 @@ const S_FAILED = 8;
  * `TRAILING_DATA`. When a chunk completes elements before an error, those elements are returned
  * and the error is thrown by the next call, so no complete alert is lost.
  */
-export class JsonArraySplitter {
+export class JsonArraySplitter<F = unknown> {
   private readonly maxDepth: number;
   private readonly maxElementBytes: number;
+  private readonly check: ElementCheck<F> | undefined;
+  /** Where the verdicts of the current push go, parallel to its elements (see the `check` option). */
+  private checked: (F | undefined)[] | undefined;
 
   private state = S_START;
   private failure: DataError | undefined;
@@ -92,7 +113,8 @@ export class JsonArraySplitter {
   /** The first bytes of an answer that is not an array, for the error message. */
   private notArrayPrefix: Buffer = Buffer.alloc(0);
 
-  constructor(options: JsonArraySplitterOptions = {}) {
+  constructor(options: JsonArraySplitterOptions<F> = {}) {
+    this.check = options.check;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxElementBytes = options.maxElementBytes ?? DEFAULT_MAX_ELEMENT_BYTES;
     this.stack = new Uint8Array(this.maxDepth);
@@ -103,10 +125,13 @@ export class JsonArraySplitter {
     return this.elements;
   }
 
-  /** Feed the next chunk of the answer; returns the elements it completed, in order. */
-  push(chunk: Buffer): Buffer[] {
+  /**
+   * Feed the next chunk of the answer; returns the elements it completed, in order. `checked`,
+   * when given, gets the element check's verdict on each (see JsonArraySplitterOptions.check).
+   */
+  push(chunk: Buffer, checked?: (F | undefined)[]): Buffer[] {
     const out: Buffer[] = [];
-    this.run(chunk, 0, out);
+    this.run(chunk, 0, out, false, checked);
     this.offset += chunk.length;
     return out;
   }
@@ -117,11 +142,11 @@ export class JsonArraySplitter {
    * appends the elements it completes to `out`, and returns the index just after the closing `]`,
    * or -1 when the array goes on in the next chunk. Nothing after the `]` is looked at.
    */
-  pushEmbedded(chunk: Buffer, from: number, out: Buffer[]): number {
+  pushEmbedded(chunk: Buffer, from: number, out: Buffer[], checked?: (F | undefined)[]): number {
     const before = out.length;
     // Byte offsets in messages count from the array's `[`.
     this.offset -= from;
-    const stop = this.run(chunk, from, out, true);
+    const stop = this.run(chunk, from, out, true, checked);
     this.offset += stop < 0 ? chunk.length : stop;
     // Elements completed before a failure are handed on; the failure comes with the next call or end().
     if (this.failure !== undefined && out.length > before) return -1;
@@ -129,9 +154,10 @@ export class JsonArraySplitter {
   }
 
   /** Scans from `from`; returns where an embedded array ended (see pushEmbedded), else -1. */
-  private run(chunk: Buffer, from: number, out: Buffer[], embedded = false): number {
+  private run(chunk: Buffer, from: number, out: Buffer[], embedded: boolean, checked: (F | undefined)[] | undefined): number {
     if (this.failure !== undefined) throw this.failure;
     const before = out.length;
+    this.checked = checked;
     try {
       return this.scan(chunk, out, from, embedded);
     } catch (error) {
@@ -195,6 +221,20 @@ export class JsonArraySplitter {
           if (cls === C_WS) {
             i++;
           } else if (cls === C_OPEN) {
+            if (c === OPEN_BRACE && this.checked !== undefined && this.check !== undefined) {
+              // One pass: the check walks the element and finds its end (an element cut by the
+              // chunk's end, or one it cannot decide, is scanned below as always).
+              const verdict = this.check.at(chunk, i);
+              if (verdict !== undefined && this.check.end - i <= this.maxElementBytes) {
+                const end = this.check.end;
+                out.push(chunk.subarray(i, end));
+                this.checked.push(verdict);
+                this.elements++;
+                this.state = S_AFTER;
+                i = end;
+                break;
+              }
+            }
             this.stack[0] = c;
             this.depth = 1;
             this.state = S_CONTAINER;
@@ -401,6 +441,7 @@ export class JsonArraySplitter {
     // is handed on as a view of the chunk: no copy. It pins the chunk only until the sink has
     // written it, which is at most one batch later; pieces from several chunks are joined.
     out.push(this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partsBytes));
+    this.checked?.push(undefined);
     this.parts = [];
     this.partsBytes = 0;
     this.elements++;

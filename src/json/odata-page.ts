@@ -8,7 +8,7 @@
  * inside a string or a nested value is never mistaken for the end of `value`.
  */
 import { DataError } from '../errors.js';
-import { JsonArraySplitter } from './array-splitter.js';
+import { JsonArraySplitter, type ElementCheck } from './array-splitter.js';
 import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, isJsonSpace, quoteStart } from './bytes.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -29,7 +29,10 @@ type Phase =
   | 'next' // after a value: `,` or `}`
   | 'done';
 
-export class ODataPageSplitter {
+export class ODataPageSplitter<F = unknown> {
+  readonly #check: ElementCheck<F> | undefined;
+  /** Where the current push's verdicts go (see JsonArraySplitterOptions.check). */
+  #checked: (F | undefined)[] | undefined;
   #phase: Phase = 'start';
   #inString = false;
   #escaped = false;
@@ -40,15 +43,21 @@ export class ODataPageSplitter {
   #member: Buffer[] = [];
   #memberBytes = 0;
   #members: Record<string, unknown> = {};
-  #array: JsonArraySplitter | undefined;
+  #array: JsonArraySplitter<F> | undefined;
   #sawValue = false;
   /** Bytes of a leading UTF-8 BOM seen so far; a network chunk may end inside it. */
   #bomBytes = 0;
   #started = false;
 
-  /** Elements of `value` completed by this chunk. */
-  push(chunk: Buffer): Buffer[] {
+  /** `check`: tried on each alert of `value`, as JsonArraySplitterOptions.check says. */
+  constructor(options: { check?: ElementCheck<F> } = {}) {
+    this.#check = options.check;
+  }
+
+  /** Elements of `value` completed by this chunk; `checked` gets the check's verdict on each. */
+  push(chunk: Buffer, checked?: (F | undefined)[]): Buffer[] {
     const out: Buffer[] = [];
+    this.#checked = checked;
     let i = 0;
     if (!this.#started) {
       // A BOM is skipped however the chunks cut it; a BOM cut short is not a BOM.
@@ -106,7 +115,7 @@ export class ODataPageSplitter {
           if (this.#currentKey === 'value') {
             if (b !== OPEN_BRACKET) throw new DataError('NOT_AN_ARRAY', 'the OData page\'s "value" is not an array of alerts', BROKEN);
             this.#sawValue = true;
-            this.#array = new JsonArraySplitter();
+            this.#array = new JsonArraySplitter(this.#check === undefined ? {} : { check: this.#check });
             this.#phase = 'array';
             i = this.#pushArray(chunk, i, out) - 1;
             continue;
@@ -174,8 +183,8 @@ export class ODataPageSplitter {
    * on: just after the array's `]`, or the chunk's end while the array goes on.
    */
   #pushArray(chunk: Buffer, from: number, out: Buffer[]): number {
-    const array = this.#array as JsonArraySplitter;
-    const end = array.pushEmbedded(chunk, from, out);
+    const array = this.#array as JsonArraySplitter<F>;
+    const end = array.pushEmbedded(chunk, from, out, this.#checked);
     if (end < 0) return chunk.length;
     array.end();
     this.#array = undefined;

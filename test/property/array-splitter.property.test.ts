@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SIEM_BYTE_CHECK } from '../../src/alert/siem-schema.js';
 import { DataError } from '../../src/errors.js';
 import { JsonArraySplitter } from '../../src/json/array-splitter.js';
 
@@ -38,7 +39,45 @@ function split(chunks: Buffer[]): string[] {
   return out;
 }
 
+/** SIEM-like alerts, some valid for the byte check and some not (a wrong type, nesting, escapes). */
+const alerts = fc.array(
+  fc.record(
+    {
+      AlertId: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 6 }), fc.constant(1)),
+      LastProcessedTimeUtc: fc.constantFrom('2020-09-30T14:11:44.0779765Z', '2020-09-30T14:11:44Z', 'not a time'),
+      Severity: fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.constant(null)),
+      AlertPart: fc.oneof(fc.integer(), fc.constant(1.5), fc.constant('')),
+      Extra: fc.jsonValue({ maxDepth: 2, stringUnit: 'binary' }),
+    },
+    { requiredKeys: ['AlertId'] },
+  ),
+  { maxLength: 8 },
+);
+
 describe('JsonArraySplitter at random byte boundaries', () => {
+  it('with an element check: the same elements, and a verdict only where the check on the element alone gives it', () => {
+    fc.assert(
+      fc.property(alerts, fc.constantFrom(0, 2), fc.array(fc.nat(), { maxLength: 12 }), (values, indent, positions) => {
+        const text = JSON.stringify(values, null, indent);
+        const splitter = new JsonArraySplitter({ check: SIEM_BYTE_CHECK });
+        const elements: Buffer[] = [];
+        const checked: unknown[] = [];
+        for (const chunk of cut(Buffer.from(text), positions)) elements.push(...splitter.push(chunk, checked));
+        splitter.end();
+        expect(elements.map(String)).toEqual(values.map((v) => JSON.stringify(v)));
+        expect(checked).toHaveLength(elements.length);
+        checked.forEach((verdict, i) => {
+          if (verdict !== undefined) expect(verdict).toEqual(SIEM_BYTE_CHECK(elements[i]!));
+        });
+        // Compact and in one chunk, a valid alert is decided while splitting (the one-pass case).
+        if (indent === 0 && positions.length === 0) {
+          elements.forEach((e, i) => expect(checked[i] !== undefined).toBe(SIEM_BYTE_CHECK(e) !== undefined));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('any array of objects, any indentation, any cuts: exactly those objects, compact', () => {
     fc.assert(
       fc.property(
