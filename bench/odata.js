@@ -353,8 +353,15 @@ async function main() {
   const started = performance.now();
 
   const scratch = mkdtempSync(join(tmpdir(), 'defender-alerts-bench-odata-'));
-  // The MDE quota (100 calls a minute) would throttle the rounds: raised so it never decides.
-  const sim = await startSimulator({ alerts: ALERTS, https: true, seed: 1, mdeCallsPerMinute: 1e9, mdeCallsPerHour: 1e9 });
+  // The quotas (MDE 100 calls a minute, Graph 150) would throttle the rounds: raised so they never decide.
+  const sim = await startSimulator({
+    alerts: ALERTS,
+    https: true,
+    seed: 1,
+    mdeCallsPerMinute: 1e9,
+    mdeCallsPerHour: 1e9,
+    graphCallsPerMinute: 1e9,
+  });
   const cache = await startPageCache(sim, scratch);
   const ctx = { sim, cache, scratch };
   try {

@@ -28,6 +28,9 @@ const sim = await startSimulator({
   windowHours: DAYS * 24,
   latencyMs: LATENCY_MS,
   includeExamples: false,
+  // Graph's documented quota (150 requests a minute per app and tenant), enforced: it, not k, is the
+  // ceiling of a long backfill, and the CLI's pacer should keep under it.
+  graphCallsPerMinute: 150,
 });
 const dir = mkdtempSync(join(tmpdir(), 'defender-bench-parallel-'));
 const env = {

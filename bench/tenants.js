@@ -51,9 +51,10 @@ async function withFleet({ tenants, alerts, latencyMs }, fn) {
     alerts,
     latencyMs,
     windowHours: 2,
-    // So that the Defender for Endpoint quota never decides (Graph has none in the simulator).
+    // So that neither API's quota decides (each tenant has its own anyway).
     mdeCallsPerMinute: 1_000_000,
     mdeCallsPerHour: 1_000_000,
+    graphCallsPerMinute: 1_000_000,
   });
   const scratch = mkdtempSync(join(tmpdir(), 'defender-alerts-bench-tenants-'));
   try {

@@ -1,8 +1,9 @@
 /**
- * A sliding-window call limit, as the Defender for Endpoint API enforces "100 calls per minute"
- * (docs/microsoft-apis.md): a call is admitted while fewer than `limit` calls were admitted in the
- * `windowMs` before it; otherwise the caller learns when the oldest of them leaves the window,
- * which is what `Retry-After` tells the client. Pure: the clock is passed in.
+ * A sliding-window call limit, as the Defender for Endpoint API enforces "100 calls per minute" and
+ * Graph's security API "150 requests per minute" (docs/microsoft-apis.md): a call is admitted while
+ * fewer than `limit` calls were admitted in the `windowMs` before it; otherwise the caller learns
+ * when the oldest of them leaves the window, which is what `Retry-After` tells the client. Pure:
+ * the clock is passed in.
  */
 export type RateDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
 

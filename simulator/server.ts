@@ -84,6 +84,13 @@ export interface SimulatorOptions {
    */
   mdeMinuteSeconds?: number;
   /**
+   * Graph alerts_v2 requests admitted per sliding minute, per tenant; more are answered 429 with
+   * `Retry-After` (default 150, the documented limit of Graph's security API per app and tenant).
+   */
+  graphCallsPerMinute?: number;
+  /** Length in seconds of the "minute" of `graphCallsPerMinute` (default 60), shorter for tests. */
+  graphMinuteSeconds?: number;
+  /**
    * Calls another client of the same app registration has already made when the simulator starts,
    * charged to the Defender for Endpoint quotas (default 0): the quota is per app and tenant.
    */
@@ -111,8 +118,8 @@ export interface SimulatorOptions {
    * Fleet tenants served besides the default one (default 0), ids `00000000-0000-4000-8001-` + the
    * index 1..n in 12 digits (`fleetTenantId`), domains `tenant-<index>.simulator.onmicrosoft.com`;
    * the published app and its credentials work in each. Each has its own alerts (seeded from `seed`
-   * and the index, without Microsoft's examples) and its own Defender for Endpoint quota, built on
-   * first use.
+   * and the index, without Microsoft's examples) and its own Defender for Endpoint and Graph quotas,
+   * built on first use.
    */
   tenants?: number;
   /** Trouble per tenant (keys: tenant id or domain) from the start; `POST /_sim/tenants/trouble` changes it. */
@@ -183,6 +190,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       mdeCallsPerMinute: opts.mdeCallsPerMinute ?? 100,
       mdeCallsPerHour: opts.mdeCallsPerHour ?? 1500,
       mdeMinuteSeconds: opts.mdeMinuteSeconds ?? 60,
+      graphCallsPerMinute: opts.graphCallsPerMinute ?? 150,
+      graphMinuteSeconds: opts.graphMinuteSeconds ?? 60,
       quotaUsed: opts.quotaUsed ?? 0,
     },
     opts.tenants ?? 0,
@@ -436,6 +445,8 @@ function validate(opts: SimulatorOptions): void {
   check(whole(opts.mdeCallsPerMinute, 1), 'mdeCallsPerMinute must be a whole number >= 1');
   check(whole(opts.mdeCallsPerHour, 1), 'mdeCallsPerHour must be a whole number >= 1');
   check(whole(opts.mdeMinuteSeconds, 1), 'mdeMinuteSeconds must be a whole number >= 1');
+  check(whole(opts.graphCallsPerMinute, 1), 'graphCallsPerMinute must be a whole number >= 1');
+  check(whole(opts.graphMinuteSeconds, 1), 'graphMinuteSeconds must be a whole number >= 1');
   check(whole(opts.quotaUsed, 0), 'quotaUsed must be a whole number >= 0');
   check(whole(opts.sharedUpdateTime, 0), 'sharedUpdateTime must be a whole number >= 0');
   check(

@@ -1,7 +1,8 @@
 /**
  * The tenants the simulator serves: the default one (the published credentials') and, for
  * multi-tenant ("MSSP") runs, a fleet of more, each with its own alerts, its own Defender for
- * Endpoint quota (the real quota is per app and tenant) and, when a test asks, its own trouble.
+ * Endpoint and Graph quotas (the real quotas are per app and tenant) and, when a test asks, its
+ * own trouble.
  * A fleet tenant is built on first use, so a simulator serving 100 000 tenants costs nothing
  * until a client reaches one.
  */
@@ -29,6 +30,8 @@ export interface Tenant {
   store: AlertStore;
   /** The Defender for Endpoint API's quotas of the app in this tenant. */
   mdeQuota: Quota;
+  /** Graph's security API quota of the app in this tenant (alerts_v2). */
+  graphQuota: Quota;
 }
 
 /** What every tenant is built from: the simulator's alert and quota options. */
@@ -43,6 +46,9 @@ export interface TenantSettings {
   mdeCallsPerMinute: number;
   mdeCallsPerHour: number;
   mdeMinuteSeconds: number;
+  graphCallsPerMinute: number;
+  graphMinuteSeconds: number;
+  /** Charged to the Defender for Endpoint quotas only. */
   quotaUsed: number;
 }
 
@@ -68,7 +74,8 @@ export function buildTenant(id: string, s: TenantSettings, seed: number, include
   ]);
   // Charged at the start, as for the default tenant, even when the tenant is built later.
   mdeQuota.charge(s.quotaUsed, s.startedAt.getTime());
-  return { id, store, mdeQuota };
+  const graphQuota = new Quota([new SlidingWindowLimit(s.graphCallsPerMinute, s.graphMinuteSeconds * 1000)]);
+  return { id, store, mdeQuota, graphQuota };
 }
 
 export class TenantDirectory {

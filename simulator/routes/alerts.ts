@@ -1,7 +1,8 @@
 /**
  * The alert APIs: `/api/alerts` is both the SIEM API and the Defender for Endpoint API (the token's
  * audience decides, as on the real hosts), `/v1.0/security/alerts_v2` is Graph's. Each answers
- * from the alerts of the tenant its token was issued in, and charges that tenant's quota.
+ * from the alerts of the tenant its token was issued in, and charges that tenant's quota of the API
+ * (Defender for Endpoint's or Graph's; the SIEM API documents none).
  * Throttling, random failures, a tenant's trouble, the quota and the OData quirks apply here.
  */
 import type * as http from 'node:http';
@@ -11,7 +12,7 @@ import type { Fault } from '../faults.js';
 import { apiError, headerValue, sendJson } from '../http-util.js';
 import { odataAnswer } from '../odata-answer.js';
 import { odataErrorBody, type ODataService } from '../odata.js';
-import { formatWindow } from '../rate-limit.js';
+import { formatWindow, type SlidingWindowLimit } from '../rate-limit.js';
 import { applyFault, GRAPH_ALERTS_PATH, requestOrigin, type SimContext } from '../sim-context.js';
 import { InvalidQueryError } from '../store.js';
 import type { Tenant, TenantTrouble } from '../tenants.js';
@@ -75,20 +76,9 @@ export async function handleAlerts(
     const tenant = tenantOf(ctx, auth.tenant);
     const trouble = ctx.tenants.troubleOf(tenant.id);
     if (trouble !== undefined && isApiTrouble(trouble)) return fail(...troubleAnswer(trouble, service, tenant.id));
-    if (service === 'mde') {
-      const admitted = tenant.mdeQuota.take(now().getTime());
-      if (!admitted.ok) {
-        // The real API's words (its 429 bodies name the limit that was hit).
-        const { limit, retryAfterSeconds } = admitted;
-        return fail(
-          429,
-          'TooManyRequests',
-          `API calls quota exceeded! maximum allowed ${limit.limit} per ${formatWindow(limit.windowMs)}`,
-          {
-            'retry-after': String(retryAfterSeconds),
-          },
-        );
-      }
+    const admitted = (service === 'mde' ? tenant.mdeQuota : tenant.graphQuota).take(now().getTime());
+    if (!admitted.ok) {
+      return fail(429, 'TooManyRequests', quotaMessage(service, admitted.limit), { 'retry-after': String(admitted.retryAfterSeconds) });
     }
     const answer = odataAnswer(tenant.store, {
       service,
@@ -137,6 +127,16 @@ export async function handleAlerts(
     throw e;
   }
   await streamAlertArray(res, result.alerts, { cutAfterAlerts: fault?.cutAfterAlerts });
+}
+
+/**
+ * A 429's message in each API's words: Defender for Endpoint names the limit that was hit
+ * (docs/microsoft-apis.md §2); Graph's is the sample of https://learn.microsoft.com/graph/throttling,
+ * which names none.
+ */
+function quotaMessage(service: ODataService, limit: SlidingWindowLimit): string {
+  if (service === 'graph') return 'Please retry again later.';
+  return `API calls quota exceeded! maximum allowed ${limit.limit} per ${formatWindow(limit.windowMs)}`;
 }
 
 /** The tenant a valid token was issued in (always one the simulator serves: tenants never go away). */

@@ -15,7 +15,7 @@ import { AlertGate, type Identity } from './alert-gate.js';
 import type { AlertRecord, SourceContext } from './source.js';
 
 export interface ODataContext extends SourceContext {
-  /** Paces the requests when the API has a documented rate limit (MDE), and learns from a 429. */
+  /** Paces the requests to the API's documented rate limit (both OData APIs have one), and learns from a 429. */
   pacer?: Pacer | undefined;
 }
 

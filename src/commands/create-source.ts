@@ -1,10 +1,12 @@
 /**
  * Picks the AlertSource for `--api` and wires it to the run's configuration. Each API module is
- * loaded only when chosen.
+ * loaded only when chosen. The OData APIs get a pacer of their own for their documented limits:
+ * one per source, so one per tenant of a `--tenants` run (each tenant has its own quota), shared by
+ * the `--parallel` windows that read through the source.
  */
 import type { AlertSource, SourceContext } from '../api/source.js';
 import type { PullConfig } from '../config/resolve.js';
-import { createPacer, MDE_RATE_LIMITS } from '../http/pacer.js';
+import { createPacer, GRAPH_RATE_LIMITS, MDE_RATE_LIMITS } from '../http/pacer.js';
 
 export async function createSource(config: PullConfig, common: SourceContext): Promise<AlertSource> {
   switch (config.api) {
@@ -28,9 +30,10 @@ export async function createSource(config: PullConfig, common: SourceContext): P
     }
     case 'graph': {
       const { GraphSource } = await import('../api/graph.js');
+      const pacer = createPacer(GRAPH_RATE_LIMITS, common.log);
       return new GraphSource(
         { baseUrl: config.baseUrl, pageSize: config.graph.pageSize, serviceSource: config.graph.serviceSource, filters: config.filters },
-        common,
+        { ...common, pacer },
       );
     }
   }

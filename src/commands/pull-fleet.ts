@@ -2,7 +2,7 @@
  * `pull --tenants <file>`: the pull of one tenant, for each tenant of a file, several at once.
  *
  * Each tenant runs exactly the single pull (pull.ts `runPull`): its own token, retry and throttle
- * budget, Defender for Endpoint pacer, state file and lock. What they share is the process: one
+ * budget, pacer, state file and lock. What they share is the process: one
  * connection pool, one logger, and — unless `--output` names a file per tenant — one output, where
  * each alert carries its tenant's label. A tenant's failure is logged and summed up at the end; it
  * never stops the others, and its state stays where it was.

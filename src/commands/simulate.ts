@@ -67,6 +67,8 @@ export async function simulateCommand(opts: Opts, io: CommandIo): Promise<void> 
     mdeCallsPerMinute: number(opts, 'mde-calls-per-minute', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
     mdeCallsPerHour: number(opts, 'mde-calls-per-hour', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
     mdeMinuteSeconds: number(opts, 'mde-minute', (n) => whole(n) && n >= 1, 'seconds, 1 or more'),
+    graphCallsPerMinute: number(opts, 'graph-calls-per-minute', (n) => whole(n) && n >= 1, 'a whole number, 1 or more'),
+    graphMinuteSeconds: number(opts, 'graph-minute', (n) => whole(n) && n >= 1, 'seconds, 1 or more'),
     quotaUsed: number(opts, 'quota-used', whole, 'a whole number'),
     sharedUpdateTime: number(opts, 'shared-update-time', whole, 'a whole number'),
     mdeNoNextLinkWithTop: opts['mdeNoNextLink'] === true,

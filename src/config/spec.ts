@@ -345,6 +345,13 @@ export const SIMULATE_SETTINGS = [
     description: 'length of the per-minute window, shorter to test throttling quickly',
     default: '60',
   },
+  { flag: 'graph-calls-per-minute', arg: '<n>', description: 'Graph security API rate limit per tenant (429 beyond it)', default: '150' },
+  {
+    flag: 'graph-minute',
+    arg: '<seconds>',
+    description: "length of Graph's per-minute window, shorter to test throttling quickly",
+    default: '60',
+  },
   {
     flag: 'quota-used',
     arg: '<n>',

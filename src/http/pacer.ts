@@ -1,9 +1,10 @@
 /**
  * Client-side pacing for APIs with documented rate limits, so a long backfill waits for a free
- * slot instead of running into 429s (Defender for Endpoint: 100 calls a minute and 1 500 an hour
- * per app and tenant; docs/microsoft-apis.md). The quota is shared with every other client of the
- * same app registration, so a 429 can happen anyway: the pacer then learns from it and holds every
- * request until the time the server named (retry-loop.ts reports it through `hold`).
+ * slot instead of running into 429s. Both OData APIs have one, per app and tenant
+ * (docs/microsoft-apis.md): Defender for Endpoint 100 calls a minute and 1 500 an hour, Graph's
+ * security API 150 requests a minute. The quota is shared with every other client of the same app
+ * registration, so a 429 can happen anyway: the pacer then learns from it and holds every request
+ * until the time the server named (retry-loop.ts reports it through `hold`).
  */
 import type { Logger } from 'pino';
 import { formatDuration } from '../time.js';
@@ -14,10 +15,18 @@ export interface RateLimit {
   perMs: number;
 }
 
+/** "Limitations" of each Defender for Endpoint API page, e.g. https://learn.microsoft.com/defender-endpoint/api/get-alerts */
 export const MDE_RATE_LIMITS: readonly RateLimit[] = [
   { calls: 100, perMs: 60_000 },
   { calls: 1500, perMs: 3_600_000 },
 ];
+
+/**
+ * "Security detections and incidents service limits" of
+ * https://learn.microsoft.com/graph/throttling-limits: any operation on `alert` under `/security`,
+ * 150 requests a minute per app per tenant.
+ */
+export const GRAPH_RATE_LIMITS: readonly RateLimit[] = [{ calls: 150, perMs: 60_000 }];
 
 /**
  * How long to wait before one more call keeps every limit, given the start times of earlier calls
@@ -42,6 +51,10 @@ export interface Pacer {
   hold(untilMs: number): void;
 }
 
+/**
+ * One pacer per source, so per tenant: its calls are all that count against the app's quota there.
+ * The `--parallel` windows of a run share the source, so they share its pacer.
+ */
 export function createPacer(
   limits: readonly RateLimit[],
   log: Pick<Logger, 'info'>,
@@ -53,20 +66,27 @@ export function createPacer(
   let heldUntil = 0;
   return {
     async wait(signal) {
-      const at0 = now();
-      const held = heldUntil - at0;
-      const delay = Math.max(delayForNextCall(history, at0, limits), held);
-      if (delay > 0) {
-        const why =
-          held >= delay
-            ? 'the API throttled this app earlier and named when to come back'
-            : "pacing requests to stay within the API's rate limit";
-        log.info({ delayMs: delay }, `${why}; waiting ${formatDuration(delay)}`);
+      // Decided again after each sleep: callers that slept for the same free slot (the windows of
+      // `--parallel`) wake together, and only the first may take it. No await between the last
+      // decision and the push, so no other caller can slip in.
+      for (let first = true; ; first = false) {
+        const at = now();
+        const held = heldUntil - at;
+        const delay = Math.max(delayForNextCall(history, at, limits), held);
+        if (delay <= 0) {
+          history.push(at);
+          while (history.length > 0 && (history[0] as number) <= at - keepMs) history.shift();
+          return;
+        }
+        if (first) {
+          const why =
+            held >= delay
+              ? 'the API throttled this app earlier and named when to come back'
+              : "pacing requests to stay within the API's rate limit";
+          log.info({ delayMs: delay }, `${why}; waiting ${formatDuration(delay)}`);
+        }
         await wait(delay, signal);
       }
-      const at = now();
-      history.push(at);
-      while (history.length > 0 && (history[0] as number) <= at - keepMs) history.shift();
     },
     hold(untilMs) {
       heldUntil = Math.max(heldUntil, untilMs);
