@@ -8,7 +8,7 @@ import type { AlertQuery, AlertRecord, AlertSource } from '../api/source.js';
 import { OutputClosedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Progress } from '../output/progress.js';
-import { windowsInOrder } from './window-prefetch.js';
+import { windowsInOrder, type Windows } from './window-prefetch.js';
 import type { AlertSink } from '../output/sink.js';
 import { NO_PAUSE, type Pause } from '../state/pause.js';
 
@@ -35,6 +35,8 @@ export const PASS_THROUGH: DeliveryCheckpoint = { admit: () => true, readTo: () 
 
 export interface Delivered {
   written: number;
+  /** Windows read to their end (a stopped run: those before it stopped). */
+  windows?: number;
   /** False when the reader closed the output early (`| head`): the rest is for the next run. */
   complete: boolean;
 }
@@ -63,7 +65,7 @@ export interface DeliveryIo {
  */
 export async function deliver(
   source: AlertSource,
-  windows: readonly AlertQuery[],
+  windows: Windows,
   checkpoint: DeliveryCheckpoint,
   openOutput: OpenOutput,
   io: DeliveryIo,
@@ -73,7 +75,8 @@ export async function deliver(
   const commit = checkpoint.commit;
   const sink = await openOutput();
   const progress = io.progress;
-  progress?.plan(windows.length);
+  progress?.plan(windows.estimate());
+  let windowsRead = 0;
   await pause('before-output');
   try {
     const fetch = (window: AlertQuery, signal: AbortSignal) => source.fetch(window, signal);
@@ -87,7 +90,9 @@ export async function deliver(
         if (sink.count === 1) await pause('mid-output');
       }
       checkpoint.readTo(window);
+      windowsRead++;
       progress?.windowDone();
+      progress?.plan(windows.estimate());
       if (commit && checkpoint.perWindow) {
         await sink.flush();
         await pause('after-flush');
@@ -105,9 +110,9 @@ export async function deliver(
     }
     throw err;
   }
-  if (commit && !checkpoint.perWindow && windows.length > 0) {
+  if (commit && !checkpoint.perWindow && windowsRead > 0) {
     await pause('after-flush');
     await commit(sink.count);
   }
-  return { written: sink.count, complete: true };
+  return { written: sink.count, complete: true, windows: windowsRead };
 }

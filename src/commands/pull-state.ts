@@ -17,7 +17,8 @@ import { AppError, ExitCode } from '../errors.js';
 import { NO_REQUESTS, tallySince, type RequestStats } from '../http/request-stats.js';
 import type { Logger } from '../log.js';
 import { redactSecrets } from '../secrets.js';
-import { Checkpoint, planWindows } from '../state/checkpoint.js';
+import { Checkpoint } from '../state/checkpoint.js';
+import { WindowPlan } from '../state/window-plan.js';
 import { readState, writeState } from '../state/file.js';
 import type { RunRecord, State } from '../state/format.js';
 import { acquireLock, type Lock } from '../state/lock.js';
@@ -115,8 +116,14 @@ export async function runStatefulPull(
       );
     }
     const until = config.query.until ?? now;
-    const windows = planWindows(since, until, stateConfig.windowMs);
-    if (previous && windows.length === 0 && config.query.until === undefined) {
+    const plan = new WindowPlan(since, until, {
+      initialMs: stateConfig.windowMs,
+      adaptive: stateConfig.adaptiveWindows,
+      targetAlerts: windowTarget(config),
+      minMs: 60_000,
+      maxMs: 86_400_000,
+    });
+    if (previous && since >= until && config.query.until === undefined) {
       // The checkpoint is ahead of this machine's clock: nothing can be read until the clock
       // passes it. Said loudly, because alerts of the gap arrive only as late as the overlap allows.
       log.warn(
@@ -125,7 +132,7 @@ export async function runStatefulPull(
       );
     }
     log.info(
-      { state: stateConfig.path, since: since.toISOString(), until: until.toISOString(), windows: windows.length, firstRun: !previous },
+      { state: stateConfig.path, since: since.toISOString(), until: until.toISOString(), windows: plan.estimate(), firstRun: !previous },
       'reading alerts since the checkpoint',
     );
     const { ago: _ago, ...query } = config.query;
@@ -146,7 +153,14 @@ export async function runStatefulPull(
     };
     const result = await deliver(
       source,
-      windows.map((w) => ({ ...query, since: w.since, until: w.until })),
+      {
+        next: () => {
+          const w = plan.next();
+          return w && { ...query, since: w.since, until: w.until };
+        },
+        done: (w, alerts) => plan.done({ since: w.since as Date, until: w.until as Date }, alerts),
+        estimate: () => plan.estimate(),
+      },
       delivery,
       openOutput,
       {
@@ -164,7 +178,7 @@ export async function runStatefulPull(
     else if (committed !== undefined) {
       await writeState(stateConfig.path, withRunHistory(committed, base, delta(committedAlerts), record('ok', committedAlerts)));
     }
-    return { ...result, windows: windows.length };
+    return { ...result, windows: result.windows ?? 0 };
   } catch (err) {
     if (committed !== undefined && !io.signal.aborted) {
       const ending = record('failed', committedAlerts, err);
@@ -178,4 +192,15 @@ export async function runStatefulPull(
   } finally {
     if (!held) await lock?.release();
   }
+}
+
+/**
+ * About how many alerts an adaptive window should hold: four full pages of an OData API, so that
+ * nearly every request carries a full page (the quota counts requests); for the SIEM API, whose
+ * window is one answer of any size, 10 000, which keeps what a failed window reads again small.
+ */
+function windowTarget(config: PullConfig): number {
+  if (config.api === 'mde') return 4 * config.mde.pageSize;
+  if (config.api === 'graph') return 4 * config.graph.pageSize;
+  return 10_000;
 }

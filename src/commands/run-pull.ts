@@ -14,6 +14,7 @@ import type { Progress } from '../output/progress.js';
 import type { OpenSinkOptions } from '../output/sink.js';
 import type { CommandIo } from './context.js';
 import { createSource } from './create-source.js';
+import { fixedWindows } from './window-prefetch.js';
 import { deliver, PASS_THROUGH, type OpenOutput } from './deliver.js';
 import { runStatefulPull, type LockHolder } from './pull-state.js';
 
@@ -83,7 +84,7 @@ export async function runPull(
   const source = withSchema(await createSource(config, sourceContext), config.schema);
   const run =
     config.state === undefined
-      ? { ...(await deliver(source, [config.query], PASS_THROUGH, openOutput, io, log)), windows: 1 }
+      ? { ...(await deliver(source, fixedWindows([config.query]), PASS_THROUGH, openOutput, io, log)), windows: 1 }
       : await runStatefulPull(config, config.state, source, openOutput, io, log, {
           requests: tools.retry.stats,
           invalid: () => invalid,

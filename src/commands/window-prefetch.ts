@@ -23,6 +23,34 @@ import type { AlertQuery, AlertRecord } from '../api/source.js';
 
 export type FetchWindow = (window: AlertQuery, signal: AbortSignal) => AsyncIterable<AlertRecord>;
 
+/**
+ * The windows of a delivery, decided one at a time (state/window-plan.ts sizes each by what the
+ * earlier ones held), and told what each held once it was read.
+ */
+export interface Windows {
+  next(): AlertQuery | undefined;
+  /** `window` was read to its end: `alerts` records came from the source. */
+  done(window: AlertQuery, alerts: number): void;
+  /** How many windows in all, as far as known now (for the progress line). */
+  estimate(): number;
+}
+
+/** Windows known in advance (a plain pull's single range, tests). */
+export function fixedWindows(windows: readonly AlertQuery[]): Windows {
+  let next = 0;
+  return { next: () => windows[next++], done: () => {}, estimate: () => windows.length };
+}
+
+/** The records of `window`, telling `windows` how many there were once they are all read. */
+async function* counted(windows: Windows, window: AlertQuery, records: AsyncIterable<AlertRecord>): AsyncGenerator<AlertRecord> {
+  let n = 0;
+  for await (const record of records) {
+    n++;
+    yield record;
+  }
+  windows.done(window, n);
+}
+
 /** Spools a killed run of the same state left behind (this run holds the state's lock). */
 async function removeLeftovers(dir: string, prefix: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -49,14 +77,18 @@ async function* readSpool(path: string): AsyncGenerator<AlertRecord> {
 }
 
 /** Reads a whole window into a spool file; resolves with its path once the window is complete. */
-async function spool(fetch: FetchWindow, window: AlertQuery, path: string, signal: AbortSignal): Promise<string> {
+async function spool(fetch: FetchWindow, window: AlertQuery, path: string, signal: AbortSignal, windows: Windows): Promise<string> {
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   try {
+    let n = 0;
     for await (const record of fetch(window, signal)) {
+      n++;
       if (!out.write(spoolLine(record))) await once(out, 'drain', { signal });
     }
     out.end();
     await once(out, 'finish');
+    // Told as soon as it is read, not when its turn comes: the next windows are sized by it.
+    windows.done(window, n);
     return path;
   } catch (err) {
     out.destroy();
@@ -70,17 +102,19 @@ async function spool(fetch: FetchWindow, window: AlertQuery, path: string, signa
  * the loop early (an error, Ctrl-C) stops every read and removes the spool.
  */
 export async function* windowsInOrder(
-  windows: readonly AlertQuery[],
+  windows: Windows,
   parallel: number,
   fetch: FetchWindow,
   signal: AbortSignal,
   /** Where the spool goes: `<dir>/.<name>.windows-…` (default: the system's temp directory). */
   spoolAt: { dir: string; name: string } = { dir: tmpdir(), name: 'defender-alerts' },
 ): AsyncGenerator<{ window: AlertQuery; records: AsyncIterable<AlertRecord> }> {
-  const [first, ...rest] = windows;
+  const first = windows.next();
   if (first === undefined) return;
-  if (parallel <= 1 || rest.length === 0) {
-    for (const window of windows) yield { window, records: fetch(window, signal) };
+  if (parallel <= 1) {
+    for (let window: AlertQuery | undefined = first; window !== undefined; window = windows.next()) {
+      yield { window, records: counted(windows, window, fetch(window, signal)) };
+    }
     return;
   }
   const stop = new AbortController();
@@ -89,36 +123,47 @@ export async function* windowsInOrder(
   const onAbort = (): void => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const prefix = `.${spoolAt.name}.windows-`;
-  await removeLeftovers(spoolAt.dir, prefix);
-  const dir = await mkdtemp(join(spoolAt.dir, prefix));
-  const pending = new Map<number, Promise<string>>();
-  let next = 0;
+  // Made once a second window exists: a range of one window needs no spool.
+  let dir: Promise<string> | undefined;
+  const spoolDir = (): Promise<string> => (dir ??= removeLeftovers(spoolAt.dir, prefix).then(() => mkdtemp(join(spoolAt.dir, prefix))));
+  /** The windows being read ahead, in order, each with its spool file to come. */
+  const pending: { window: AlertQuery; task: Promise<string> }[] = [];
+  let planned = 0;
+  let exhausted = false;
   // While the first window streams live, k − 1 others are read; after it, k are.
   let reading = parallel - 1;
   const prefetch = (): void => {
-    while (next < rest.length && pending.size < reading) {
-      const i = next++;
-      const task = spool(fetch, rest[i] as AlertQuery, join(dir, `${i}.spool`), stop.signal);
+    while (!exhausted && pending.length < reading) {
+      const window = windows.next();
+      if (window === undefined) {
+        exhausted = true;
+        return;
+      }
+      const i = planned++;
+      const task = spoolDir().then((d) => spool(fetch, window, join(d, `${i}.spool`), stop.signal, windows));
       // Awaited in its turn; until then a failure must not count as unhandled.
       task.catch(() => {});
-      pending.set(i, task);
+      pending.push({ window, task });
     }
   };
   try {
     prefetch();
-    yield { window: first, records: fetch(first, stop.signal) };
+    yield { window: first, records: counted(windows, first, fetch(first, stop.signal)) };
     reading = parallel;
     prefetch();
-    for (let i = 0; i < rest.length; i++) {
-      const path = await (pending.get(i) as Promise<string>);
-      pending.delete(i);
+    while (pending.length > 0) {
+      const { window, task } = pending.shift() as { window: AlertQuery; task: Promise<string> };
+      const path = await task;
       prefetch();
-      yield { window: rest[i] as AlertQuery, records: readSpool(path) };
+      yield { window, records: readSpool(path) };
     }
   } finally {
     stop.abort(signal.reason ?? new Error('stopped'));
     signal.removeEventListener('abort', onAbort);
-    await Promise.allSettled(pending.values());
-    await rm(dir, { recursive: true, force: true });
+    await Promise.allSettled(pending.map((p) => p.task));
+    if (dir !== undefined) {
+      const made = await dir.catch(() => undefined);
+      if (made !== undefined) await rm(made, { recursive: true, force: true });
+    }
   }
 }

@@ -20,6 +20,9 @@ import { authShape, collect, duration, fail, gather, timeOption, wholeNumber } f
 import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS, optionKey } from './spec.js';
 import type { AuthConfig, Flags, LoginConfig, PullConfig, ResolveInput } from './types.js';
 
+/** `--window auto`: the first windows' length, before what they held sizes the next ones. */
+const AUTO_FIRST_WINDOW_MS = 3_600_000;
+
 export type { AuthConfig, Env, Flags, LoginConfig, ODataSettings, PullConfig, ResolveInput, StateConfig } from './types.js';
 
 function pickSecret(input: ResolveInput, problems: string[]): string | undefined {
@@ -157,7 +160,9 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
       interval: duration(1000, 86_400_000),
       jitter: duration(0, 86_400_000),
       overlap: duration(0, 7 * 86_400_000),
-      window: duration(60_000, 7 * 86_400_000),
+      window: z.union([z.literal('auto'), duration(60_000, 7 * 86_400_000)], {
+        error: 'expected auto or a duration from 1m to 7d (e.g. 30m, 6h, 1d)',
+      }),
       parallel: wholeNumber(1, 16),
       filterOn: z.enum(['updated', 'created'], { error: 'expected updated or created' }),
       expand: z.literal('evidence', { error: 'expected evidence' }).optional(),
@@ -229,7 +234,16 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
   if (p.limit !== undefined) query.limit = p.limit;
   if (p.deviceTag !== undefined) query.deviceTag = p.deviceTag;
   if (p.cloudTag !== undefined) query.cloudTag = p.cloudTag;
-  const state = p.state === undefined ? undefined : { path: p.state, overlapMs: p.overlap, windowMs: p.window, parallel: p.parallel };
+  const state =
+    p.state === undefined
+      ? undefined
+      : {
+          path: p.state,
+          overlapMs: p.overlap,
+          windowMs: p.window === 'auto' ? AUTO_FIRST_WINDOW_MS : p.window,
+          adaptiveWindows: p.window === 'auto',
+          parallel: p.parallel,
+        };
   const config: PullConfig = {
     ...auth,
     baseUrl: auth.baseUrl,

@@ -229,9 +229,10 @@ export const PULL_SETTINGS = [
   },
   {
     flag: 'window',
-    arg: '<duration>',
-    description: 'with --state: read a long range in windows of this size, saving the state after each',
-    default: '1h',
+    arg: '<duration|auto>',
+    description:
+      'with --state: read a long range in windows, saving the state after each; auto sizes each by what the last held (about four pages), a duration fixes them',
+    default: 'auto',
   },
 ] as const satisfies readonly SettingSpec[];
 

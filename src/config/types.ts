@@ -63,8 +63,13 @@ export interface StateConfig {
   path: string;
   /** Re-read this much before the checkpoint (late arrivals, clock skew). */
   overlapMs: number;
-  /** Largest range asked for in one request when catching up. */
+  /**
+   * How a long range is cut into windows (state/window-plan.ts): `--window <duration>` fixes their
+   * length; `--window auto` (the default) starts at an hour and sizes each window by what the
+   * previous ones held.
+   */
   windowMs: number;
+  adaptiveWindows: boolean;
   /** Windows read at once (`--parallel`), delivered in order. */
   parallel: number;
 }

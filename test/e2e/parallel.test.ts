@@ -96,4 +96,38 @@ describe('--parallel', () => {
       expect((await readdir(dir)).filter((n) => n.includes('.windows-'))).toEqual([]);
     },
   );
+
+  it.each([1, 4])('--window auto (the default), --parallel %i: the lines of fixed windows, in fewer requests', async (parallel) => {
+    const until = new Date().toISOString();
+    const run = async (window: string[]) => {
+      const before = sim.stats.count('alerts');
+      const result = await runCli(
+        [
+          'pull',
+          '--api',
+          'graph',
+          '--since',
+          '13h',
+          '--until',
+          until,
+          ...window,
+          '--format',
+          'ndjson',
+          '--state',
+          join(dir, `auto-${parallel}-${window.length}.json`),
+          '--parallel',
+          String(parallel),
+        ],
+        { env: simEnv(sim, { DEFENDER_LOG_LEVEL: 'warn' }), timeoutMs: 60_000 },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      return { stdout: result.stdout, requests: sim.stats.count('alerts') - before };
+    };
+    const fixed = await run(['--window', '1h']);
+    const auto = await run([]);
+    expect(auto.stdout).toBe(fixed.stdout);
+    expect(fixed.requests).toBe(13);
+    // The first windows are an hour; the next grow fourfold (few alerts an hour here): 1h, 4h, 8h.
+    expect(auto.requests).toBeLessThanOrEqual(parallel === 1 ? 3 : 6);
+  });
 });

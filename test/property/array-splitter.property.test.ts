@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { CheckedFields } from '../../src/alert/byte-check.js';
 import { SIEM_BYTE_CHECK } from '../../src/alert/siem-schema.js';
 import { DataError } from '../../src/errors.js';
 import { JsonArraySplitter } from '../../src/json/array-splitter.js';
@@ -61,7 +62,7 @@ describe('JsonArraySplitter at random byte boundaries', () => {
         const text = JSON.stringify(values, null, indent);
         const splitter = new JsonArraySplitter({ check: SIEM_BYTE_CHECK });
         const elements: Buffer[] = [];
-        const checked: unknown[] = [];
+        const checked: (CheckedFields | undefined)[] = [];
         for (const chunk of cut(Buffer.from(text), positions)) elements.push(...splitter.push(chunk, checked));
         splitter.end();
         expect(elements.map(String)).toEqual(values.map((v) => JSON.stringify(v)));

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { AlertQuery, AlertRecord } from '../../src/api/source.js';
-import { windowsInOrder } from '../../src/commands/window-prefetch.js';
+import { fixedWindows, windowsInOrder, type Windows } from '../../src/commands/window-prefetch.js';
 
 const windows: AlertQuery[] = Array.from({ length: 9 }, (_, i) => ({
   machineGroups: [],
@@ -48,7 +48,7 @@ describe('windowsInOrder', () => {
       const source = fakeFetch();
       const seen: AlertRecord[] = [];
       const order: AlertQuery[] = [];
-      for await (const { window, records } of windowsInOrder(windows, parallel, source.fetch, new AbortController().signal)) {
+      for await (const { window, records } of windowsInOrder(fixedWindows(windows), parallel, source.fetch, new AbortController().signal)) {
         order.push(window);
         for await (const r of records) seen.push(r);
       }
@@ -66,7 +66,7 @@ describe('windowsInOrder', () => {
     const delivered: number[] = [];
     await expect(
       (async () => {
-        for await (const { window, records } of windowsInOrder(windows, 4, source.fetch, new AbortController().signal)) {
+        for await (const { window, records } of windowsInOrder(fixedWindows(windows), 4, source.fetch, new AbortController().signal)) {
           for await (const _ of records) void _;
           delivered.push((window.since?.getTime() ?? 0) / 1000);
         }
@@ -79,10 +79,36 @@ describe('windowsInOrder', () => {
   it('stops every read when the consumer leaves early', async () => {
     const before = await spools();
     const source = fakeFetch();
-    for await (const { records } of windowsInOrder(windows, 4, source.fetch, new AbortController().signal)) {
+    for await (const { records } of windowsInOrder(fixedWindows(windows), 4, source.fetch, new AbortController().signal)) {
       for await (const _ of records) void _;
       break;
     }
     expect(await spools()).toEqual(before);
+  });
+
+  it('plans each window only when a slot is free, and tells what each held as soon as it is read', async () => {
+    for (const parallel of [1, 4]) {
+      const source = fakeFetch();
+      const held = new Map<number, number>();
+      let planned = 0;
+      // Each next window waits for the plan: the third is planned only once a slot is free.
+      const plan: Windows = {
+        next: () => windows[planned++],
+        done: (w, n) => held.set((w.since?.getTime() ?? 0) / 1000, n),
+        estimate: () => windows.length,
+      };
+      const order: number[] = [];
+      for await (const { window, records } of windowsInOrder(plan, parallel, source.fetch, new AbortController().signal)) {
+        const w = (window.since?.getTime() ?? 0) / 1000;
+        order.push(w);
+        // A spooled window was counted before its turn; the live one, once read.
+        if (parallel > 1 && w > 0) expect(held.get(w)).toBe(3 + w);
+        for await (const _ of records) void _;
+        expect(held.get(w)).toBe(3 + w);
+        // Never more than k ahead of delivery.
+        expect(planned - order.length).toBeLessThanOrEqual(parallel);
+      }
+      expect(order).toEqual(windows.map((_, i) => i));
+    }
   });
 });
