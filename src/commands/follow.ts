@@ -6,6 +6,7 @@
  * current cycle as a single run would (output closed, state never ahead of delivery) and is not a
  * failure: the service returns normally.
  */
+import type { PullConfig } from '../config/resolve.js';
 import { AppError, ExitCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatDuration } from '../time.js';
@@ -123,4 +124,13 @@ export async function withServiceResources<T>(
     await stdout?.sink.close().catch(() => {});
     await locks.releaseAll();
   }
+}
+
+/**
+ * The configuration of a service's cycles after the first: `--since`/`--ago` decide the first cycle
+ * only, and the state decides the others, as for cron runs (which would otherwise say so every cycle).
+ */
+export function laterCycles(config: PullConfig): PullConfig {
+  const { since: _since, ago: _ago, ...query } = config.query;
+  return { ...config, query };
 }

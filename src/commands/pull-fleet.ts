@@ -28,7 +28,7 @@ import { describeFileError } from '../util/errno.js';
 import { forEachLimited } from '../util/limited.js';
 import { loadEnvironment, signIn, warnAboutExposedSecrets, type CommandIo, type LoadedEnvironment } from './context.js';
 import { writeMetricsFile } from './metrics-file.js';
-import { follow, withServiceResources, type FollowSettings } from './follow.js';
+import { follow, laterCycles, withServiceResources, type FollowSettings } from './follow.js';
 import type { LockHolder } from './pull-state.js';
 import { failOnInvalid, outputOptions, runPull, type PullResult } from './run-pull.js';
 
@@ -170,11 +170,12 @@ async function followFleet(fleet: FleetConfig, settings: FollowSettings, deps: F
     file: () => openSink({ ...(shared ?? { format: 'ndjson' as const }), stdout: io.stdout }),
   };
   const total: PullResult = { written: 0, invalid: 0 };
+  const afterFirst: FleetConfig = { ...fleet, tenants: fleet.tenants.map((t) => ({ ...t, config: laterCycles(t.config) })) };
   return withServiceResources(open, io, log, async ({ openOutput, locks }) => {
     await follow(
-      async () => {
+      async (cycle) => {
         try {
-          const run = await runFleetOnce(fleet, deps, shared ? openOutput : () => undefined, locks);
+          const run = await runFleetOnce(cycle === 1 ? fleet : afterFirst, deps, shared ? openOutput : () => undefined, locks);
           total.written += run.written;
           total.invalid += run.invalid;
         } catch (err) {

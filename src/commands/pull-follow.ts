@@ -9,15 +9,13 @@ import type { PullConfig } from '../config/resolve.js';
 import { AppError, ExitCode } from '../errors.js';
 import { openSink } from '../output/sink.js';
 import type { CommandContext, CommandIo } from './context.js';
-import { follow, withServiceResources, type FollowSettings } from './follow.js';
+import { follow, laterCycles, withServiceResources, type FollowSettings } from './follow.js';
 import { writeRunMetrics } from './metrics-file.js';
 import { outputOptions, runPull, type PullResult } from './run-pull.js';
 
 export async function followPull(ctx: CommandContext<PullConfig>, settings: FollowSettings, io: CommandIo): Promise<PullResult> {
   const { config, log } = ctx;
-  // --since/--ago decide the first cycle only (the state decides the others, as for cron runs).
-  const { since: _since, ago: _ago, ...query } = config.query;
-  const afterFirst: PullConfig = { ...config, query };
+  const afterFirst = laterCycles(config);
   let written = 0;
   let invalid = 0;
   const open = {

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fleetTenantId } from '../../simulator/credentials.js';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { checkMetrics, PROMTOOL } from '../helpers/promtool.js';
@@ -92,6 +93,53 @@ async function expectValidMetrics(path: string): Promise<string> {
 const metric = (text: string, name: string): number => Number(new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
 
 describe('pull --follow', () => {
+  it('--tenants: a log rotation and SIGHUP lose no line of any tenant, and --since is said once, not every cycle', async () => {
+    sim = await startSimulator({ https: false, seed: 21, tenants: 2, includeExamples: false });
+    const s = sim;
+    const tenants = [1, 2].map(fleetTenantId);
+    const file = join(dir, 'tenants.txt');
+    await writeFile(file, tenants.join('\n'));
+    const out = join(dir, 'fleet.ndjson');
+    const stateDir = join(dir, 'states');
+    const service = serve(s, [
+      '--api',
+      'graph',
+      '--tenants',
+      file,
+      '--state-dir',
+      stateDir,
+      '--since',
+      '3h',
+      '--follow',
+      '--interval',
+      '1s',
+      '--format',
+      'ndjson',
+      '--output',
+      out,
+    ]);
+    await service.waitFor('pull complete', 2);
+    await rename(out, `${out}.1`);
+    service.child.kill('SIGHUP');
+    const arrived = `da9${'1'.padStart(17, '0')}_1`;
+    s.storeOf(tenants[1]!)!.add([
+      { AlertId: arrived, LastProcessedTimeUtc: new Date().toISOString(), AlertTitle: 'after rotation', Severity: 'High' },
+    ]);
+    await service.waitFor('pull complete', 4);
+    service.child.kill('SIGTERM');
+    expect((await service.exit).code, service.stderr()).toBe(0);
+    const delivered = [...(await readFile(`${out}.1`, 'utf8')).split('\n'), ...(await readFile(out, 'utf8')).split('\n')]
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { id: string; tenantLabel: string });
+    const stored = (t: string) =>
+      [...s.storeOf(t)!.query({ sinceTimeUtc: '2000-01-01T00:00:00Z' }, new Date()).alerts].map((a) => `${t} ${String(a.AlertId)}`);
+    // Every alert of both tenants once, the one that arrived after the rotation in the new file.
+    expect(delivered.map((a) => `${a.tenantLabel} ${a.id}`).sort()).toEqual([...new Set(tenants.flatMap(stored))].sort());
+    expect(await readFile(out, 'utf8')).toContain(arrived);
+    expect(service.stderr()).toContain('SIGHUP');
+    expect(service.stderr()).not.toContain('apply to the first run only');
+  });
+
   it('delivers alerts arriving between cycles once each, survives a log rotation, and stops on SIGTERM with exit 0', async () => {
     const s = await start();
     const out = join(dir, 'alerts.ndjson');
