@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fleetTenantId } from '../../simulator/credentials.js';
+import { generateClientCertificate } from '../../simulator/cert.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.js';
 import type { TenantTrouble } from '../../simulator/tenants.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -318,6 +319,81 @@ describe('pull --tenants', () => {
       /^defender-alerts: 2 of 2 tenant\(s\) failed: .* every tenant failed the same way; the first said: Entra ID refused the sign-in: AADSTS7000215/,
     );
   }, 60_000);
+
+  it('each tenant signs in with its own certificate; one the app does not know fails that tenant alone', async () => {
+    const s = await start({ tenants: 2 });
+    await writeFile(join(dir, 'app.pem'), s.clientCertificatePem!, { mode: 0o600 });
+    const other = generateClientCertificate();
+    await writeFile(join(dir, 'other.pem'), other.certPem + other.keyPem, { mode: 0o600 });
+    const file = join(dir, 'tenants.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        { tenant: fleetTenantId(1), name: 'a', certificate: 'app.pem' },
+        { tenant: fleetTenantId(2), name: 'b', certificate: 'other.pem' },
+      ]),
+    );
+    // No secret anywhere: each tenant's certificate is its credential.
+    const env = simEnv(s, { DEFENDER_LOG_LEVEL: 'info', AZURE_CLIENT_SECRET: undefined });
+    delete env['AZURE_CLIENT_SECRET'];
+    const result = await runCli(['pull', '--api', 'graph', '--tenants', file, '--since', '3h', '--format', 'ndjson'], {
+      env,
+      timeoutMs: 60_000,
+    });
+    expect(result.code, result.stderr).toBe(7);
+    expect(byTenant(lines(result.stdout)).get('a')).toEqual(idsOf(s, fleetTenantId(1)));
+    expect(byTenant(lines(result.stdout)).has('b')).toBe(false);
+    expect(result.stderr).toContain('AADSTS700027');
+    expect(result.stderr).not.toContain('PRIVATE KEY');
+  });
+
+  it('--parallel with --state-dir: each tenant gets what one window at a time gives, and the same state', async () => {
+    const s = await start({ tenants: 3, windowHours: 12 });
+    const file = join(dir, 'tenants.txt');
+    await writeFile(file, [1, 2, 3].map(fleetTenantId).join('\n'));
+    const until = new Date().toISOString();
+    const run = (parallel: number) =>
+      pull(s, [
+        '--api',
+        'graph',
+        '--tenants',
+        file,
+        '--state-dir',
+        join(dir, `k${parallel}`),
+        '--since',
+        '13h',
+        '--until',
+        until,
+        '--window',
+        '1h',
+        '--parallel',
+        String(parallel),
+      ]);
+    const one = await run(1);
+    const four = await run(4);
+    expect(one.code, one.stderr).toBe(0);
+    expect(four.code, four.stderr).toBe(0);
+    // Tenants run at once, so their lines interleave by chance; each tenant's own lines must match.
+    const perTenant = (r: CliResult) => {
+      const map = new Map<string, string[]>();
+      for (const l of r.stdout.split('\n').filter((x) => x !== '')) {
+        const label = String((JSON.parse(l) as Line).tenantLabel);
+        map.set(label, [...(map.get(label) ?? []), l]);
+      }
+      return map;
+    };
+    expect(perTenant(four)).toEqual(perTenant(one));
+    for (const i of [1, 2, 3]) {
+      expect(byTenant(lines(four.stdout)).get(fleetTenantId(i))).toEqual(idsOf(s, fleetTenantId(i)));
+      const state = async (k: number) => {
+        const { readUntil, latestAlert, recent } = JSON.parse(
+          await readFile(join(dir, `k${k}`, `${fleetTenantId(i)}.json`), 'utf8'),
+        ) as Record<string, unknown>;
+        return { readUntil, latestAlert, recent };
+      };
+      expect(await state(4)).toEqual(await state(1));
+    }
+  });
 
   it('a reader that closes the pipe (| head) ends the run quietly: exit 0, the tenants not yet started skipped', async () => {
     const s = await start({ tenants: 30, latencyMs: 20 });
