@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [-- --runs N]`: measures `defender-alerts pull` against the curl + jq
+ * `npm run bench:siem [-- --quick] [-- --runs N]` (also the first part of `npm run bench`): measures `defender-alerts pull` against the curl + jq
  * pipeline users would otherwise write, on one in-process simulator over HTTPS, and prints a
  * Markdown table for BENCHMARKS.md. It reports; it does not gate anything.
  *

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPacer, delayForNextCall, GRAPH_RATE_LIMITS, MDE_RATE_LIMITS } from '../../src/http/pacer.js';
+import { createPacer, delayForNextCall, GRAPH_RATE_LIMITS, MDE_RATE_LIMITS, SLACK_MS } from '../../src/http/pacer.js';
 import { SlidingWindowLimit } from '../../simulator/rate-limit.js';
 
 describe('delayForNextCall', () => {
@@ -61,8 +61,9 @@ function virtualTime(): { now: () => number; sleep: (ms: number) => Promise<void
 }
 
 describe('createPacer', () => {
-  it('sleeps only when a call would break the limit', async () => {
+  it("sleeps only when a call would break the limit (the limit's window plus SLACK_MS)", async () => {
     let clock = 0;
+    const window = 1000 + SLACK_MS;
     const waits: number[] = [];
     const pacer = createPacer(
       [{ calls: 2, perMs: 1000 }],
@@ -76,12 +77,12 @@ describe('createPacer', () => {
     await pacer.wait();
     await pacer.wait();
     await pacer.wait();
-    expect(waits).toEqual([1000]);
-    clock += 10; // t=1010: only the call at 1000 is inside the last second
+    expect(waits).toEqual([window]);
+    clock += 10; // only the call at `window` is inside the last window
     await pacer.wait();
-    expect(waits).toEqual([1000]);
-    await pacer.wait(); // a third call in the window waits until the one at 1000 leaves it
-    expect(waits).toEqual([1000, 990]);
+    expect(waits).toEqual([window]);
+    await pacer.wait(); // a third call in the window waits until the one at `window` leaves it
+    expect(waits).toEqual([window, window - 10]);
   });
 });
 
