@@ -54,6 +54,10 @@ const TYPED_OBJECTS = 9;
 const OBJECTS = 10;
 const ACCOUNT = 11;
 
+// The scanners of JSON values below are generic, yet live here: moved to a module of their own
+// (json/), the checks measured 10–30 % slower in process (most likely the checks V8 makes on
+// every use of an imported binding, on the hottest path of a pull).
+
 /** Nesting beyond this is left to JSON.parse (real alerts nest 3–4 levels: evidence's own objects). */
 const MAX_DEPTH = 64;
 
