@@ -224,7 +224,8 @@ export const PULL_SETTINGS = [
     flag: 'parallel',
     arg: '<k>',
     env: 'DEFENDER_PARALLEL',
-    description: 'with --state: read up to k windows at once (a backfill), delivered in window order; the quota is still shared',
+    description:
+      'with --state: read up to k windows at once (a backfill), delivered in window order; the quota is still shared (with --tenants: 1 unless given)',
     default: '4',
   },
   {

@@ -57,6 +57,10 @@ describe('resolveFleetConfig', () => {
     expect(c.tenants.every((t) => t.config.credential.kind === 'secret')).toBe(true);
     expect(c.shared).toEqual({ format: 'ndjson', output: undefined, append: false });
     expect(c.concurrency).toBe(16);
+    // Tenants at once keep the machine busy: each reads its windows one at a time unless asked.
+    expect(c.tenants.map((t) => t.config.state?.parallel)).toEqual([1, 1]);
+    const asked = fleet([{ tenant: T(1) }], { stateDir: '/var/lib/d', parallel: '3' });
+    expect(asked.tenants[0]?.config.state?.parallel).toBe(3);
   });
 
   it('gives each tenant its own file where --output has {tenant}, and its own secret', () => {
