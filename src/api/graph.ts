@@ -113,10 +113,12 @@ export class GraphSource implements AlertSource {
         const top = Number(url.searchParams.get('$top'));
         const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
         requests++;
-        for await (const alert of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
-          if (atCursor.has(alert.key)) continue;
-          yield alert;
-          if (limit !== undefined && ++total >= limit) return;
+        for await (const batch of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
+          for (const alert of batch) {
+            if (atCursor.has(alert.key)) continue;
+            yield alert;
+            if (limit !== undefined && ++total >= limit) return;
+          }
         }
         // Time-boundary paging needs no next link: a short page without one is the end of the range.
         // (A short page with a link is Graph paging on its own: go on from its last alert.)
@@ -183,11 +185,13 @@ export class GraphSource implements AlertSource {
       const url = buildGraphUrl(this.#options, query, undefined, top, newestFirst, { at, skip });
       const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
       requests++;
-      for await (const alert of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
-        // Pages overlap once $skip reaches its cap: what an earlier page (or the cursor's) wrote is skipped.
-        if (known.has(alert.key) || proof.has(alert.key)) continue;
-        yield alert;
-        if (left !== undefined && ++written >= left) return { requests, written };
+      for await (const batch of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
+        for (const alert of batch) {
+          // Pages overlap once $skip reaches its cap: what an earlier page (or the cursor's) wrote is skipped.
+          if (known.has(alert.key) || proof.has(alert.key)) continue;
+          yield alert;
+          if (left !== undefined && ++written >= left) return { requests, written };
+        }
       }
       proof.record(
         page.alerts.map((a) => a.key),

@@ -218,7 +218,7 @@ export class MdeSource implements AlertSource {
     const answer: PageResult = { alerts: [], size: 0, nextLink: undefined };
     const ctx: ODataContext = { ...this.#ctx, onInvalid: () => {} };
     try {
-      for await (const _alert of readPage(buildMdeUrl(this.#options, range, 1, read), this.#kind, ctx, {}, answer, run.signal)) {
+      for await (const _batch of readPage(buildMdeUrl(this.#options, range, 1, read), this.#kind, ctx, {}, answer, run.signal)) {
         // Not written: see above.
       }
     } catch (err) {
@@ -279,11 +279,13 @@ export class MdeSource implements AlertSource {
   /** Reads one page into `page`, yielding its alerts not written before. Returns true when --limit is reached. */
   async *#read(url: URL, page: PageResult, run: Run): AsyncGenerator<AlertRecord, boolean> {
     run.report.requests++;
-    for await (const alert of readPage(url, this.#kind, this.#ctx, {}, page, run.signal)) {
-      if (run.rereading && run.written.has(alert.key)) continue;
-      run.written.add(alert.key);
-      yield alert;
-      if (run.limit !== undefined && ++run.total >= run.limit) return true;
+    for await (const batch of readPage(url, this.#kind, this.#ctx, {}, page, run.signal)) {
+      for (const alert of batch) {
+        if (run.rereading && run.written.has(alert.key)) continue;
+        run.written.add(alert.key);
+        yield alert;
+        if (run.limit !== undefined && ++run.total >= run.limit) return true;
+      }
     }
     return false;
   }

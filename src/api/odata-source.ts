@@ -85,8 +85,9 @@ export function odataError(err: unknown, what: string, permission: string): unkn
 }
 
 /**
- * Reads one page at `url` with retries, yielding its valid alerts. A retry re-reads the page from
- * its start; alerts already yielded are skipped (exactly as for the SIEM answer).
+ * Reads one page at `url` with retries, yielding its valid alerts: one array per network chunk, so
+ * that the generators between here and the caller resume once a chunk, not once an alert. A retry
+ * re-reads the page from its start; alerts already yielded are skipped (exactly as for the SIEM answer).
  */
 export async function* readPage<T>(
   url: URL,
@@ -96,7 +97,7 @@ export async function* readPage<T>(
   result: PageResult,
   signal: AbortSignal | undefined,
   checkAnswer?: (status: number, headers: Record<string, string | string[] | undefined>) => void,
-): AsyncGenerator<AlertRecord> {
+): AsyncGenerator<AlertRecord[]> {
   const gate = new AlertGate(
     kind.schema,
     (alert: T) => ({ id: kind.id(alert), updatedAt: kind.updatedAt(alert), key: keyOf(kind, alert) }),
@@ -104,7 +105,7 @@ export async function* readPage<T>(
     kind.byteCheck,
   );
   const { credential, dispatcher, retry, timeoutMs, log } = ctx;
-  const open = async function* (attempt: number): AsyncGenerator<AlertRecord> {
+  const open = async function* (attempt: number): AsyncGenerator<AlertRecord[]> {
     await ctx.pacer?.wait(signal);
     const { token } = await credential.getToken(signal);
     log.debug({ url: url.href, attempt }, 'requesting a page of alerts');
@@ -125,14 +126,16 @@ export async function* readPage<T>(
     for await (const chunk of res.body) {
       checked.length = 0;
       const raws = splitter.push(chunk, checked);
+      const batch: AlertRecord[] = [];
       for (let i = 0; i < raws.length; i++) {
         const admitted = gate.admitRecord(raws[i]!, index++, attempt, checked[i]);
         if (!admitted) continue;
         // Every valid alert of the page counts for paging, even one an earlier attempt wrote.
         const { record } = admitted;
         alerts.push({ id: record.id, updatedAt: record.updatedAt, key: record.key });
-        if (!admitted.repeated) yield record;
+        if (!admitted.repeated) batch.push(record);
       }
+      if (batch.length > 0) yield batch;
     }
     const { nextLink } = splitter.end();
     result.alerts = alerts;
