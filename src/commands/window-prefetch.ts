@@ -123,9 +123,11 @@ export async function* windowsInOrder(
   const onAbort = (): void => stop.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const prefix = `.${spoolAt.name}.windows-`;
-  // Made once a second window exists: a range of one window needs no spool.
+  // What a killed run left goes at once; this run's spool is made once a second window exists
+  // (a range of one window needs none).
+  const cleaned = removeLeftovers(spoolAt.dir, prefix);
   let dir: Promise<string> | undefined;
-  const spoolDir = (): Promise<string> => (dir ??= removeLeftovers(spoolAt.dir, prefix).then(() => mkdtemp(join(spoolAt.dir, prefix))));
+  const spoolDir = (): Promise<string> => (dir ??= cleaned.then(() => mkdtemp(join(spoolAt.dir, prefix))));
   /** The windows being read ahead, in order, each with its spool file to come. */
   const pending: { window: AlertQuery; task: Promise<string> }[] = [];
   let planned = 0;
@@ -160,7 +162,7 @@ export async function* windowsInOrder(
   } finally {
     stop.abort(signal.reason ?? new Error('stopped'));
     signal.removeEventListener('abort', onAbort);
-    await Promise.allSettled(pending.map((p) => p.task));
+    await Promise.allSettled([cleaned, ...pending.map((p) => p.task)]);
     if (dir !== undefined) {
       const made = await dir.catch(() => undefined);
       if (made !== undefined) await rm(made, { recursive: true, force: true });

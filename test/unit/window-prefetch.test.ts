@@ -1,5 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AlertQuery, AlertRecord } from '../../src/api/source.js';
 import { fixedWindows, windowsInOrder, type Windows } from '../../src/commands/window-prefetch.js';
@@ -110,5 +111,22 @@ describe('windowsInOrder', () => {
       }
       expect(order).toEqual(windows.map((_, i) => i));
     }
+  });
+
+  it('removes the spool a killed run left, even when this run has one window only (and needs none)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'defender-prefetch-'));
+    await mkdir(join(dir, '.state.json.windows-left'));
+    const source = fakeFetch();
+    const spoolAt = { dir, name: 'state.json' };
+    for await (const { records } of windowsInOrder(
+      fixedWindows(windows.slice(0, 1)),
+      4,
+      source.fetch,
+      new AbortController().signal,
+      spoolAt,
+    )) {
+      for await (const _ of records) void _;
+    }
+    expect(await readdir(dir)).toEqual([]);
   });
 });
