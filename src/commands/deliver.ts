@@ -80,8 +80,10 @@ export async function deliver(
   await pause('before-output');
   try {
     const fetch = (window: AlertQuery, signal: AbortSignal) => source.fetch(window, signal);
-    for await (const { window, records } of windowsInOrder(windows, io.parallel ?? 1, fetch, io.signal, io.spoolAt)) {
+    for await (const { window, records, read } of windowsInOrder(windows, io.parallel ?? 1, fetch, io.signal, io.spoolAt)) {
+      let fetched = 0;
       for await (const alert of records) {
+        fetched++;
         if (!checkpoint.admit(alert)) continue;
         progress?.alert();
         // Only a backpressured (or failed) destination makes write() return a promise.
@@ -89,6 +91,8 @@ export async function deliver(
         if (pending !== undefined) await pending;
         if (sink.count === 1) await pause('mid-output');
       }
+      // What the window held sizes the next ones (--window auto).
+      read?.(fetched);
       checkpoint.readTo(window);
       windowsRead++;
       progress?.windowDone();

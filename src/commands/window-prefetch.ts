@@ -41,14 +41,16 @@ export function fixedWindows(windows: readonly AlertQuery[]): Windows {
   return { next: () => windows[next++], done: () => {}, estimate: () => windows.length };
 }
 
-/** The records of `window`, telling `windows` how many there were once they are all read. */
-async function* counted(windows: Windows, window: AlertQuery, records: AsyncIterable<AlertRecord>): AsyncGenerator<AlertRecord> {
-  let n = 0;
-  for await (const record of records) {
-    n++;
-    yield record;
-  }
-  windows.done(window, n);
+/**
+ * One window in its turn. `read`, on a window read live, is for the consumer to call with how many
+ * records it read once it has read them all: counting there costs nothing, where wrapping every
+ * record in a counting generator would cost a resumption per alert. A spooled window has none: it
+ * was counted (and the plan told) as soon as its spool was complete.
+ */
+export interface WindowInTurn {
+  window: AlertQuery;
+  records: AsyncIterable<AlertRecord>;
+  read?: (records: number) => void;
 }
 
 /** Spools a killed run of the same state left behind (this run holds the state's lock). */
@@ -108,12 +110,13 @@ export async function* windowsInOrder(
   signal: AbortSignal,
   /** Where the spool goes: `<dir>/.<name>.windows-…` (default: the system's temp directory). */
   spoolAt: { dir: string; name: string } = { dir: tmpdir(), name: 'defender-alerts' },
-): AsyncGenerator<{ window: AlertQuery; records: AsyncIterable<AlertRecord> }> {
+): AsyncGenerator<WindowInTurn> {
   const first = windows.next();
   if (first === undefined) return;
   if (parallel <= 1) {
     for (let window: AlertQuery | undefined = first; window !== undefined; window = windows.next()) {
-      yield { window, records: counted(windows, window, fetch(window, signal)) };
+      const w = window;
+      yield { window: w, records: fetch(w, signal), read: (n) => windows.done(w, n) };
     }
     return;
   }
@@ -150,7 +153,7 @@ export async function* windowsInOrder(
   };
   try {
     prefetch();
-    yield { window: first, records: counted(windows, first, fetch(first, stop.signal)) };
+    yield { window: first, records: fetch(first, stop.signal), read: (n) => windows.done(first, n) };
     reading = parallel;
     prefetch();
     while (pending.length > 0) {
