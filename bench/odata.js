@@ -27,11 +27,10 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
 import { startSimulator } from '../dist/simulator/server.js';
 import { GRAPH_RESOURCES, MDE_RESOURCES } from '../dist/simulator/credentials.js';
 import { compareNdjson } from './lib/compare.js';
-import { machine } from './lib/machine.js';
+import { machine, versionOf } from './lib/machine.js';
 import { jqPagesScript, rawPagesScript, runPages, writeUrlList } from './lib/odata-shell.js';
 import { startPageCache } from './lib/page-cache.js';
 import { HAVE_GNU_TIME, measure } from './lib/proc.js';
@@ -61,16 +60,6 @@ if (!Number.isInteger(LIVE_RUNS) || LIVE_RUNS < 0) throw new Error('--live-runs:
 if (!Number.isInteger(ALERTS) || ALERTS < 2) throw new Error('--alerts: a whole number >= 2');
 
 const log = (line) => process.stderr.write(`bench:odata: ${line}\n`);
-
-function versionOf(command) {
-  return new Promise((resolve) => {
-    const child = spawn(command, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    child.on('error', () => resolve(undefined));
-    child.on('close', () => resolve(out.split('\n')[0]?.trim() || undefined));
-  });
-}
 
 /** The environment of a user pointing the CLI at the cache in front of `sim`, or (`live`) at the simulator itself. */
 function cliEnv(sim, cache, live = false) {

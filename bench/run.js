@@ -17,7 +17,7 @@ import { startForwarder } from './lib/forwarder.js';
 import { generatorCost, sampleAnswer, splitterThroughput, validationThroughput } from './lib/micro.js';
 import { HAVE_GNU_TIME, measure } from './lib/proc.js';
 import { pipelineScript, rawCurlScript, runScript } from './lib/shell.js';
-import { machine } from './lib/machine.js';
+import { machine, versionOf } from './lib/machine.js';
 import { formatMs, formatRatio, formatRss, median } from './lib/stats.js';
 import { getToken } from './lib/token.js';
 
@@ -31,16 +31,6 @@ const STARTUP_RUNS = quick ? 5 : 11;
 const SINCE = '2000-01-01T00:00:00.000Z';
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
-
-function versionOf(command) {
-  return new Promise((resolve) => {
-    const child = spawn(command, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    child.on('error', () => resolve(undefined));
-    child.on('close', () => resolve(out.split('\n')[0]?.trim() || undefined));
-  });
-}
 
 /** The environment of a user pointing the CLI at `sim` (or at `baseUrl`, a forwarder in front of it). */
 function cliEnv(sim, baseUrl = sim.url) {

@@ -1,4 +1,5 @@
 /** The machine a benchmark ran on, as bench/run.js prints it: CPUs, CPU model, Node, load average. */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 
@@ -13,4 +14,15 @@ export function machine() {
       .map((l) => l.toFixed(2))
       .join(' '),
   };
+}
+
+/** The first line `command --version` prints (curl, jq), or undefined when it is not installed. */
+export function versionOf(command) {
+  return new Promise((resolve) => {
+    const child = spawn(command, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.on('error', () => resolve(undefined));
+    child.on('close', () => resolve(out.split('\n')[0]?.trim() || undefined));
+  });
 }

@@ -211,3 +211,20 @@ describe('resolveAuthConfig', () => {
     expect(c.timeoutMs).toBe(30_000);
   });
 });
+
+describe('--window', () => {
+  const state = (flags: Record<string, unknown>) => resolvePullConfig(input({ state: '/var/lib/d/state.json', ...flags }, goodEnv)).state;
+
+  it('is auto by default: the first windows an hour, the next sized by what they held', () => {
+    expect(state({})).toMatchObject({ windowMs: 3_600_000, adaptiveWindows: true });
+    expect(state({ window: 'auto' })).toMatchObject({ windowMs: 3_600_000, adaptiveWindows: true });
+  });
+
+  it('a duration fixes the size', () => {
+    expect(state({ window: '30m' })).toMatchObject({ windowMs: 1_800_000, adaptiveWindows: false });
+  });
+
+  it.each(['10s', '8d', 'often'])('refuses %s, naming what it takes', (window) => {
+    expect(problemsOf(() => state({ window }))).toContain('--window');
+  });
+});

@@ -20,8 +20,8 @@ import { MdeSource } from '../../src/api/mde.js';
 import type { ODataContext } from '../../src/api/odata-source.js';
 import { SiemSource } from '../../src/api/siem.js';
 import type { AlertRecord, InvalidAlert } from '../../src/api/source.js';
-import type { CachedCredential } from '../../src/auth/token-cache.js';
 import { createLogger } from '../../src/log.js';
+import { fixedCredential } from '../helpers/fixed-credential.js';
 
 const ORIGIN = 'https://siem.example.test';
 const UPDATED = '2024-05-01T10:00:00.1234567Z';
@@ -48,9 +48,7 @@ async function pullSiem(alerts: readonly string[]): Promise<{ records: AlertReco
     .intercept({ path: () => true, method: 'GET' })
     .reply(200, `[${alerts.join(',')}]`, { headers: { 'content-type': 'application/json' } });
   const invalid: InvalidAlert[] = [];
-  const credential = {
-    getToken: () => Promise.resolve({ token: 'test-token', tokenType: 'Bearer', expiresOnMs: Date.now() + 3_600_000 }),
-  } as unknown as CachedCredential;
+  const credential = fixedCredential();
   const source = new SiemSource({
     baseUrl: new URL(ORIGIN),
     credential,
@@ -119,9 +117,7 @@ function odataContext(alerts: readonly string[]): { ctx: ODataContext; close: ()
     .get(ORIGIN)
     .intercept({ path: () => true, method: 'GET' })
     .reply(200, `{"@odata.context":"x","value":[${alerts.join(',')}]}`, { headers: { 'content-type': 'application/json' } });
-  const credential = {
-    getToken: () => Promise.resolve({ token: 'test-token', tokenType: 'Bearer', expiresOnMs: Date.now() + 3_600_000 }),
-  } as unknown as CachedCredential;
+  const credential = fixedCredential();
   const ctx: ODataContext = {
     credential,
     dispatcher: agent,

@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { MdeSource } from '../../src/api/mde.js';
 import type { ODataContext } from '../../src/api/odata-source.js';
 import { ThrottleBudget } from '../../src/http/throttle.js';
-import type { CachedCredential } from '../../src/auth/token-cache.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { SimulatorOptions } from '../../simulator/server.js';
 import { simPerTest, v1Form } from '../helpers/sim-client.js';
+import { fixedCredential } from '../helpers/fixed-credential.js';
 
 const ORIGIN = 'https://api.example.test';
 
@@ -43,9 +43,7 @@ function source(
       return { statusCode: 200, data: JSON.stringify({ '@odata.context': `${ORIGIN}/api/$metadata#Alerts`, value: answered }) };
     })
     .persist();
-  const credential = {
-    getToken: () => Promise.resolve({ token: 'test-token', expiresOnMs: Date.now() + 3_600_000 }),
-  } as unknown as CachedCredential;
+  const credential = fixedCredential();
   const mde = new MdeSource(
     { baseUrl: new URL(ORIGIN), pageSize, filterOn: 'lastUpdateTime', expandEvidence: false },
     {
@@ -260,7 +258,7 @@ describe('MdeSource against the simulator: ranges that end at a page boundary', 
       v1Form(client.sim, { resource: 'https://api.securitycenter.microsoft.com' }),
     );
     const token = reply.json<{ access_token: string }>().access_token;
-    const credential = { getToken: () => Promise.resolve({ token, expiresOnMs: Date.now() + 3_600_000 }) } as unknown as CachedCredential;
+    const credential = fixedCredential(token);
     const { log, lines } = recordingLog();
     const mde = new MdeSource(
       { baseUrl: new URL(client.sim.url), pageSize, filterOn: 'lastUpdateTime', expandEvidence: false },
