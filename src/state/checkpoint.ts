@@ -1,11 +1,12 @@
 /**
- * The bookkeeping of one `pull --state` run, pure: which range to read, in which windows, which
- * alerts are new, and the state to save once they are delivered.
+ * The bookkeeping of one `pull --state` run, pure: which range to read, which alerts are new, and
+ * the state to save once they are delivered.
  *
  * - Each run reads from `readUntil − overlap` of the last run, so late arrivals are caught, and
  *   suppresses the keys it already delivered there, so nothing is repeated. An alert whose
  *   LastProcessedTimeUtc changed has a new key: an update, delivered again.
- * - A long range is read in windows, and the state can advance window by window.
+ * - A long range is read in windows (./window-plan.ts cuts them), and the state can advance
+ *   window by window.
  */
 import type { AlertRecord } from '../api/source.js';
 import type { State, StateIdentity } from './format.js';
@@ -15,15 +16,6 @@ import { dateOf, normalizeTimestamp, timestampOf } from '../time.js';
 export interface Window {
   since: Date;
   until: Date;
-}
-
-/** Splits [since, until] into consecutive windows of at most `windowMs`. */
-export function planWindows(since: Date, until: Date, windowMs: number): Window[] {
-  const windows: Window[] = [];
-  for (let start = since.getTime(); start < until.getTime(); start += windowMs) {
-    windows.push({ since: new Date(start), until: new Date(Math.min(start + windowMs, until.getTime())) });
-  }
-  return windows;
 }
 
 /** The time part of a key `FullId|LastProcessedTimeUtc`, normalised. */

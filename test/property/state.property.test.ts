@@ -8,9 +8,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/api/source.js';
-import { Checkpoint, planWindows } from '../../src/state/checkpoint.js';
+import { Checkpoint } from '../../src/state/checkpoint.js';
 import { parseState, serializeState, StateSchema, type State } from '../../src/state/format.js';
 import { dateOf, normalizeTimestamp, timestampOf } from '../../src/time.js';
+import { WindowPlan } from '../../src/state/window-plan.js';
 
 const identity = { api: 'siem', tenant: '00000000-0000-4000-8000-000000000001', endpoint: 'https://wdatp-alertexporter-eu.windows.com/' };
 const T0 = Date.parse('2024-05-01T00:00:00.000Z');
@@ -179,6 +180,8 @@ describe('Checkpoint', () => {
   const schedule = fc.record({
     overlapMs: fc.integer({ min: 0, max: 120 }).map((m) => m * MIN),
     windowMs: fc.integer({ min: 1, max: 180 }).map((m) => m * MIN),
+    // --window auto sizes windows by what the last ones held: any sizes must keep every guarantee.
+    adaptive: fc.boolean(),
     firstBackMs: fc.integer({ min: 0, max: 4 * HOUR }),
     gapsMs: fc.array(fc.integer({ min: 0, max: 3 * HOUR }), { minLength: 1, maxLength: 6 }),
     alerts: fc.array(
@@ -194,7 +197,7 @@ describe('Checkpoint', () => {
 
   it('over any schedule: every alert delivered exactly once; readUntil monotonic; kept keys cover exactly [recentSince, readUntil]', () => {
     fc.assert(
-      fc.property(schedule, ({ overlapMs, windowMs, firstBackMs, gapsMs, alerts }) => {
+      fc.property(schedule, ({ overlapMs, windowMs, adaptive, firstBackMs, gapsMs, alerts }) => {
         const store = alerts.map((a) => {
           const ms = a.arriveMs - Math.floor(a.lateness * overlapMs);
           const time = `${new Date(T0 + ms).toISOString().slice(0, 23)}${String(a.subMs).padStart(4, '0')}Z`;
@@ -215,12 +218,22 @@ describe('Checkpoint', () => {
           if (parsed && !parsed.ok) throw new Error(`a state we wrote was refused: ${parsed.reason}\n${text}`);
           const checkpoint = new Checkpoint(identity, parsed?.state, overlapMs);
           const { since } = checkpoint.startFrom(firstSince);
-          for (const window of planWindows(since, new Date(nowMs), windowMs)) {
+          const plan = new WindowPlan(since, new Date(nowMs), {
+            initialMs: windowMs,
+            adaptive,
+            targetAlerts: 3,
+            minMs: MIN,
+            maxMs: 24 * HOUR,
+          });
+          for (let window = plan.next(); window !== undefined; window = plan.next()) {
             const [from, to] = [timestampOf(window.since), timestampOf(window.until)];
+            let answered = 0;
             for (const a of store) {
               if (a.arriveMs > nowMs || a.time < from || a.time > to) continue;
+              answered++;
               if (checkpoint.admit({ raw: Buffer.from('{}'), id: a.key, updatedAt: a.time, key: a.key })) delivered.push(a.key);
             }
+            plan.done(window, answered);
             checkpoint.readTo(window.until);
             const state = checkpoint.state(new Date(nowMs));
             // readUntil never goes back, within a run or across runs.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/api/source.js';
-import { Checkpoint, planWindows } from '../../src/state/checkpoint.js';
+import { Checkpoint } from '../../src/state/checkpoint.js';
 import { parseState, serializeState, type State } from '../../src/state/format.js';
 import { normalizeTimestamp, timestampOf } from '../../src/time.js';
 
@@ -28,21 +28,6 @@ describe('normalizeTimestamp', () => {
   it('rejects what is not a UTC timestamp', () => {
     expect(normalizeTimestamp('yesterday')).toBeUndefined();
     expect(normalizeTimestamp('2024-05-01T10:00:00+02:00')).toBeUndefined();
-  });
-});
-
-describe('planWindows', () => {
-  it('splits a range into consecutive windows, the last one shorter', () => {
-    const w = planWindows(new Date('2024-05-01T00:00:00Z'), new Date('2024-05-01T02:30:00Z'), 60 * MIN);
-    expect(w.map((x) => [x.since.toISOString().slice(11, 16), x.until.toISOString().slice(11, 16)])).toEqual([
-      ['00:00', '01:00'],
-      ['01:00', '02:00'],
-      ['02:00', '02:30'],
-    ]);
-  });
-
-  it('gives no window for an empty range', () => {
-    expect(planWindows(new Date(1000), new Date(1000), MIN)).toEqual([]);
   });
 });
 

@@ -29,6 +29,10 @@ function planAll(plan: WindowPlan, alertsPerHour: (w: Window) => number): Window
 const lengths = (windows: Window[]) => windows.map((w) => (w.until.getTime() - w.since.getTime()) / HOUR);
 
 describe('WindowPlan', () => {
+  it('no window for an empty range', () => {
+    expect(new WindowPlan(SINCE, SINCE, auto()).next()).toBeUndefined();
+  });
+
   it('fixed: equal windows, the last one cut at the end, whatever they held', () => {
     const plan = new WindowPlan(SINCE, new Date(SINCE.getTime() + 2.5 * HOUR), auto({ adaptive: false }));
     expect(plan.estimate()).toBe(3);
