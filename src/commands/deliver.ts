@@ -36,7 +36,7 @@ export const PASS_THROUGH: DeliveryCheckpoint = { admit: () => true, readTo: () 
 export interface Delivered {
   written: number;
   /** Windows read to their end (a stopped run: those before it stopped). */
-  windows?: number;
+  windows: number;
   /** False when the reader closed the output early (`| head`): the rest is for the next run. */
   complete: boolean;
 }
@@ -110,7 +110,7 @@ export async function deliver(
     await (io.signal.aborted ? sink.finish() : sink.abort());
     if (err instanceof OutputClosedError) {
       log.debug('the reader closed the output; stopping');
-      return { written: sink.count, complete: false };
+      return { written: sink.count, complete: false, windows: windowsRead };
     }
     throw err;
   }

@@ -39,10 +39,6 @@ export function firstRunSince(config: PullConfig, now: Date): Date {
   return new Date(now.getTime() - back);
 }
 
-export interface StatefulResult extends Delivered {
-  windows: number;
-}
-
 /** Locks kept for longer than one run (`--follow` holds its state's lock for the whole service). */
 export interface LockHolder {
   /** The lock of `path`, taken on first use and kept; released by whoever made the holder. */
@@ -73,7 +69,7 @@ export async function runStatefulPull(
   io: Pick<CommandIo, 'signal' | 'now' | 'pause'> & { progress?: Progress | undefined },
   log: Logger,
   tally: RunTally = {},
-): Promise<StatefulResult> {
+): Promise<Delivered> {
   const pause = io.pause ?? NO_PAUSE;
   const held = tally.locks !== undefined;
   const lock = held ? await tally.locks?.lock(stateConfig.path, log) : await acquireLock(stateConfig.path, log);
@@ -178,7 +174,7 @@ export async function runStatefulPull(
     else if (committed !== undefined) {
       await writeState(stateConfig.path, withRunHistory(committed, base, delta(committedAlerts), record('ok', committedAlerts)));
     }
-    return { ...result, windows: result.windows ?? 0 };
+    return result;
   } catch (err) {
     if (committed !== undefined && !io.signal.aborted) {
       const ending = record('failed', committedAlerts, err);

@@ -84,7 +84,7 @@ export async function runPull(
   const source = withSchema(await createSource(config, sourceContext), config.schema);
   const run =
     config.state === undefined
-      ? { ...(await deliver(source, fixedWindows([config.query]), PASS_THROUGH, openOutput, io, log)), windows: 1 }
+      ? await deliver(source, fixedWindows([config.query]), PASS_THROUGH, openOutput, io, log)
       : await runStatefulPull(config, config.state, source, openOutput, io, log, {
           requests: tools.retry.stats,
           invalid: () => invalid,
