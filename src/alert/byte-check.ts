@@ -74,6 +74,19 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 const SHORT_ESCAPE = new Uint8Array(256);
 for (const c of '"\\/bfnrt') SHORT_ESCAPE[c.charCodeAt(0)] = 1;
 
+/** What {@link byteAt} answers past the end: no byte. */
+const NONE = -1;
+
+/**
+ * `raw[i]`, or NONE past the end. An alert cut by a network chunk's end runs every scanner off
+ * the end of its buffer sooner or later, and each plain read that does so throws V8's optimised
+ * code away (a deoptimisation, then a warm-up in the slow tiers again, once per reading site):
+ * measured on a cold MDE page, that doubled the time of the first page's check.
+ */
+function byteAt(raw: Buffer, i: number, n: number): number {
+  return i < n ? raw[i]! : NONE;
+}
+
 /** Set by {@link scanString}: whether the string it last scanned had an escape. */
 let lastHadEscape = false;
 /** Set by {@link scanNumber}: whether the number it last scanned had a fraction or an exponent. */
@@ -91,12 +104,13 @@ function scanString(raw: Buffer, i: number): number {
     if (d === QUOTE) return i + 1;
     if (d < 0x20) return -1;
     lastHadEscape = true;
-    const e = raw[i + 1];
+    if (i + 1 >= n) return -1;
+    const e = raw[i + 1]!;
     if (e === 0x75) {
       // \uXXXX
       if (i + 5 >= n || HEX[raw[i + 2]!] === 0 || HEX[raw[i + 3]!] === 0 || HEX[raw[i + 4]!] === 0 || HEX[raw[i + 5]!] === 0) return -1;
       i += 6;
-    } else if (e !== undefined && SHORT_ESCAPE[e] === 1) {
+    } else if (SHORT_ESCAPE[e] === 1) {
       i += 2;
     } else return -1;
   }
@@ -104,29 +118,30 @@ function scanString(raw: Buffer, i: number): number {
 
 /** `raw[i]` starts a number: returns the index after it, or -1. -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
 function scanNumber(raw: Buffer, i: number): number {
+  const n = raw.length;
   lastWasPlain = true;
   if (raw[i] === 0x2d) i++;
-  let d = raw[i];
+  let d = byteAt(raw, i, n);
   if (d === 0x30) i++;
-  else if (d !== undefined && d >= 0x31 && d <= 0x39) {
-    do d = raw[++i];
-    while (d !== undefined && d >= 0x30 && d <= 0x39);
+  else if (d >= 0x31 && d <= 0x39) {
+    do d = byteAt(raw, ++i, n);
+    while (d >= 0x30 && d <= 0x39);
   } else return -1;
-  if (raw[i] === 0x2e) {
+  d = byteAt(raw, i, n);
+  if (d === 0x2e) {
     lastWasPlain = false;
-    d = raw[++i];
-    if (d === undefined || d < 0x30 || d > 0x39) return -1;
-    do d = raw[++i];
-    while (d !== undefined && d >= 0x30 && d <= 0x39);
+    d = byteAt(raw, ++i, n);
+    if (d < 0x30 || d > 0x39) return -1;
+    do d = byteAt(raw, ++i, n);
+    while (d >= 0x30 && d <= 0x39);
   }
-  if (raw[i] === 0x65 || raw[i] === 0x45) {
+  if (d === 0x65 || d === 0x45) {
     lastWasPlain = false;
-    i++;
-    if (raw[i] === 0x2b || raw[i] === 0x2d) i++;
-    d = raw[i];
-    if (d === undefined || d < 0x30 || d > 0x39) return -1;
-    do d = raw[++i];
-    while (d !== undefined && d >= 0x30 && d <= 0x39);
+    d = byteAt(raw, ++i, n);
+    if (d === 0x2b || d === 0x2d) d = byteAt(raw, ++i, n);
+    if (d < 0x30 || d > 0x39) return -1;
+    do d = byteAt(raw, ++i, n);
+    while (d >= 0x30 && d <= 0x39);
   }
   return i;
 }
@@ -134,6 +149,12 @@ function scanNumber(raw: Buffer, i: number): number {
 /** `null`, `true` or `false` at `i`: the index after it, or -1. */
 function scanLiteral(raw: Buffer, i: number): number {
   const c = raw[i];
+  // Bounds first: a read past the end would cost a deoptimisation (see byteAt).
+  if (i + 5 > raw.length) return i + 4 === raw.length && c !== 0x66 ? literal4(raw, i, c) : -1;
+  return literal4(raw, i, c);
+}
+
+function literal4(raw: Buffer, i: number, c: number | undefined): number {
   if (c === 0x6e) return raw[i + 1] === 0x75 && raw[i + 2] === 0x6c && raw[i + 3] === 0x6c ? i + 4 : -1;
   if (c === 0x74) return raw[i + 1] === 0x72 && raw[i + 2] === 0x75 && raw[i + 3] === 0x65 ? i + 4 : -1;
   if (c === 0x66) return raw[i + 1] === 0x61 && raw[i + 2] === 0x6c && raw[i + 3] === 0x73 && raw[i + 4] === 0x65 ? i + 5 : -1;
@@ -142,25 +163,26 @@ function scanLiteral(raw: Buffer, i: number): number {
 
 /** Any compact JSON value at `i`: the index after it, or -1. */
 function scanValue(raw: Buffer, i: number, depth: number): number {
-  const c = raw[i];
+  const c = byteAt(raw, i, raw.length);
   if (c === QUOTE) return scanString(raw, i);
   if (c === OPEN_BRACE) return scanObject(raw, i, depth + 1, undefined);
   if (c === OPEN_BRACKET) return scanArray(raw, i, depth + 1, scanValue);
-  if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return scanNumber(raw, i);
-  return scanLiteral(raw, i);
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return scanNumber(raw, i);
+  return c === NONE ? -1 : scanLiteral(raw, i);
 }
 
 type ElementScan = (raw: Buffer, i: number, depth: number) => number;
 
 /** An array at `i` whose every element `element` accepts: the index after it, or -1. */
 function scanArray(raw: Buffer, i: number, depth: number, element: ElementScan): number {
+  const n = raw.length;
   if (depth > MAX_DEPTH || raw[i] !== OPEN_BRACKET) return -1;
   i++;
-  if (raw[i] === CLOSE_BRACKET) return i + 1;
+  if (byteAt(raw, i, n) === CLOSE_BRACKET) return i + 1;
   for (;;) {
     i = element(raw, i, depth);
     if (i < 0) return -1;
-    const sep = raw[i];
+    const sep = byteAt(raw, i, n);
     if (sep === CLOSE_BRACKET) return i + 1;
     if (sep !== COMMA) return -1;
     i++;
@@ -185,14 +207,15 @@ function sameBytes(raw: Buffer, start: number, end: number, name: Buffer): boole
  * each time, so whichever JSON.parse keeps was checked.
  */
 function scanObject(raw: Buffer, i: number, depth: number, typed: TypedMembers | undefined): number {
-  if (depth > MAX_DEPTH || raw[i] !== OPEN_BRACE) return -1;
+  const n = raw.length;
+  if (depth > MAX_DEPTH || byteAt(raw, i, n) !== OPEN_BRACE) return -1;
   i++;
-  if (raw[i] === CLOSE_BRACE) return i + 1;
+  if (byteAt(raw, i, n) === CLOSE_BRACE) return i + 1;
   for (;;) {
-    if (raw[i] !== QUOTE) return -1;
+    if (byteAt(raw, i, n) !== QUOTE) return -1;
     const keyStart = i + 1;
     const keyEnd = scanString(raw, i);
-    if (keyEnd < 0 || raw[keyEnd] !== COLON) return -1;
+    if (keyEnd < 0 || byteAt(raw, keyEnd, n) !== COLON) return -1;
     let member = -1;
     if (typed !== undefined) {
       // A key with escapes could spell a typed name: let JSON.parse say what it is.
@@ -201,14 +224,15 @@ function scanObject(raw: Buffer, i: number, depth: number, typed: TypedMembers |
     }
     i = keyEnd + 1;
     if (member >= 0) {
-      if (raw[i] === QUOTE) i = scanString(raw, i);
-      else if (typed!.nullable[member] && raw[i] === 0x6e) i = scanLiteral(raw, i);
+      const c = byteAt(raw, i, n);
+      if (c === QUOTE) i = scanString(raw, i);
+      else if (typed!.nullable[member] && c === 0x6e) i = scanLiteral(raw, i);
       else return -1;
     } else {
       i = scanValue(raw, i, depth);
     }
     if (i < 0) return -1;
-    const sep = raw[i];
+    const sep = byteAt(raw, i, n);
     if (sep === CLOSE_BRACE) return i + 1;
     if (sep !== COMMA) return -1;
     i++;
@@ -226,7 +250,7 @@ const ACCOUNT_MEMBERS = typedMembers({ userName: 'text', domainName: 'text' });
 
 const scanAnyObject: ElementScan = (raw, i, depth) => scanObject(raw, i, depth + 1, undefined);
 const scanTypedObject: ElementScan = (raw, i, depth) => scanObject(raw, i, depth + 1, EVIDENCE_MEMBERS);
-const scanStringElement: ElementScan = (raw, i) => (raw[i] === QUOTE ? scanString(raw, i) : -1);
+const scanStringElement: ElementScan = (raw, i) => (byteAt(raw, i, raw.length) === QUOTE ? scanString(raw, i) : -1);
 
 /** A declared field's array or object value at `i`: the index after it, or -1 when the kind does not allow it. */
 function scanNested(kind: number, raw: Buffer, i: number): number {
@@ -240,7 +264,7 @@ function scanNested(kind: number, raw: Buffer, i: number): number {
     case TYPED_OBJECTS:
       return scanArray(raw, i, 1, scanTypedObject);
     case OBJECTS:
-      return raw[i] === OPEN_BRACE ? scanObject(raw, i, 1, undefined) : scanArray(raw, i, 1, scanAnyObject);
+      return byteAt(raw, i, raw.length) === OPEN_BRACE ? scanObject(raw, i, 1, undefined) : scanArray(raw, i, 1, scanAnyObject);
     case ACCOUNT:
       return scanObject(raw, i, 1, ACCOUNT_MEMBERS);
     default:
@@ -300,10 +324,10 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
     let i = start + 1;
     let previous = 0;
     // `{}` is no alert (every table has required fields): the full path says what is missing.
-    if (raw[i] === CLOSE_BRACE) return undefined;
+    if (byteAt(raw, i, n) === CLOSE_BRACE) return undefined;
     for (;;) {
       // key
-      if (raw[i] !== QUOTE) return undefined;
+      if (byteAt(raw, i, n) !== QUOTE) return undefined;
       const keyStart = ++i;
       // Answers repeat one key order: try the field that followed the previous key last time.
       let field = -1;
@@ -328,7 +352,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
         if (field >= 0) next[previous] = field;
       }
       i++;
-      if (raw[i++] !== COLON) return undefined;
+      if (byteAt(raw, i++, n) !== COLON) return undefined;
       if (field >= 0) previous = field + 1;
       let kind = UNKNOWN;
       if (field >= 0) {
@@ -337,7 +361,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
         kind = kindOf[field]!;
       }
       // value
-      const c = raw[i];
+      const c = byteAt(raw, i, n);
       if (c === QUOTE) {
         const valueStart = i + 1;
         i = scanString(raw, i);
@@ -364,7 +388,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
         if (c === 0x6e) {
           if (kind === IDENTITY || kind === TIMESTAMP) return undefined;
         } else if (kind !== UNKNOWN && kind !== FLAG) return undefined;
-      } else if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
+      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
         if (kind !== UNKNOWN && kind !== INTEGER && kind !== NUMBER) return undefined;
         const numberStart = i;
         i = scanNumber(raw, i);
@@ -378,9 +402,9 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
         i = scanNested(kind, raw, i);
         if (i < 0) return undefined;
       } else {
-        return undefined; // whitespace, anything else
+        return undefined; // whitespace, the chunk's end, anything else
       }
-      const sep = raw[i];
+      const sep = byteAt(raw, i, n);
       if (sep === CLOSE_BRACE) break;
       if (sep !== COMMA) return undefined;
       i++;

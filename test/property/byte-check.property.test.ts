@@ -206,6 +206,19 @@ describe.each(CASES)('$name byte check', ({ check: byteCheck, schema, kinds, bas
     }
   });
 
+  it('answers "don\'t know" for an alert cut anywhere (a network chunk ending inside it), and finds its end inside a larger buffer', () => {
+    for (const text of [...baseTexts.slice(0, 4), ...baseTexts.slice(-2)]) {
+      const raw = Buffer.from(JSON.stringify(JSON.parse(text)));
+      for (let cut = 1; cut < raw.length; cut++) {
+        expect(byteCheck.at(raw.subarray(0, cut), 0), `${text.slice(0, 40)}… cut at ${cut}`).toBeUndefined();
+      }
+      const inChunk = Buffer.concat([Buffer.from('[1,'), raw, Buffer.from(',{"x":')]);
+      const alone = byteCheck(raw);
+      expect(byteCheck.at(inChunk, 3)).toEqual(alone);
+      expect(byteCheck.end).toBe(3 + raw.length);
+    }
+  });
+
   it('agrees with the full path on every tricky value in every field, set or added twice', () => {
     for (const base of bases.slice(0, 3)) {
       for (const field of fields) {
