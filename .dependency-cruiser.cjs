@@ -60,6 +60,14 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'undici-without-its-index',
+      comment:
+        "undici's index loads all of undici (fetch, WebSocket, caches, mocks: ~50 ms of every start-up); the CLI takes its values from src/http/undici.ts, types from undici itself",
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/http/undici\\.ts$' },
+      to: { path: '^node_modules/undici/index\\.js$', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'src-not-to-test',
       severity: 'error',
       from: { path: '^(src|simulator)/' },

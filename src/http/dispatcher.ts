@@ -1,7 +1,8 @@
 /**
  * The one undici dispatcher of a run: proxies from the environment, and timeouts a CLI can live with.
  */
-import { EnvHttpProxyAgent, Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, Pool } from './undici.js';
 import { UsageError } from '../errors.js';
 
 /** undici's own connect timeout; a TCP/TLS handshake that takes longer is not coming. */

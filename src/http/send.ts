@@ -1,7 +1,8 @@
 /**
  * One HTTP attempt — the only file of the HTTP layer that does I/O.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici.js';
 import {
   ERROR_BODY_LIMIT_BYTES,
   HttpStatusError,
