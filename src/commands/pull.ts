@@ -37,7 +37,7 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
   let exitCode: number = ExitCode.internal;
   // A run by hand on a terminal shows its progress (a --follow service logs cycles instead).
   const progress = io.progressLine?.();
-  if (progress && ctx.retry.stats) ctx.retry.stats.onThrottle = (ms) => progress.waiting(ms);
+  const stopWatching = progress && ctx.retry.stats?.onThrottle((ms) => progress.waiting(ms));
   try {
     const run = await runPull(config, ctx, openOutput, { ...io, progress });
     exitCode = run.invalid > 0 ? ExitCode.data : ExitCode.ok;
@@ -51,6 +51,7 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
     if (err instanceof AppError) exitCode = err.exitCode;
     throw err;
   } finally {
+    stopWatching?.();
     await writeRunMetrics(config, exitCode, io.now(), log);
     // destroy, not close: a request abandoned mid-answer (a refused page, a closed pipe) must not
     // keep the process waiting for a body nobody reads.

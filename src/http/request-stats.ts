@@ -17,8 +17,7 @@ export class RequestStats {
   #retries = 0;
   #throttleWaits = 0;
   #throttleWaitMs = 0;
-  /** Told of each throttle wait as it starts (the progress line shows it). */
-  onThrottle: ((waitMs: number) => void) | undefined;
+  readonly #throttleListeners = new Set<(waitMs: number) => void>();
 
   /** One answer of `status`, or `network` for a request that got none (DNS, reset, timeout). */
   answered(status: number | 'network'): void {
@@ -33,7 +32,17 @@ export class RequestStats {
   throttled(waitMs: number): void {
     this.#throttleWaits++;
     this.#throttleWaitMs += waitMs;
-    this.onThrottle?.(waitMs);
+    for (const listener of this.#throttleListeners) listener(waitMs);
+  }
+
+  /**
+   * Tells `listener` of each throttle wait as it starts (the progress line shows it), until the
+   * returned function is called. The counters are made with the run's context, before anything
+   * that shows them exists, hence a subscription rather than a constructor argument.
+   */
+  onThrottle(listener: (waitMs: number) => void): () => void {
+    this.#throttleListeners.add(listener);
+    return () => this.#throttleListeners.delete(listener);
   }
 
   snapshot(): RequestTally {
