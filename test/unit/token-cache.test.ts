@@ -132,11 +132,44 @@ describe('CachedCredential', () => {
     expect(inner.calls).toBe(1);
   });
 
-  it("passes the caller's abort signal on to the sign-in", async () => {
+  it('stops waiting for a caller whose signal aborts, while the others keep the shared sign-in', async () => {
     const { inner, cache } = setup();
+    const release = inner.willIssueLater(60 * MINUTE);
+    const leaving = new AbortController();
+    const left = cache.getToken(leaving.signal);
+    const staying = cache.getToken(new AbortController().signal);
+    const plain = cache.getToken();
+    leaving.abort(new Error('this window stopped'));
+    await expect(left).rejects.toThrow('this window stopped');
+    expect(inner.signals[0]?.aborted).toBe(false);
+    release();
+    expect((await staying).token).toBe('token-1');
+    expect((await plain).token).toBe('token-1');
+    expect(inner.calls).toBe(1);
+  });
+
+  it('aborts the sign-in once every caller waiting for it has gone; the next call signs in afresh', async () => {
+    const { inner, cache } = setup();
+    inner.willIssueLater(60 * MINUTE);
     inner.willIssue(60 * MINUTE);
-    const signal = new AbortController().signal;
-    await cache.getToken(signal);
-    expect(inner.signals).toEqual([signal]);
+    const a = new AbortController();
+    const b = new AbortController();
+    const pending = [cache.getToken(a.signal), cache.getToken(b.signal)];
+    a.abort(new Error('stop a'));
+    expect(inner.signals[0]?.aborted).toBe(false);
+    b.abort(new Error('stop b'));
+    expect(inner.signals[0]?.aborted).toBe(true);
+    await expect(pending[0]).rejects.toThrow('stop a');
+    await expect(pending[1]).rejects.toThrow('stop b');
+    expect((await cache.getToken()).token).toBe('token-2');
+    expect(inner.calls).toBe(2);
+  });
+
+  it('refuses at once a caller whose signal has already aborted, without signing in', async () => {
+    const { inner, cache } = setup();
+    const gone = new AbortController();
+    gone.abort(new Error('already stopped'));
+    await expect(cache.getToken(gone.signal)).rejects.toThrow('already stopped');
+    expect(inner.calls).toBe(0);
   });
 });
