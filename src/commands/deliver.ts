@@ -107,7 +107,7 @@ export async function deliver(
     await sink.close();
   } catch (err) {
     progress?.clear();
-    await (io.signal.aborted ? sink.finish() : sink.abort());
+    await (io.signal.aborted ? sink.finish() : sink.abort()).catch((problem: unknown) => warnAbandoned(problem, log));
     if (err instanceof OutputClosedError) {
       log.debug('the reader closed the output; stopping');
       return { written: sink.count, complete: false, windows: windowsRead };
@@ -119,4 +119,12 @@ export async function deliver(
     await commit(sink.count);
   }
   return { written: sink.count, complete: true, windows: windowsRead };
+}
+
+/** What an output left behind when it was given up (see AlertSink.abort); the run's own error stays the one reported. */
+export function warnAbandoned(problem: unknown, log: Logger): void {
+  log.warn(
+    { err: problem instanceof Error ? problem.message : String(problem) },
+    'the output could not be put back as it was before this run',
+  );
 }

@@ -27,6 +27,7 @@ import { formatDuration } from '../time.js';
 import { describeFileError } from '../util/errno.js';
 import { forEachLimited } from '../util/limited.js';
 import { loadEnvironment, signIn, warnAboutExposedSecrets, type CommandIo, type LoadedEnvironment } from './context.js';
+import { warnAbandoned } from './deliver.js';
 import { writeMetricsFile } from './metrics-file.js';
 import { follow, laterCycles, withServiceResources, type FollowSettings } from './follow.js';
 import type { LockHolder } from './pull-state.js';
@@ -152,7 +153,7 @@ async function runFleetOnce(
     io.signal.throwIfAborted();
     return result;
   } catch (err) {
-    await sink?.abort();
+    await sink?.abort().catch((problem: unknown) => warnAbandoned(problem, log));
     throw err;
   }
 }

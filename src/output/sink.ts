@@ -26,7 +26,11 @@ export interface AlertSink {
   flush(): Promise<void>;
   /** Finish the document (close the JSON array), flush, and for files: fsync + rename into place. */
   close(): Promise<void>;
-  /** Give up: for files remove the temp file (the destination is never half-written). */
+  /**
+   * Give up: for files remove the temp file (the destination is never half-written); an appended
+   * file is cut back to its last flush. Rejects only when that cut failed: the message says what
+   * the file now holds (the caller warns and goes on failing with its own error).
+   */
   abort(): Promise<void>;
   /**
    * Stop early on request (Ctrl-C, SIGTERM): on stdout the document is still ended — the JSON
@@ -77,7 +81,8 @@ interface Destination {
   commit(): Promise<void>;
   /**
    * Gives up. `pending` holds alerts queued but not yet handed over; `previous` settles when the
-   * writes already under way have finished (or failed).
+   * writes already under way have finished (or failed). Rejects only when the output could not be
+   * put back as promised (an appended file not cut back to its last checkpoint), saying so.
    */
   abort(pending: Buffer, previous: Promise<void>): Promise<void>;
 }
@@ -366,8 +371,18 @@ async function appendDestination(path: string): Promise<Destination> {
       await previous.catch(() => {});
       if (closed) return;
       closed = true;
-      await handle.truncate(flushedLength).catch(() => {});
+      const cut = await handle.truncate(flushedLength).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       await handle.close().catch(() => {});
+      if (cut !== undefined) {
+        // The run fails anyway; what the user must know is that the file holds alerts its checkpoint does not.
+        throw new Error(
+          `could not cut ${path} back to ${flushedLength} bytes, its size at the last checkpoint (${errnoCode(cut) ?? (cut instanceof Error ? cut.message : 'error')}): the alerts after that byte will be appended again by the next run`,
+          { cause: cut },
+        );
+      }
     },
   };
 }

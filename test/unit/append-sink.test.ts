@@ -4,11 +4,11 @@
  * delivers them again), and every alert must start on a line of its own whatever the file
  * already ended with.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { BATCH_BYTES, openSink, type AlertSink } from '../../src/output/sink.js';
 
@@ -81,6 +81,26 @@ describe('--append: a run that fails', () => {
     await writeAll(sink, [BIG]);
     await sink.abort();
     expect(await readFile(file, 'utf8')).toBe(`{"AlertId":"ol\n${A}\n`);
+  });
+
+  it('abort() says so when the file cannot be cut back: its checkpoint size, and that the next run appends those alerts again', async () => {
+    await writeFile(file, EARLIER);
+    const sink = await appendTo(file);
+    await writeAll(sink, [BIG]);
+    // A disk that refuses the cut cannot be made on demand: the file handle's truncate fails instead.
+    const probe = await open(file, 'r');
+    const fileHandle = Object.getPrototypeOf(probe) as { truncate: (length?: number) => Promise<void> };
+    await probe.close();
+    const truncate = vi.spyOn(fileHandle, 'truncate').mockRejectedValueOnce(Object.assign(new Error('I/O error'), { code: 'EIO' }));
+    try {
+      await expect(sink.abort()).rejects.toThrow(
+        `could not cut ${file} back to ${EARLIER.length} bytes, its size at the last checkpoint (EIO): the alerts after that byte will be appended again by the next run`,
+      );
+    } finally {
+      truncate.mockRestore();
+    }
+    // The handle was closed all the same, and a second abort has nothing left to do.
+    await expect(sink.abort()).resolves.toBeUndefined();
   });
 });
 
