@@ -26,6 +26,12 @@ export interface ByteCheck {
   (raw: Buffer): CheckedFields | undefined;
   at(buf: Buffer, start: number): CheckedFields | undefined;
   readonly end: number;
+  /**
+   * After `at` answered "don't know": true when it ran into the end of `buf` (the alert may go on in
+   * the next chunk and be decided once whole). A hint for the splitter's speed only: either answer
+   * is safe, the full path stands behind every "don't know".
+   */
+  readonly cut: boolean;
 }
 
 const KIND_CODE: Record<FieldKind, number> = {
@@ -85,8 +91,17 @@ const NONE = -1;
  * (BENCHMARKS.md).
  */
 function byteAt(raw: Buffer, i: number, n: number): number {
-  return i < n ? raw[i]! : NONE;
+  if (i < n) return raw[i]!;
+  ranOff = true;
+  return NONE;
 }
+
+/**
+ * Set when a scanner reached the end of its buffer before deciding (see ByteCheck.cut). Set in
+ * place, never through a helper: a call on a path that is rare until the chunk ends would
+ * deoptimise the scanner the first time it is taken (no type feedback for it).
+ */
+let ranOff = false;
 
 /** Set by {@link scanString}: whether the string it last scanned had an escape. */
 let lastHadEscape = false;
@@ -100,16 +115,26 @@ function scanString(raw: Buffer, i: number): number {
   i++;
   for (;;) {
     while (i < n && STOP[raw[i]!] === 0) i++;
-    if (i >= n) return -1;
+    if (i >= n) {
+      ranOff = true;
+      return -1;
+    }
     const d = raw[i]!;
     if (d === QUOTE) return i + 1;
     if (d < 0x20) return -1;
     lastHadEscape = true;
-    if (i + 1 >= n) return -1;
+    if (i + 1 >= n) {
+      ranOff = true;
+      return -1;
+    }
     const e = raw[i + 1]!;
     if (e === 0x75) {
       // \uXXXX
-      if (i + 5 >= n || HEX[raw[i + 2]!] === 0 || HEX[raw[i + 3]!] === 0 || HEX[raw[i + 4]!] === 0 || HEX[raw[i + 5]!] === 0) return -1;
+      if (i + 5 >= n) {
+        ranOff = true;
+        return -1;
+      }
+      if (HEX[raw[i + 2]!] === 0 || HEX[raw[i + 3]!] === 0 || HEX[raw[i + 4]!] === 0 || HEX[raw[i + 5]!] === 0) return -1;
       i += 6;
     } else if (SHORT_ESCAPE[e] === 1) {
       i += 2;
@@ -151,7 +176,11 @@ function scanNumber(raw: Buffer, i: number): number {
 function scanLiteral(raw: Buffer, i: number): number {
   const c = raw[i];
   // Bounds first: a read past the end would cost a deoptimisation (see byteAt).
-  if (i + 5 > raw.length) return i + 4 === raw.length && c !== 0x66 ? literal4(raw, i, c) : -1;
+  if (i + 5 > raw.length) {
+    if (i + 4 === raw.length && c !== 0x66) return literal4(raw, i, c);
+    ranOff = true;
+    return -1;
+  }
   return literal4(raw, i, c);
 }
 
@@ -315,6 +344,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
 
   function at(raw: Buffer, start: number): CheckedFields | undefined {
     const n = raw.length;
+    ranOff = false;
     if (raw[start] !== OPEN_BRACE) return undefined;
     if (++generation === 0xffffffff) {
       seen.fill(0);
@@ -348,6 +378,7 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
       if (field < 0) {
         while (i < n && STOP[raw[i]!] === 0) i++;
         // escapes or control characters in a key: let JSON.parse decide what the key is
+        if (i >= n) ranOff = true;
         if (i >= n || raw[i] !== QUOTE) return undefined;
         field = fieldAt(raw, keyStart, i);
         if (field >= 0) next[previous] = field;
@@ -424,5 +455,6 @@ export function compileByteCheck(kinds: Readonly<Record<string, FieldKind>>, ext
   return Object.defineProperties(check, {
     at: { value: at },
     end: { get: () => end },
+    cut: { get: () => ranOff },
   }) as ByteCheck;
 }

@@ -211,10 +211,14 @@ describe.each(CASES)('$name byte check', ({ check: byteCheck, schema, kinds, bas
       const raw = Buffer.from(JSON.stringify(JSON.parse(text)));
       for (let cut = 1; cut < raw.length; cut++) {
         expect(byteCheck.at(raw.subarray(0, cut), 0), `${text.slice(0, 40)}… cut at ${cut}`).toBeUndefined();
+        // …because the bytes ran out (the splitter then carries the alert over to the next chunk).
+        expect(byteCheck.cut, `${text.slice(0, 40)}… cut at ${cut}`).toBe(true);
       }
       const inChunk = Buffer.concat([Buffer.from('[1,'), raw, Buffer.from(',{"x":')]);
       const alone = byteCheck(raw);
       expect(byteCheck.at(inChunk, 3)).toEqual(alone);
+      expect(byteCheck.at(Buffer.from('{"id":"x\\q"'), 0)).toBeUndefined();
+      expect(byteCheck.cut).toBe(false); // refused on what it read, not for want of bytes
       expect(byteCheck.end).toBe(3 + raw.length);
     }
   });

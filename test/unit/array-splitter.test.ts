@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { SIEM_BYTE_CHECK } from '../../src/alert/siem-schema.js';
+import type { CheckedFields } from '../../src/alert/byte-check.js';
 import { DataError } from '../../src/errors.js';
 import { JsonArraySplitter, type JsonArraySplitterOptions } from '../../src/json/array-splitter.js';
 
@@ -264,5 +266,83 @@ describe('JsonArraySplitter', () => {
     const out = new JsonArraySplitter().push(input);
     expect(out).toHaveLength(1);
     expect(out[0]?.equals(element)).toBe(true);
+  });
+});
+
+describe('JsonArraySplitter with an element check: alerts cut by a chunk', () => {
+  const ALERTS = [0, 1, 2].map((i) => ({
+    AlertId: `da63${i}`,
+    AlertTitle: `Suspicious activity ${i}`,
+    Severity: 'High',
+    LastProcessedTimeUtc: `2026-03-01T12:0${i}:00.1234567Z`,
+    MachineName: `host-${i}`,
+  }));
+  const TEXTS = ALERTS.map((a) => JSON.stringify(a));
+  const INPUT = Buffer.from(`[${TEXTS.join(',')}]`);
+
+  /** Splits `input` at `cuts` with the SIEM byte check: the elements and the verdicts given while splitting. */
+  function checkedSplit(input: Buffer, cuts: readonly number[]): { elements: string[]; decided: boolean[] } {
+    const splitter = new JsonArraySplitter({ check: SIEM_BYTE_CHECK });
+    const elements: string[] = [];
+    const verdicts: (CheckedFields | undefined)[] = [];
+    let start = 0;
+    for (const cut of [...cuts, input.length]) {
+      for (const element of splitter.push(input.subarray(start, cut), verdicts)) elements.push(element.toString());
+      start = cut;
+    }
+    splitter.end();
+    expect(verdicts).toHaveLength(elements.length);
+    return { elements, decided: verdicts.map((v) => v !== undefined) };
+  }
+
+  it('checks a valid alert in the one pass wherever one cut falls, the cut alert included', () => {
+    for (let cut = 1; cut < INPUT.length; cut++) {
+      const { elements, decided } = checkedSplit(INPUT, [cut]);
+      expect(elements, `cut at ${cut}`).toEqual(TEXTS);
+      expect(decided, `cut at ${cut}`).toEqual([true, true, true]);
+    }
+  });
+
+  it('gives the same elements when an alert spans three chunks or more, and then leaves it to the caller to check', () => {
+    const second = INPUT.indexOf('{"AlertId":"da631"');
+    for (let width = 1; width <= 7; width += 3) {
+      const cuts = [second + 5, second + 5 + width, second + 10 + width];
+      const { elements, decided } = checkedSplit(INPUT, cuts);
+      expect(elements, `cuts ${cuts.join(',')}`).toEqual(TEXTS);
+      expect(decided[0]).toBe(true);
+      expect(decided[2]).toBe(true);
+    }
+  });
+
+  it('scans a cut alert the check cannot decide (an escape in a field it reads) as before', () => {
+    const odd = '{"AlertId":"da\\u0063","LastProcessedTimeUtc":"2026-03-01T12:00:00Z"}';
+    const input = Buffer.from(`[${TEXTS[0]},${odd},${TEXTS[1]}]`);
+    const at = input.indexOf(odd);
+    for (let cut = at + 1; cut < at + odd.length; cut++) {
+      const { elements, decided } = checkedSplit(input, [cut]);
+      expect(elements, `cut at ${cut}`).toEqual([TEXTS[0], odd, TEXTS[1]]);
+      expect(decided, `cut at ${cut}`).toEqual([true, false, true]);
+    }
+  });
+
+  it('names the same byte in an error after a carried alert as in one chunk', () => {
+    const broken = Buffer.from(`[${TEXTS[0]},${TEXTS[1]} x]`);
+    const whole = (() => {
+      try {
+        checkedSplit(broken, []);
+      } catch (error) {
+        return (error as DataError).message;
+      }
+      throw new Error('expected a failure');
+    })();
+    const inSecond = broken.indexOf('"da631"');
+    expect(() => checkedSplit(broken, [inSecond])).toThrow(whole);
+  });
+
+  it('an answer that ends inside a carried alert is TRUNCATED', () => {
+    const cut = INPUT.subarray(0, INPUT.indexOf('"da631"'));
+    const splitter = new JsonArraySplitter({ check: SIEM_BYTE_CHECK });
+    expect(splitter.push(cut, [])).toHaveLength(1);
+    expect(() => splitter.end()).toThrow(expect.objectContaining({ code: 'TRUNCATED' }) as Error);
   });
 });

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/errors.js';
 import { ODataPageSplitter } from '../../src/json/odata-page.js';
+import type { CheckedFields } from '../../src/alert/byte-check.js';
+import { GRAPH_BYTE_CHECK } from '../../src/alert/graph-schema.js';
 
 const graphAlert = readFileSync(new URL('../fixtures/graph-alerts_v2-alert.json', import.meta.url), 'utf8');
 
@@ -67,6 +69,22 @@ describe('ODataPageSplitter', () => {
     const s = new ODataPageSplitter();
     expect(s.push(Buffer.from('{"value":[{"id":"1"}],"@odata.nextLink":"n"}')).map(String)).toEqual(['{"id":"1"}']);
     expect(s.end().nextLink).toBe('n');
+  });
+
+  it('with the byte check: every compact alert is decided while splitting wherever one cut falls, and the page ends where it ends', () => {
+    const compact = JSON.stringify(JSON.parse(graphAlert));
+    const bytes = Buffer.from(page(`[${compact},${compact}]`));
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const s = new ODataPageSplitter({ check: GRAPH_BYTE_CHECK });
+      const verdicts: (CheckedFields | undefined)[] = [];
+      const alerts = [...s.push(bytes.subarray(0, cut), verdicts), ...s.push(bytes.subarray(cut), verdicts)].map(String);
+      expect(alerts, `cut at ${cut}`).toEqual([compact, compact]);
+      expect(
+        verdicts.map((v) => v !== undefined),
+        `cut at ${cut}`,
+      ).toEqual([true, true]);
+      expect(s.end().nextLink).toBe('https://graph.microsoft.com/v1.0/security/alerts_v2?$skiptoken=a%22b');
+    }
   });
 
   it.each([
