@@ -131,8 +131,6 @@ export class JsonArraySplitter<F = unknown> {
    * chunk, that scan was ~7 % of a pull's CPU.
    */
   private carried: Buffer | undefined;
-  /** The next element start is not given to the check (it already said "don't know" to it). */
-  private skipCheck = false;
 
   /** The first bytes of an answer that is not an array, for the error message. */
   private notArrayPrefix: Buffer = Buffer.alloc(0);
@@ -190,7 +188,6 @@ export class JsonArraySplitter<F = unknown> {
       }
       return this.scan(chunk, out, from, embedded);
     } catch (error) {
-      this.skipCheck = false;
       if (!(error instanceof DataError)) throw error;
       this.state = S_FAILED;
       this.failure = error;
@@ -222,10 +219,14 @@ export class JsonArraySplitter<F = unknown> {
       this.state = S_AFTER;
       return from + end - c;
     }
-    // Offsets in messages: the carried bytes came just before this chunk.
+    // Scanned here from its `{`, as if it had been left to the splitter where it opened (offsets in
+    // messages: the carried bytes came just before this chunk).
     this.offset -= c;
-    this.skipCheck = true;
-    this.scan(carried, out, 0, embedded);
+    this.stack[0] = OPEN_BRACE;
+    this.depth = 1;
+    this.state = S_CONTAINER;
+    this.addPart(carried, 0, 1);
+    this.scan(carried, out, 1, embedded);
     this.offset += c;
     return from;
   }
@@ -284,9 +285,7 @@ export class JsonArraySplitter<F = unknown> {
             if (c === OPEN_BRACE && this.checked !== undefined && this.check !== undefined) {
               // One pass: the check walks the element and finds its end. One the chunk's end cut
               // is carried over to the next chunk; one it cannot decide is scanned below.
-              const verdict = this.skipCheck ? undefined : this.check.at(chunk, i);
-              const skipped = this.skipCheck;
-              this.skipCheck = false;
+              const verdict = this.check.at(chunk, i);
               if (verdict !== undefined && this.check.end - i <= this.maxElementBytes) {
                 const end = this.check.end;
                 out.push(chunk.subarray(i, end));
@@ -296,7 +295,7 @@ export class JsonArraySplitter<F = unknown> {
                 i = end;
                 break;
               }
-              if (verdict === undefined && !skipped && this.check.cut && n - i <= MAX_CARRY_BYTES) {
+              if (verdict === undefined && this.check.cut && n - i <= MAX_CARRY_BYTES) {
                 this.carried = chunk.subarray(i);
                 i = n;
                 break;
