@@ -38,21 +38,16 @@ export class CachedCredential implements TokenCredential {
     let refresh = this.#refresh;
     if (refresh === undefined) {
       const controller = new AbortController();
-      const started: Refresh = { promise: this.#inner.getToken(controller.signal), controller, waiting: 0 };
-      const done = () => {
+      const promise = this.#inner.getToken(controller.signal).then((token) => {
+        this.#current = token;
+        return token;
+      });
+      const started: Refresh = { promise, controller, waiting: 0 };
+      const forget = () => {
         if (this.#refresh === started) this.#refresh = undefined;
       };
-      started.promise = started.promise.then(
-        (token) => {
-          done();
-          this.#current = token;
-          return token;
-        },
-        (err: unknown) => {
-          done();
-          throw err;
-        },
-      );
+      // Registered first, so the next caller, even one a waiter's reaction makes, signs in afresh.
+      promise.then(forget, forget);
       this.#refresh = refresh = started;
     }
     return this.#wait(refresh, signal);

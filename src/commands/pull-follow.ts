@@ -28,25 +28,23 @@ export async function followPull(ctx: CommandContext<PullConfig>, settings: Foll
         // Each cycle is a run of its own: a fresh --max-throttle-wait budget.
         ctx.retry.throttle?.refill();
         let exitCode: number = ExitCode.internal;
-        let metricsWritten = false;
+        let run: Awaited<ReturnType<typeof runPull>>;
         try {
-          const run = await runPull(cycle === 1 ? config : afterFirst, { ...ctx, locks }, openOutput, io);
+          run = await runPull(cycle === 1 ? config : afterFirst, { ...ctx, locks }, openOutput, io);
           if (!run.complete) return io.signal.aborted ? undefined : 'stop';
           written += run.written;
           invalid += run.invalid;
           exitCode = ExitCode.ok;
-          // The metrics first: whoever watches the log for this line may read the file at once.
-          await writeRunMetrics(config, exitCode, io.now(), log);
-          metricsWritten = true;
-          // Invalid alerts were reported one by one; the checkpoint moved on, as in a single run.
-          const level = run.invalid > 0 ? 'error' : 'info';
-          log[level]({ cycle, alerts: run.written, windows: run.windows, invalid: run.invalid }, 'cycle complete');
         } catch (err) {
           exitCode = err instanceof AppError ? err.exitCode : ExitCode.internal;
           throw err;
         } finally {
-          if (!metricsWritten) await writeRunMetrics(config, exitCode, io.now(), log);
+          // Before the line below: whoever watches the log for it may read the file at once.
+          await writeRunMetrics(config, exitCode, io.now(), log);
         }
+        // Invalid alerts were reported one by one; the checkpoint moved on, as in a single run.
+        const level = run.invalid > 0 ? 'error' : 'info';
+        log[level]({ cycle, alerts: run.written, windows: run.windows, invalid: run.invalid }, 'cycle complete');
       },
       settings,
       { signal: io.signal, now: io.now, log },
