@@ -87,6 +87,25 @@ describe('ODataPageSplitter', () => {
     }
   });
 
+  it('with the byte check: a cut alert it cannot decide (an escape in its id) is scanned as before, wherever the cut falls', () => {
+    const compact = JSON.stringify(JSON.parse(graphAlert));
+    const odd = compact.replace(/"id":"([^"]*)"/, '"id":"\\u0061$1"');
+    expect(odd).not.toBe(compact);
+    const bytes = Buffer.from(page(`[${compact},${odd},${compact}]`));
+    const at = bytes.indexOf(odd);
+    for (let cut = at + 1; cut < at + odd.length; cut++) {
+      const s = new ODataPageSplitter({ check: GRAPH_BYTE_CHECK });
+      const verdicts: (CheckedFields | undefined)[] = [];
+      const alerts = [...s.push(bytes.subarray(0, cut), verdicts), ...s.push(bytes.subarray(cut), verdicts)].map(String);
+      expect(alerts, `cut at ${cut}`).toEqual([compact, odd, compact]);
+      expect(
+        verdicts.map((v) => v !== undefined),
+        `cut at ${cut}`,
+      ).toEqual([true, false, true]);
+      expect(s.end().nextLink).toBe('https://graph.microsoft.com/v1.0/security/alerts_v2?$skiptoken=a%22b');
+    }
+  });
+
   it.each([
     ['[]', 'NOT_AN_ARRAY'],
     ['<html>', 'NOT_AN_ARRAY'],
