@@ -9,7 +9,8 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import type { RetryPolicy } from '../http/retry.js';
 import { AuthError } from '../errors.js';
-import { registerSecret } from '../secrets.js';
+import { holdSecret, registerSecret, SecretSlot, type SecretHold } from '../secrets.js';
+import { ASSERTION_LIFETIME_SECONDS } from './client-assertion.js';
 import { entraError } from './entra-errors.js';
 import type { AccessToken, TokenCredential } from './token.js';
 import type { TokenAudience } from '../microsoft.js';
@@ -83,6 +84,8 @@ export function parseTokenResponse(bodyText: string, nowMs: number, url: string)
 /** Signs in as the application (client credentials), with a client secret or a certificate. */
 export class AppCredential implements TokenCredential {
   readonly #options: AppCredentialOptions;
+  /** The last token received: it stays hidden in every output until the next one replaces it. */
+  readonly #token = new SecretSlot();
   readonly url: URL;
 
   constructor(options: AppCredentialOptions) {
@@ -94,8 +97,15 @@ export class AppCredential implements TokenCredential {
   async getToken(signal?: AbortSignal): Promise<AccessToken> {
     const { clientId, proof, audience, dispatcher, retry, log } = this.#options;
     const now = this.#options.now ?? Date.now;
-    const credentials = (): { secret: string } | { assertion: string } =>
-      typeof proof === 'string' ? { secret: proof } : { assertion: proof.assertion(this.url.href) };
+    // An assertion is hidden while its request may still be logged, then let go: a service signs
+    // a new one for every token, and the set of hidden values must not grow with them.
+    const assertions: SecretHold[] = [];
+    const credentials = (): { secret: string } | { assertion: string } => {
+      if (typeof proof === 'string') return { secret: proof };
+      const assertion = proof.assertion(this.url.href);
+      assertions.push(holdSecret(assertion, Date.now() + ASSERTION_LIFETIME_SECONDS * 1000));
+      return { assertion };
+    };
     log.debug({ url: this.url.href, clientId, audience }, 'requesting access token');
     try {
       return await postForm(
@@ -103,8 +113,10 @@ export class AppCredential implements TokenCredential {
         // A fresh assertion per attempt: each carries its own jti and expiry.
         () => tokenForm(clientId, audience, credentials()),
         (text) => {
-          const token = parseTokenResponse(text, now(), this.url.href);
-          registerSecret(token.token);
+          const receivedAt = now();
+          const token = parseTokenResponse(text, receivedAt, this.url.href);
+          // The registry keeps the process's own clock, whatever clock this credential was given.
+          this.#token.set(token.token, Date.now() + (token.expiresOnMs - receivedAt));
           log.trace({ tokenType: token.tokenType, expiresOn: new Date(token.expiresOnMs).toISOString() }, 'access token received');
           return token;
         },
@@ -119,6 +131,8 @@ export class AppCredential implements TokenCredential {
         throw entraError(err.status, err.bodyText, this.url.href, { authorityHost, tenant, clientId });
       }
       throw err;
+    } finally {
+      for (const assertion of assertions) assertion.release();
     }
   }
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { TokenAudience } from '../microsoft.js';
 import { AuthError } from '../errors.js';
-import { registerSecret } from '../secrets.js';
+import { SecretSlot } from '../secrets.js';
 import { entraError } from './entra-errors.js';
 import { parseTokenResponse, tokenUrl } from './app-credential.js';
 import type { AccessToken, TokenCredential } from './token.js';
@@ -72,15 +72,33 @@ export function accountFromIdToken(idToken: string | undefined): string | undefi
   return undefined;
 }
 
-/** Parses a user grant's 200 answer and registers every token in it with the log redactor. */
-export function parseUserTokens(bodyText: string, nowMs: number, url: string): UserTokens {
+/**
+ * Where a sign-in's tokens stay hidden from every output (secrets.ts) while they are live: each
+ * new token replaces the last of its kind, so a service refreshing every hour holds three, not
+ * three a refresh.
+ */
+export interface UserTokenSlots {
+  access: SecretSlot;
+  refresh: SecretSlot;
+  id: SecretSlot;
+}
+
+export function userTokenSlots(): UserTokenSlots {
+  return { access: new SecretSlot(), refresh: new SecretSlot(), id: new SecretSlot() };
+}
+
+/** Parses a user grant's 200 answer and hides every token in it from the logs, in `slots`. */
+export function parseUserTokens(bodyText: string, nowMs: number, url: string, slots = userTokenSlots()): UserTokens {
   const access = parseTokenResponse(bodyText, nowMs, url);
   const extra = UserTokenFields.safeParse(JSON.parse(bodyText));
   const refreshToken = extra.success ? extra.data.refresh_token : undefined;
   const idToken = extra.success ? extra.data.id_token : undefined;
-  registerSecret(access.token);
-  if (refreshToken) registerSecret(refreshToken);
-  if (idToken) registerSecret(idToken);
+  // The registry keeps the process's own clock, whatever clock the caller was given.
+  const expiresAtMs = Date.now() + (access.expiresOnMs - nowMs);
+  slots.access.set(access.token, expiresAtMs);
+  // A refresh token lives for days, and replaced ones may still work: hidden until the next one.
+  if (refreshToken) slots.refresh.set(refreshToken);
+  if (idToken) slots.id.set(idToken, expiresAtMs);
   return { access, refreshToken, account: accountFromIdToken(idToken) };
 }
 
@@ -101,14 +119,20 @@ export function oauthError(bodyText: string): string {
  * POSTs a form to the v2 token endpoint (retrying 408/429/5xx and connection failures) and
  * returns the tokens, or Entra's 4xx refusal for the caller to judge.
  */
-export async function postTokenForm(url: URL, form: URLSearchParams, deps: EntraDeps, signal?: AbortSignal): Promise<TokenAnswer> {
+export async function postTokenForm(
+  url: URL,
+  form: URLSearchParams,
+  deps: EntraDeps,
+  signal?: AbortSignal,
+  slots?: UserTokenSlots,
+): Promise<TokenAnswer> {
   const now = deps.now ?? Date.now;
   try {
     return await postForm(
       url,
       () => form,
       (text) => {
-        const tokens = parseUserTokens(text, now(), url.href);
+        const tokens = parseUserTokens(text, now(), url.href, slots);
         deps.log.trace(
           { grant: form.get('grant_type'), expiresOn: new Date(tokens.access.expiresOnMs).toISOString() },
           'user tokens received',
@@ -143,6 +167,7 @@ const LOGIN_HINT = 'run defender-alerts login (with the same --tenant, --client-
  */
 export class UserCredential implements TokenCredential {
   readonly #o: UserCredentialOptions;
+  readonly #slots = userTokenSlots();
 
   constructor(options: UserCredentialOptions) {
     this.#o = options;
@@ -161,8 +186,8 @@ export class UserCredential implements TokenCredential {
         },
       );
     }
-    registerSecret(entry.accessToken);
-    if (entry.refreshToken) registerSecret(entry.refreshToken);
+    this.#slots.access.set(entry.accessToken, Date.now() + (entry.expiresOnMs - now()));
+    if (entry.refreshToken) this.#slots.refresh.set(entry.refreshToken);
     if (entry.expiresOnMs - REFRESH_MARGIN_MS > now()) {
       o.log.debug({ account: entry.account, expiresOn: new Date(entry.expiresOnMs).toISOString() }, 'using the cached user sign-in');
       return { token: entry.accessToken, tokenType: 'Bearer', expiresOnMs: entry.expiresOnMs };
@@ -178,7 +203,7 @@ export class UserCredential implements TokenCredential {
       refresh_token: entry.refreshToken,
       scope: signInScope(o.scope),
     });
-    const answer = await postTokenForm(url, form, o, signal);
+    const answer = await postTokenForm(url, form, o, signal, this.#slots);
     if (!answer.ok) {
       const refused = entraError(answer.status, answer.bodyText, url.href);
       // invalid_grant: the refresh token expired, was revoked or was rotated away; only a new sign-in helps.

@@ -183,10 +183,7 @@ async function credentialProof(
     'signing in with a certificate',
   );
   return {
-    assertion: (tokenUrl) => {
-      const assertion = createClientAssertion({ clientId: config.clientId, tokenUrl, cert });
-      registerSecret(assertion);
-      return assertion;
-    },
+    // The credential hides each assertion while its request runs (auth/app-credential.ts).
+    assertion: (tokenUrl) => createClientAssertion({ clientId: config.clientId, tokenUrl, cert }),
   };
 }
