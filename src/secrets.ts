@@ -4,8 +4,9 @@
  * scrub its last line without loading pino (--help and --version load nothing heavy).
  *
  * A service signs in again every hour for every tenant, so the set holds only what is live: the
- * client secret and key for the process's life, a token until it is replaced or expires, a client
- * assertion until its request is done. Scrubbing a line then costs the same on day 30 as on day 1:
+ * client secret and key for the process's life, an access token until it expires (at most two a
+ * credential), a refresh token until the next replaces it, a client assertion until its request is
+ * done. Scrubbing a line then costs the same on day 30 as on day 1:
  * one matcher, changed one secret at a time, finds every secret in one pass whatever their number.
  */
 import { SecretMatcher } from './http/redact.js';
@@ -35,7 +36,7 @@ export class SecretRegistry {
   /** The earliest expiry among the held values: nothing to prune before it. */
   #nextExpiryMs = Infinity;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = () => Date.now()) {
     this.#now = now;
   }
 
@@ -95,12 +96,15 @@ export class SecretRegistry {
 }
 
 /**
- * The one value a holder keeps at a time (a credential's current token): holding the next lets
- * the previous go, so a renewal never adds to the live set.
+ * The value a holder keeps now (a credential's current token): holding the next one lets the
+ * previous go, so renewals never add to the live set. A replaced value that has an expiry stays
+ * hidden until then, since it still opens the API (a token is renewed a few minutes before it
+ * expires): at most two a slot. One without (a refresh token) goes at once.
  */
 export class SecretSlot {
   readonly #registry: SecretRegistry;
   #value: string | undefined;
+  #expires = false;
   #hold: SecretHold = NO_HOLD;
 
   constructor(registry: SecretRegistry = SECRETS) {
@@ -111,9 +115,11 @@ export class SecretSlot {
   set(value: string, expiresAtMs?: number): void {
     if (value === this.#value) return;
     const previous = this.#hold;
+    const previousExpires = this.#expires;
     this.#hold = this.#registry.hold(value, expiresAtMs);
     this.#value = value;
-    previous.release();
+    this.#expires = expiresAtMs !== undefined;
+    if (!previousExpires) previous.release();
   }
 }
 
