@@ -54,7 +54,7 @@ export interface ClientAssertionOptions {
   jti?: string;
 }
 
-interface PemBlock {
+export interface PemBlock {
   label: string;
   /** The whole block, BEGIN to END line, as createPrivateKey/X509Certificate want it. */
   text: string;
@@ -66,7 +66,7 @@ interface PemBlock {
  * Finds the PEM blocks in a text. Text around them (`Bag Attributes` from `openssl pkcs12`,
  * comments) is ignored; CRLF line ends are fine.
  */
-function pemBlocks(text: string): PemBlock[] {
+export function pemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
   const re = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {

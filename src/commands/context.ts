@@ -5,7 +5,8 @@
 import type { Dispatcher } from 'undici';
 import { AppCredential } from '../auth/app-credential.js';
 import { CachedCredential } from '../auth/token-cache.js';
-import { readEnvFile, readSecretFile } from '../config/files.js';
+import { layerEnvironment } from '../config/env-file.js';
+import { readCaCertificates, readEnvFile, readSecretFile } from '../config/files.js';
 import { exposedFileWarning } from '../util/small-file.js';
 import type { AuthConfig, Env, Flags, ResolveInput } from '../config/resolve.js';
 import { createDispatcher } from '../http/dispatcher.js';
@@ -67,6 +68,10 @@ export interface LoadedEnvironment {
   env: Env;
   envFilePath: string | undefined;
   envFile: Readonly<Record<string, string>>;
+  /** What the env file holds that is ignored but worth a word (config/env-names.ts), to be logged. */
+  warnings: readonly string[];
+  /** NODE_EXTRA_CA_CERTS when only the env file sets it: Node never saw it, so the dispatcher loads it. */
+  extraCaFile: string | undefined;
 }
 
 /** Reads --env-file (or DEFENDER_ENV_FILE) and layers the process environment over it. */
@@ -74,14 +79,31 @@ export async function loadEnvironment(flags: Flags, io: Pick<CommandIo, 'env'>):
   // DEFENDER_ENV_FILE names the file without a flag: Node.js itself inspects a `--env-file`
   // argument before our code runs and exits 9 when that file is missing (nodejs/node#54232).
   const envFilePath = typeof flags['envFile'] === 'string' ? flags['envFile'] : io.env['DEFENDER_ENV_FILE'] || undefined;
-  const envFile = envFilePath !== undefined ? await readEnvFile(envFilePath) : {};
+  const warnings: string[] = [];
+  const envFile = envFilePath !== undefined ? await readEnvFile(envFilePath, warnings) : {};
+  // One in the process environment Node has applied at start-up (and it wins over the file's).
+  const extraCaFile = io.env['NODE_EXTRA_CA_CERTS'] === undefined ? envFile['NODE_EXTRA_CA_CERTS'] || undefined : undefined;
   // Precedence: flag > environment > --env-file > default; the environment is layered over the file.
-  return { env: { ...envFile, ...io.env }, envFilePath, envFile };
+  return { env: layerEnvironment(envFile, io.env), envFilePath, envFile, warnings, extraCaFile };
 }
 
-/** Warns about secrets where other local users may read them: the env file, the command line. */
-export async function warnAboutExposedSecrets(flags: Flags, loaded: LoadedEnvironment, log: Logger): Promise<void> {
+/**
+ * The run's one dispatcher: proxies from the environment or --env-file, and the CA certificates
+ * of a NODE_EXTRA_CA_CERTS only the env file sets.
+ */
+export async function runDispatcher(loaded: LoadedEnvironment, timeoutMs: number): Promise<Dispatcher> {
+  const { extraCaFile, envFilePath } = loaded;
+  const extraCa = extraCaFile !== undefined && envFilePath !== undefined ? await readCaCertificates(extraCaFile, envFilePath) : undefined;
+  return createDispatcher({ timeoutMs, env: loaded.env, extraCa });
+}
+
+/**
+ * Warns about the configuration as loaded: names in the env file that are ignored, and secrets
+ * where other local users may read them (the env file, the command line).
+ */
+export async function warnAboutConfiguration(flags: Flags, loaded: LoadedEnvironment, log: Logger): Promise<void> {
   const { envFilePath, envFile } = loaded;
+  for (const warning of loaded.warnings) log.warn(warning);
   if (envFilePath !== undefined && envFile['AZURE_CLIENT_SECRET']) {
     const warning = await exposedFileWarning(envFilePath, `the env file "${envFilePath}" holds AZURE_CLIENT_SECRET and`);
     if (warning) log.warn(warning);
@@ -110,8 +132,8 @@ export async function buildContext<C extends AuthConfig>(
 
   const log = createLogger(config.logLevel);
   if (secretFile?.warning) log.warn(secretFile.warning);
-  await warnAboutExposedSecrets(flags, loaded, log);
-  const dispatcher = createDispatcher({ timeoutMs: config.timeoutMs });
+  await warnAboutConfiguration(flags, loaded, log);
+  const dispatcher = await runDispatcher(loaded, config.timeoutMs);
   const { retry, credential } = await signIn(config, env, log, dispatcher);
   return { config, log, dispatcher, retry, credential, env };
 }

@@ -1,14 +1,63 @@
 /**
- * The files configuration comes from: `--env-file`, `--client-secret-file` and `--tenants`. Each failure is a
- * UsageError naming the file and the fix; nothing here prints the secret.
+ * The files configuration comes from: `--env-file` (and the NODE_EXTRA_CA_CERTS it names),
+ * `--client-secret-file` and `--tenants`. Each failure is a UsageError naming the file and the fix;
+ * nothing here prints the secret.
  */
-import { parseEnv } from 'node:util';
+import { X509Certificate } from 'node:crypto';
+import { pemBlocks } from '../auth/client-assertion.js';
 import { UsageError } from '../errors.js';
 import { exposedWarning, MAX_CONFIG_FILE_BYTES, readSmallFile, readSmallFileWithMode } from '../util/small-file.js';
+import { parseEnvFile } from './env-file.js';
+import { checkNames } from './env-names.js';
 
-export async function readEnvFile(path: string): Promise<Record<string, string>> {
-  const text = await readSmallFile(path, '--env-file');
-  return parseEnv(text) as Record<string, string>;
+/**
+ * Reads `--env-file`: its lines checked (config/env-file.ts) and its names too (config/env-names.ts).
+ * Every problem of the file is in one UsageError, by line number; the names it holds that are
+ * ignored but worth a word are added to `warnings`, for the caller to log.
+ */
+export async function readEnvFile(path: string, warnings: string[] = []): Promise<Record<string, string>> {
+  const where = `--env-file "${path}"`;
+  const file = parseEnvFile(await readSmallFile(path, '--env-file'));
+  const names = checkNames(file.entries);
+  const problems = [...file.problems, ...names.problems].sort((a, b) => a.line - b.line);
+  if (problems.length > 0) throw new UsageError(`${where} ${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+  warnings.push(...names.warnings.map((w) => `${where} line ${w.line}: ${w.message}`));
+  return file.values;
+}
+
+// A CA bundle: the whole Mozilla set is some 220 KB.
+const MAX_CA_FILE_BYTES = 4 * 1024 * 1024; // 4 MiB
+
+/**
+ * Reads the certificates of a NODE_EXTRA_CA_CERTS set in `--env-file` (Node reads the variable at
+ * start-up only, so it never saw this one): every `CERTIFICATE` block, each checked to parse.
+ *
+ * @throws UsageError naming the file when it cannot be read, holds no PEM certificate or a broken one.
+ */
+export async function readCaCertificates(path: string, envFilePath: string): Promise<string[]> {
+  const what = `NODE_EXTRA_CA_CERTS "${path}"`;
+  const hint = `NODE_EXTRA_CA_CERTS in --env-file "${envFilePath}" must name a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)`;
+  let text: string;
+  try {
+    text = await readSmallFile(path, 'NODE_EXTRA_CA_CERTS', MAX_CA_FILE_BYTES);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    throw new UsageError(err.message, { cause: err.cause, hint });
+  }
+  const certificates = pemBlocks(text).filter((b) => b.label === 'CERTIFICATE');
+  if (certificates.length === 0) {
+    throw new UsageError(`${what} holds no PEM certificate`, {
+      hint: `${hint}; convert a DER (binary) one with: openssl x509 -inform der -in ca.cer -out ca.pem`,
+    });
+  }
+  for (const [i, block] of certificates.entries()) {
+    try {
+      new X509Certificate(block.text);
+    } catch (cause) {
+      throw new UsageError(`certificate ${i + 1} of ${what} is not a valid certificate`, { cause, hint });
+    }
+  }
+  return certificates.map((b) => b.text);
 }
 
 // Ten thousand tenants with settings of their own fit in a few MiB; more is a wrong path.

@@ -53,12 +53,6 @@ export async function readSmallFileWithMode(
 }
 
 /**
- * Reads a dotenv file into a plain object with Node's own parser (`util.parseEnv`, the parser behind
- * `process.loadEnvFile`), without touching `process.env`: the caller layers the real environment on
- * top, so a variable set in the environment wins over the file.
- */
-
-/**
  * The "chmod 600" warning for a file holding a secret that group or others may read, or undefined
  * when it is private (or on Windows, where the mode says nothing). `subject` starts the sentence:
  * `the secret file "…"` → `… is readable by other users (mode 644); run: chmod 600 "…"`.
