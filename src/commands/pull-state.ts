@@ -8,7 +8,10 @@
  *
  * The state also records how each run ended and what all runs added up to (state/run-record.ts),
  * for `status` and the metrics file. A run that fails writes only that record, beside the
- * checkpoint its last committed window left: the checkpoint never moves past unread data.
+ * checkpoint its last committed window left: the checkpoint never moves past unread data. A run
+ * that fails before any window was ever delivered (a tenant that never consented) writes the record
+ * alone, as a state without a checkpoint (state/format.ts, version 3): the next run starts from
+ * --since as the first would, and replaces it.
  */
 import { basename, dirname } from 'node:path';
 import type { AlertSource } from '../api/source.js';
@@ -20,10 +23,10 @@ import { redactSecrets } from '../secrets.js';
 import { Checkpoint } from '../state/checkpoint.js';
 import { WindowPlan } from '../state/window-plan.js';
 import { readState, writeState } from '../state/file.js';
-import type { RunRecord, State } from '../state/format.js';
+import { hasCheckpoint, type RunRecord, type State, type StateFile } from '../state/format.js';
 import { acquireLock, type Lock } from '../state/lock.js';
 import { NO_PAUSE } from '../state/pause.js';
-import { withRunHistory, type RunDelta } from '../state/run-record.js';
+import { failedBeforeDelivery, withRunHistory, type RunDelta } from '../state/run-record.js';
 import { parseIsoDuration } from '../time.js';
 import type { Progress } from '../output/progress.js';
 import type { CommandIo } from './context.js';
@@ -91,16 +94,19 @@ export async function runStatefulPull(
       ...(failure === undefined ? {} : describeFailure(failure)),
     };
   };
-  let previous: State | undefined;
-  // The last state on disk and the alerts it accounts for: what a failure's record is written beside.
+  const identity = { api: source.api, tenant: config.tenant, endpoint: config.baseUrl.href };
+  // What the file held when the run began; null until it was read: a file that cannot be read
+  // (corrupt, another tenant's) is left untouched, even by a failure's record.
+  let previous: StateFile | undefined | null = null;
+  // The last checkpoint on disk and the alerts it accounts for: what a failure's record is written beside.
   let committed: State | undefined;
   let committedAlerts = 0;
   try {
-    const identity = { api: source.api, tenant: config.tenant, endpoint: config.baseUrl.href };
     previous = await readState(stateConfig.path, identity);
-    committed = previous;
+    const last = previous && hasCheckpoint(previous) ? previous : undefined;
+    committed = last;
     const now = io.now();
-    if (previous && (config.query.since || config.query.ago !== undefined)) {
+    if (last && (config.query.since || config.query.ago !== undefined)) {
       log.info({ state: stateConfig.path }, '--since/--ago apply to the first run only; the state file decides where this run starts');
     }
     const checkpoint = new Checkpoint(identity, previous, stateConfig.overlapMs);
@@ -119,16 +125,16 @@ export async function runStatefulPull(
       minMs: 60_000,
       maxMs: 86_400_000,
     });
-    if (previous && since >= until && config.query.until === undefined) {
+    if (last && since >= until && config.query.until === undefined) {
       // The checkpoint is ahead of this machine's clock: nothing can be read until the clock
       // passes it. Said loudly, because alerts of the gap arrive only as late as the overlap allows.
       log.warn(
-        { state: stateConfig.path, readUntil: previous.readUntil, now: now.toISOString() },
+        { state: stateConfig.path, readUntil: last.readUntil, now: now.toISOString() },
         "the state file's readUntil is later than this machine's clock (did the clock go back?): nothing read this run",
       );
     }
     log.info(
-      { state: stateConfig.path, since: since.toISOString(), until: until.toISOString(), windows: plan.estimate(), firstRun: !previous },
+      { state: stateConfig.path, since: since.toISOString(), until: until.toISOString(), windows: plan.estimate(), firstRun: !last },
       'reading alerts since the checkpoint',
     );
     const { ago: _ago, ...query } = config.query;
@@ -176,10 +182,15 @@ export async function runStatefulPull(
     }
     return result;
   } catch (err) {
-    if (committed !== undefined && !io.signal.aborted) {
+    if (previous !== null && !io.signal.aborted) {
       const ending = record('failed', committedAlerts, err);
+      const history = previous && !hasCheckpoint(previous) ? previous : undefined;
+      const failed =
+        committed === undefined
+          ? failedBeforeDelivery(identity, history, delta(0), ending, io.now())
+          : withRunHistory(committed, previous, delta(committedAlerts), ending);
       try {
-        await writeState(stateConfig.path, withRunHistory(committed, previous, delta(committedAlerts), ending));
+        await writeState(stateConfig.path, failed);
       } catch (writeErr) {
         log.warn({ state: stateConfig.path, err: String(writeErr) }, 'could not record the failed run in the state file');
       }

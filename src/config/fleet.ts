@@ -17,6 +17,11 @@ import type { Env, Flags, PullConfig } from './types.js';
 /** Where `--output` names one file per tenant. */
 export const TENANT_PLACEHOLDER = '{tenant}';
 
+/** A tenant's state file in `--state-dir`: `<dir>/<file-safe label>.json` (pull and status alike). */
+export function tenantStatePath(stateDir: string, label: string): string {
+  return join(stateDir, `${fileSafeLabel(label)}.json`);
+}
+
 export interface FleetSettings {
   tenantsFile: string;
   stateDir: string | undefined;
@@ -119,7 +124,7 @@ export function resolveFleetConfig(input: FleetInput): FleetConfig {
   for (const entry of selected) {
     const file = fileSafeLabel(entry.label);
     const overrides: Record<string, unknown> = {};
-    if (settings.stateDir !== undefined) overrides['state'] = join(settings.stateDir, `${file}.json`);
+    if (settings.stateDir !== undefined) overrides['state'] = tenantStatePath(settings.stateDir, entry.label);
     // A fleet keeps the machine busy with --concurrency tenants at once; each tenant also reading
     // windows in parallel only multiplies the requests in flight and the spools (measured at 200
     // tenants: 3.4x the CLI's CPU and +70 MB of peak RSS for no gain). Unless asked for: one at a time.

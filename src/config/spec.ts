@@ -282,11 +282,19 @@ export const STATUS_SETTINGS = [
     env: 'DEFENDER_STATE_DIR',
     description: 'every state file (*.json) in this directory (pull --tenants --state-dir)',
   },
+  {
+    flag: 'tenants',
+    arg: '<file>',
+    env: 'DEFENDER_TENANTS_FILE',
+    description:
+      "with --state-dir: every tenant of pull --tenants' file, instead of the files in the directory, whether it has a state or not",
+  },
   { flag: 'json', description: 'print JSON (one array) instead of a table' },
   {
     flag: 'max-lag',
     arg: '<duration>',
-    description: 'health probe: exit 8 unless every checkpoint is at most this far behind now (90s, 30m, 2h)',
+    description:
+      'health probe: exit 8 unless every checkpoint is at most this far behind now (90s, 30m, 2h); a state without one fails, and with --tenants so does a tenant never tried once the file is older than this',
   },
   {
     flag: 'log-level',

@@ -5,15 +5,17 @@
  * keep counting across cron runs and restarts. Names follow Prometheus' conventions: a `_total`
  * suffix for counters, base units (`_seconds`), and timestamps rather than ages (a textfile is read
  * long after it was written, so "lag" is best computed at query time: `time() - …_timestamp_seconds`).
- * Pure: the caller writes the text.
+ * A state without a checkpoint (a tenant whose runs all failed before delivering) has its failure
+ * and counters, and no checkpoint samples: `…_failed_runs_total unless …_checkpoint_timestamp_seconds`
+ * finds it. Pure: the caller writes the text.
  */
-import type { State } from '../state/format.js';
+import { hasCheckpoint, type State, type StateFile } from '../state/format.js';
 
-/** One state's worth of metrics: its labels, and its state (absent when no run committed yet). */
+/** One state's worth of metrics: its labels, and its state (absent when no run has ended under it yet). */
 export interface MetricsSource {
   api: string;
   tenant: string;
-  state: State | undefined;
+  state: StateFile | undefined;
   /** How this process's last attempt ended, for a state that has no record of it (none written yet). */
   attempt?: { finishedAt: Date; ok: boolean; exitCode: number } | undefined;
 }
@@ -24,6 +26,9 @@ interface Family {
   help: string;
   value: (s: MetricsSource, now: Date) => number | undefined;
 }
+
+/** The source's checkpoint, when a run has delivered under it. */
+const checkpoint = (s: MetricsSource): State | undefined => (s.state !== undefined && hasCheckpoint(s.state) ? s.state : undefined);
 
 /** Epoch seconds of an ISO-8601 time (the state's 7-digit fractions parse too: the digits past ms are dropped). */
 const seconds = (iso: string | undefined): number | undefined => {
@@ -72,14 +77,14 @@ const FAMILIES: readonly Family[] = [
     name: 'defender_alerts_checkpoint_timestamp_seconds',
     type: 'gauge',
     help: 'The checkpoint: every alert processed before it was delivered. Alert on time() minus this.',
-    value: (s) => seconds(s.state?.readUntil),
+    value: (s) => seconds(checkpoint(s)?.readUntil),
   },
   {
     name: 'defender_alerts_checkpoint_lag_seconds',
     type: 'gauge',
     help: 'How far the checkpoint was behind when this file was written.',
     value: (s, now) => {
-      const at = seconds(s.state?.readUntil);
+      const at = seconds(checkpoint(s)?.readUntil);
       return at === undefined ? undefined : Math.max(0, now.getTime() / 1000 - at);
     },
   },

@@ -9,8 +9,7 @@
  *   window by window.
  */
 import type { AlertRecord } from '../api/source.js';
-import type { State, StateIdentity } from './format.js';
-import { STATE_VERSION } from './format.js';
+import { CHECKPOINT_VERSION, hasCheckpoint, type State, type StateFile, type StateIdentity } from './format.js';
 import { dateOf, normalizeTimestamp, timestampOf } from '../time.js';
 
 export interface Window {
@@ -28,6 +27,12 @@ export class Checkpoint {
   readonly #overlapMs: number;
   /** Keys delivered in the overlap window (from the state) or in this run. */
   readonly #delivered = new Set<string>();
+  /**
+   * The keys of #delivered whose time cannot be read (an MDE `alertCreationTime` that is not a UTC
+   * timestamp), with the end of the window they were read in: that dates them instead, so they
+   * leave with the overlap like every other key (undefined: read in the window being read now).
+   */
+  readonly #undated = new Map<string, string | undefined>();
   #readUntil: string | undefined;
   #latestAlert: string | null;
   /** From here on, #delivered holds every delivered key (see State.recentSince). */
@@ -37,14 +42,20 @@ export class Checkpoint {
   /** The first run's start: no run needs to read before it. */
   #origin: string | undefined;
 
-  constructor(identity: StateIdentity, previous: State | undefined, overlapMs: number) {
+  /** `previous`: the state on disk; one without a checkpoint (nothing delivered yet) starts as a first run. */
+  constructor(identity: StateIdentity, previous: StateFile | undefined, overlapMs: number) {
     this.#identity = identity;
     this.#overlapMs = overlapMs;
-    this.#readUntil = previous?.readUntil;
-    this.#latestAlert = previous?.latestAlert ?? null;
-    this.#recentSince = previous?.recentSince;
-    this.#origin = previous?.origin;
-    for (const key of previous?.recent ?? []) this.#delivered.add(key);
+    const last = previous !== undefined && hasCheckpoint(previous) ? previous : undefined;
+    this.#readUntil = last?.readUntil;
+    this.#latestAlert = last?.latestAlert ?? null;
+    this.#recentSince = last?.recentSince;
+    this.#origin = last?.origin;
+    for (const key of last?.recent ?? []) {
+      this.#delivered.add(key);
+      // The state does not say which window it was read in: the checkpoint's end is the latest.
+      if (keyTime(key) === undefined) this.#undated.set(key, last?.readUntil);
+    }
   }
 
   /**
@@ -74,6 +85,7 @@ export class Checkpoint {
   admit(alert: AlertRecord): boolean {
     if (this.#delivered.has(alert.key)) return false;
     this.#delivered.add(alert.key);
+    if (keyTime(alert.key) === undefined) this.#undated.set(alert.key, undefined);
     const time = normalizeTimestamp(alert.updatedAt);
     if (this.#learnBefore !== undefined && time !== undefined && time < this.#learnBefore) return false;
     if (time !== undefined && (this.#latestAlert === null || time > this.#latestAlert)) this.#latestAlert = time;
@@ -90,10 +102,15 @@ export class Checkpoint {
     if (this.#readUntil === undefined || t > this.#readUntil) this.#readUntil = t;
     const keepFrom = timestampOf(new Date(dateOf(this.#readUntil).getTime() - this.#overlapMs));
     if (this.#recentSince === undefined || keepFrom > this.#recentSince) this.#recentSince = keepFrom;
+    for (const [key, readBy] of this.#undated) if (readBy === undefined) this.#undated.set(key, t);
     for (const key of this.#delivered) {
-      const time = keyTime(key);
-      // A key whose time cannot be read is kept: forgetting it could repeat an alert.
-      if (time !== undefined && time < keepFrom) this.#delivered.delete(key);
+      // The server returned an undated key for a window that ended at readBy: no later window
+      // reaches back before keepFrom, so once readBy is older it cannot come back either.
+      const time = keyTime(key) ?? this.#undated.get(key);
+      if (time !== undefined && time < keepFrom) {
+        this.#delivered.delete(key);
+        this.#undated.delete(key);
+      }
     }
   }
 
@@ -102,7 +119,7 @@ export class Checkpoint {
     const readUntil = this.#readUntil;
     if (readUntil === undefined) throw new Error('Checkpoint.state() before any window was read');
     return {
-      version: STATE_VERSION,
+      version: CHECKPOINT_VERSION,
       ...this.#identity,
       readUntil,
       latestAlert: this.#latestAlert,

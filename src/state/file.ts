@@ -6,7 +6,7 @@ import { open, stat } from 'node:fs/promises';
 import { DataError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { describeFileError, errnoCode, fileProblem } from '../util/errno.js';
-import { parseState, serializeState, type State, type StateIdentity } from './format.js';
+import { parseState, serializeState, type StateFile, type StateIdentity } from './format.js';
 import { NO_PAUSE, type Pause } from './pause.js';
 
 // A state holds the keys of one overlap window: kilobytes. Far more is not our file.
@@ -15,8 +15,11 @@ const MAX_STATE_BYTES = 64 * 1024 * 1024;
 const LEFT_UNTOUCHED = (path: string): string =>
   `it was left untouched; to start over from --since, move it aside (mv "${path}" "${path}.bad"); to re-read a period, run pull --since/--until without --state`;
 
-/** Reads the state; undefined when the file does not exist yet (the first run). */
-export async function readState(path: string, identity?: StateIdentity): Promise<State | undefined> {
+/**
+ * Reads the state; undefined when the file does not exist yet (no run has ended under it). A state
+ * without a checkpoint (format.ts, version 3) says only how runs that delivered nothing failed.
+ */
+export async function readState(path: string, identity?: StateIdentity): Promise<StateFile | undefined> {
   let text: string;
   try {
     // stat before open: opening a FIFO for reading blocks until a writer comes, forever in cron.
@@ -67,7 +70,7 @@ export async function readState(path: string, identity?: StateIdentity): Promise
 }
 
 /** Writes the state atomically (see the module comment). */
-export async function writeState(path: string, state: State, pause: Pause = NO_PAUSE): Promise<void> {
+export async function writeState(path: string, state: StateFile, pause: Pause = NO_PAUSE): Promise<void> {
   try {
     await writeFileAtomic(path, serializeState(state), 0o600, () => pause('state-written'));
   } catch (err) {

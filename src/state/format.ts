@@ -6,11 +6,20 @@ import { z } from 'zod';
 import { dateOf, normalizeTimestamp } from '../time.js';
 
 /**
- * 2 added what `status` and the metrics file need (`lastRun`, `lastSuccessAt`, `totals`), all
- * optional: a version 1 file still loads, and is written back as version 2.
+ * The newest version this defender-alerts reads. 2 added what `status` and the metrics file need
+ * (`lastRun`, `lastSuccessAt`, `totals`), all optional: a version 1 file still loads, and is
+ * written back as version 2. 3 is the state of a tenant no run has delivered for yet
+ * ({@link NoCheckpointStateSchema}).
  */
-export const STATE_VERSION = 2 as const;
-const READABLE_VERSIONS = [1, 2] as const;
+export const STATE_VERSION = 3 as const;
+/**
+ * What a state with a checkpoint is written as. Version 3 added nothing to it, so each file carries
+ * the lowest version that holds its content: a release that reads version 2 still reads every
+ * checkpoint (a downgrade keeps them), and refuses only the record of a tenant that never
+ * delivered, saying to upgrade.
+ */
+export const CHECKPOINT_VERSION = 2 as const;
+const CHECKPOINT_VERSIONS = [1, 2] as const;
 
 const Count = z.number().int().nonnegative();
 
@@ -65,14 +74,19 @@ const Timestamp = z
     'expected a timestamp like 2024-05-01T10:00:00.0000000Z',
   );
 
+/** Whose state it is: a state of another tenant, API or endpoint is refused (see {@link parseState}). */
+const IDENTITY_SHAPE = {
+  /** Which API the checkpoint belongs to (`siem`); checkpoints of different APIs do not mix. */
+  api: z.string().min(1),
+  tenant: z.string().min(1),
+  /** The API origin the alerts came from (region host or --base-url). */
+  endpoint: z.string().min(1),
+};
+
 export const StateSchema = z
   .object({
-    version: z.union(READABLE_VERSIONS.map((v) => z.literal(v))),
-    /** Which API the checkpoint belongs to (`siem`); checkpoints of different APIs do not mix. */
-    api: z.string().min(1),
-    tenant: z.string().min(1),
-    /** The API origin the alerts came from (region host or --base-url). */
-    endpoint: z.string().min(1),
+    version: z.union(CHECKPOINT_VERSIONS.map((v) => z.literal(v))),
+    ...IDENTITY_SHAPE,
     /**
      * Everything up to here has been read completely and delivered; the next run asks from
      * `readUntil − overlap` so alerts that reach the API late are still caught.
@@ -100,6 +114,35 @@ export const StateSchema = z
 
 export type State = z.infer<typeof StateSchema>;
 
+/**
+ * Version 3: the state of a tenant whose every run so far failed before it delivered a window (a
+ * customer that never consented): whose it is and how its runs ended, and no checkpoint. It is
+ * written to the state file itself, by the run under the state's lock, so a tenant's state keeps
+ * one reader (`readState`) and one writer (`writeState`); the next run finds no checkpoint, starts
+ * from --since as a first run does, carries the totals on, and replaces it with a real state
+ * (atomically, as every state). A sibling record (`<state>.failed.json`) would be a second file to
+ * keep in step, listed by `status --state-dir` as a state, named like the state of a tenant called
+ * `<name>.failed`, and left behind unless removed after the first delivery. Strict: a version 3
+ * file with a checkpoint's fields was not written by us.
+ */
+export const NoCheckpointStateSchema = z.strictObject({
+  version: z.literal(3),
+  ...IDENTITY_SHAPE,
+  updatedAt: z.string(),
+  lastRun: RunRecordSchema,
+  lastSuccessAt: z.string().optional(),
+  totals: TotalsSchema.optional(),
+});
+export type NoCheckpointState = z.infer<typeof NoCheckpointStateSchema>;
+
+/** What a state file holds: a checkpoint with its run history, or (version 3) the history alone. */
+export type StateFile = State | NoCheckpointState;
+
+/** Whether the file holds a checkpoint: some run delivered a window under it. */
+export function hasCheckpoint(file: StateFile): file is State {
+  return file.version !== 3;
+}
+
 /** Where the state must fit: a state file of another tenant, API or endpoint is an error. */
 export interface StateIdentity {
   api: string;
@@ -107,7 +150,7 @@ export interface StateIdentity {
   endpoint: string;
 }
 
-export type ParseResult = { ok: true; state: State } | { ok: false; reason: string };
+export type ParseResult = { ok: true; state: StateFile } | { ok: false; reason: string };
 
 /**
  * Parses a state file's text; `reason` completes "the state file … is not usable: <reason>".
@@ -131,7 +174,7 @@ export function parseState(text: string, identity?: StateIdentity): ParseResult 
       reason: `it has version ${version}, newer than this defender-alerts understands (${STATE_VERSION}); upgrade defender-alerts`,
     };
   }
-  const parsed = StateSchema.safeParse(json);
+  const parsed = version === 3 ? NoCheckpointStateSchema.safeParse(json) : StateSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return {
@@ -139,7 +182,7 @@ export function parseState(text: string, identity?: StateIdentity): ParseResult 
       reason: `it does not have the expected content (${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'})`,
     };
   }
-  const state = { ...parsed.data, version: STATE_VERSION };
+  const state: StateFile = hasCheckpoint(parsed.data) ? { ...parsed.data, version: CHECKPOINT_VERSION } : parsed.data;
   if (identity === undefined) return { ok: true, state };
   for (const key of ['api', 'tenant', 'endpoint'] as const) {
     if (state[key] !== identity[key]) {
@@ -150,6 +193,6 @@ export function parseState(text: string, identity?: StateIdentity): ParseResult 
 }
 
 /** The file's text: stable key order, one key per line, a final newline. */
-export function serializeState(state: State): string {
+export function serializeState(state: StateFile): string {
   return `${JSON.stringify(state, null, 2)}\n`;
 }

@@ -3,7 +3,15 @@
  * totals of every run, for `defender-alerts status` and the metrics file. Pure.
  */
 import type { RequestTally } from '../http/request-stats.js';
-import { NO_TOTALS, type RunRecord, type State, type Totals } from './format.js';
+import {
+  NO_TOTALS,
+  type NoCheckpointState,
+  type RunRecord,
+  type State,
+  type StateFile,
+  type StateIdentity,
+  type Totals,
+} from './format.js';
 
 /** What one run added: its alerts, invalid alerts and requests. */
 export interface RunDelta extends RequestTally {
@@ -30,9 +38,10 @@ export function addTotals(base: Totals | undefined, delta: RunDelta, finished?: 
 
 /**
  * The state to save: `checkpoint` (what was read and delivered) with the run history of
- * `previous` carried over, the totals moved on by `delta`, and — once the run ended — its record.
+ * `previous` (with or without a checkpoint of its own) carried over, the totals moved on by
+ * `delta`, and — once the run ended — its record.
  */
-export function withRunHistory(checkpoint: State, previous: State | undefined, delta: RunDelta, record?: RunRecord): State {
+export function withRunHistory(checkpoint: State, previous: StateFile | undefined, delta: RunDelta, record?: RunRecord): State {
   const state: State = { ...checkpoint };
   const lastRun = record ?? previous?.lastRun;
   const lastSuccessAt = record?.outcome === 'ok' ? record.finishedAt : previous?.lastSuccessAt;
@@ -40,4 +49,26 @@ export function withRunHistory(checkpoint: State, previous: State | undefined, d
   if (lastSuccessAt !== undefined) state.lastSuccessAt = lastSuccessAt;
   state.totals = addTotals(previous?.totals, delta, record && { failed: record.outcome === 'failed' });
   return state;
+}
+
+/**
+ * The state to save when a run failed before it delivered a window and there is no checkpoint
+ * (format.ts, version 3): `failure` and the totals, on those of `previous`, which has no
+ * checkpoint either (or is undefined: the first run).
+ */
+export function failedBeforeDelivery(
+  identity: StateIdentity,
+  previous: NoCheckpointState | undefined,
+  delta: RunDelta,
+  failure: RunRecord,
+  now: Date,
+): NoCheckpointState {
+  return {
+    version: 3,
+    ...identity,
+    updatedAt: now.toISOString(),
+    lastRun: failure,
+    ...(previous?.lastSuccessAt === undefined ? {} : { lastSuccessAt: previous.lastSuccessAt }),
+    totals: addTotals(previous?.totals, delta, { failed: failure.outcome === 'failed' }),
+  };
 }

@@ -108,8 +108,8 @@ describe('bad state files: one line naming the file, the documented exit code, t
     [
       'a future version',
       65,
-      /it has version 3, newer than this defender-alerts understands \(2\); upgrade/,
-      '{"version":3,"format":"from the future"}',
+      /it has version 4, newer than this defender-alerts understands \(3\); upgrade/,
+      '{"version":4,"format":"from the future"}',
     ],
     // The timestamp's form but no real instant (month 13): refused like any bad content, never a crash (exit 1).
     ['an impossible date', 65, /does not have the expected content \(readUntil: expected a timestamp/, ''],
@@ -293,7 +293,7 @@ describe('signals with --state', () => {
     });
     const stopMs = performance.now() - signalledAt;
     expect(stopped.code, stopped.stderr.slice(-1500)).toBe(code);
-    expect(stopped.stderr).toContain(`defender-alerts: ${signal} received, stopping`);
+    expect(stopped.stderr).toContain(`"msg":"${signal} received, stopping"`);
     expect(stopped.stderr).not.toContain('internal error');
     expect(stopMs).toBeLessThan(STOP_BOUND_MS);
     const partial = completeAlerts(stopped.stdout, 'ndjson').map(keyOf);

@@ -9,7 +9,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/api/source.js';
 import { Checkpoint } from '../../src/state/checkpoint.js';
-import { parseState, serializeState, StateSchema, type State } from '../../src/state/format.js';
+import {
+  hasCheckpoint,
+  NO_TOTALS,
+  NoCheckpointStateSchema,
+  parseState,
+  serializeState,
+  StateSchema,
+  type NoCheckpointState,
+  type State,
+} from '../../src/state/format.js';
 import { dateOf, normalizeTimestamp, timestampOf } from '../../src/time.js';
 import { WindowPlan } from '../../src/state/window-plan.js';
 
@@ -50,10 +59,38 @@ const validState = fc
     updatedAt,
   }));
 
+/** The state of a tenant whose runs all failed before delivering (version 3, no checkpoint). */
+const noCheckpointState = fc
+  .record({
+    updatedAt: fc.string(),
+    runs: fc.integer({ min: 1, max: 1000 }),
+    exitCode: fc.integer({ min: 1, max: 255 }),
+    error: fc.string(),
+  })
+  .map(({ updatedAt, runs, exitCode, error }): NoCheckpointState => ({
+    version: 3,
+    ...identity,
+    updatedAt,
+    lastRun: { outcome: 'failed', startedAt: updatedAt, finishedAt: updatedAt, durationMs: 0, alerts: 0, exitCode, error },
+    totals: { ...NO_TOTALS, runs, failedRuns: runs },
+  }));
+
 /** A state file with one field replaced, removed, or the text cut or spliced: what disks and people do. */
 const damagedText = fc.oneof(
   fc
     .tuple(validState, fc.constantFrom(...Object.keys(StateSchema.shape)), fc.option(fc.jsonValue(), { nil: undefined }))
+    .map(([state, key, value]) => {
+      const copy: Record<string, unknown> = { ...state };
+      if (value === undefined) delete copy[key];
+      else copy[key] = value;
+      return JSON.stringify(copy);
+    }),
+  fc
+    .tuple(
+      noCheckpointState,
+      fc.constantFrom(...Object.keys(NoCheckpointStateSchema.shape), 'readUntil'),
+      fc.option(fc.jsonValue(), { nil: undefined }),
+    )
     .map(([state, key, value]) => {
       const copy: Record<string, unknown> = { ...state };
       if (value === undefined) delete copy[key];
@@ -76,7 +113,13 @@ const damagedText = fc.oneof(
     ),
 );
 
-const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.json(), damagedText, validState.map(serializeState));
+const anyText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.json(),
+  damagedText,
+  validState.map(serializeState),
+  noCheckpointState.map(serializeState),
+);
 
 describe('parseState', () => {
   it('any text: a state the run can use, or a reason — never an exception', () => {
@@ -88,8 +131,13 @@ describe('parseState', () => {
           expect(result.reason).not.toContain('\n');
           return;
         }
-        // Accepted means usable: every date computation of a run works on it.
+        // Accepted means usable: every date computation of a run works on it. A state without a
+        // checkpoint (version 3) has no dates: the run starts as a first run.
         const { state } = result;
+        if (!hasCheckpoint(state)) {
+          expect(new Checkpoint(identity, state, overlapMs).startFrom(new Date(T0))).toEqual({ since: new Date(T0), clamped: false });
+          return;
+        }
         for (const t of [state.readUntil, state.recentSince, state.latestAlert ?? state.readUntil])
           expect(Number.isFinite(dateOf(t).getTime())).toBe(true);
         expect(state.recentSince <= state.readUntil).toBe(true);
@@ -103,9 +151,9 @@ describe('parseState', () => {
     );
   });
 
-  it('serialize → parse round-trips any valid state exactly', () => {
+  it('serialize → parse round-trips any valid state exactly, with or without a checkpoint', () => {
     fc.assert(
-      fc.property(validState, (state) => {
+      fc.property(fc.oneof(validState, noCheckpointState), (state) => {
         expect(parseState(serializeState(state), identity)).toEqual({ ok: true, state });
       }),
       { numRuns: 1_000 },

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/api/source.js';
 import { Checkpoint } from '../../src/state/checkpoint.js';
-import { parseState, serializeState, type State } from '../../src/state/format.js';
+import {
+  hasCheckpoint,
+  NO_TOTALS,
+  parseState,
+  serializeState,
+  STATE_VERSION,
+  type NoCheckpointState,
+  type State,
+} from '../../src/state/format.js';
 import { normalizeTimestamp, timestampOf } from '../../src/time.js';
 
 const identity = { api: 'siem', tenant: 't', endpoint: 'https://x/' };
@@ -79,6 +87,29 @@ describe('Checkpoint', () => {
     expect(state.recentSince).toBe('2024-05-01T09:50:00.0000000Z');
   });
 
+  it('an undatable key stays through its window and the overlap, then leaves, also across runs (a service keeps no key forever)', () => {
+    const c = new Checkpoint(identity, undefined, 10 * MIN);
+    c.startFrom(new Date('2024-05-01T09:00:00Z'));
+    expect(c.admit(alert('odd', ''))).toBe(true);
+    c.readTo(new Date('2024-05-01T10:00:00Z'));
+    // The next run reads its overlap again: the undatable alert is still recognised.
+    const next = new Checkpoint(identity, c.state(new Date()), 10 * MIN);
+    expect(next.admit(alert('odd', ''))).toBe(false);
+    next.readTo(new Date('2024-05-01T10:05:00Z'));
+    expect(next.state(new Date()).recent).toContain('odd:ioc|');
+    // A window ending past its window's end + the overlap: no re-read reaches it any more.
+    next.readTo(new Date('2024-05-01T10:10:00.001Z'));
+    expect(next.state(new Date()).recent).not.toContain('odd:ioc|');
+    // A thousand cycles of undatable alerts keep one window's worth, not a thousand.
+    const service = new Checkpoint(identity, undefined, 10 * MIN);
+    service.startFrom(new Date('2024-05-01T00:00:00Z'));
+    for (let minute = 1; minute <= 1000; minute++) {
+      service.admit(alert(`odd-${minute}`, 'not a time'));
+      service.readTo(new Date(Date.parse('2024-05-01T00:00:00Z') + minute * MIN));
+    }
+    expect(service.state(new Date()).recent.length).toBeLessThanOrEqual(11);
+  });
+
   it('never moves readUntil backwards', () => {
     const c = new Checkpoint(identity, undefined, MIN);
     c.readTo(new Date('2024-05-01T10:00:00Z'));
@@ -118,6 +149,42 @@ describe('state file format', () => {
     expect(parseState(serializeState(withHistory), identity)).toEqual({ ok: true, state: withHistory });
   });
 
+  const lastRun = {
+    outcome: 'failed' as const,
+    startedAt: 'a',
+    finishedAt: 'b',
+    durationMs: 5,
+    alerts: 0,
+    exitCode: 3,
+    error: 'AADSTS65001: …',
+  };
+  const neverDelivered: NoCheckpointState = {
+    version: 3,
+    ...identity,
+    updatedAt: 'b',
+    lastRun,
+    totals: { ...NO_TOTALS, runs: 1, failedRuns: 1 },
+  };
+
+  it('round-trips the state of a tenant that never delivered (version 3, no checkpoint), and a first run starts from --since', () => {
+    const parsed = parseState(serializeState(neverDelivered), identity);
+    expect(parsed).toEqual({ ok: true, state: neverDelivered });
+    expect(parsed.ok && hasCheckpoint(parsed.state)).toBe(false);
+    expect(new Checkpoint(identity, neverDelivered, 10 * MIN).startFrom(new Date('2024-05-01T08:00:00Z'))).toEqual({
+      since: new Date('2024-05-01T08:00:00Z'),
+      clamped: false,
+    });
+    // Whose it is counts as for any state.
+    expect(parseState(serializeState({ ...neverDelivered, tenant: 'other' }), identity)).toMatchObject({ ok: false });
+  });
+
+  it('writes a checkpoint as version 2, which the release before version 3 still reads', () => {
+    const first = new Checkpoint(identity, undefined, 10 * MIN);
+    first.startFrom(new Date('2024-05-01T09:55:00Z'));
+    first.readTo(new Date('2024-05-01T10:00:00Z'));
+    expect(first.state(new Date()).version).toBe(2);
+  });
+
   it('loads a version 1 file (no run history) as version 2', () => {
     expect(parseState(JSON.stringify({ ...state, version: 1 }), identity)).toEqual({ ok: true, state });
   });
@@ -128,7 +195,9 @@ describe('state file format', () => {
 
   it.each([
     ['not JSON', '{', 'not valid JSON'],
-    ['a future version', JSON.stringify({ ...state, version: 3 }), 'newer than this defender-alerts'],
+    ['a future version', JSON.stringify({ ...state, version: STATE_VERSION + 1 }), 'newer than this defender-alerts'],
+    // Version 3 is the state of a tenant that never delivered: a checkpoint in it is not ours.
+    ['a version 3 file with a checkpoint', JSON.stringify({ ...state, version: 3, lastRun }), 'Unrecognized key'],
     ['a missing field', JSON.stringify({ ...state, readUntil: undefined }), 'readUntil'],
     ['another tenant', JSON.stringify({ ...state, tenant: 'other' }), 'belongs to tenant "other"'],
     ['another API', JSON.stringify({ ...state, api: 'graph' }), 'belongs to api "graph"'],
