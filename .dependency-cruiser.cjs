@@ -8,7 +8,7 @@ const LAYERS = [
   // Plain data and pure helpers everything may use.
   ['foundation', '^src/(errors|time|microsoft)\\.ts$|^src/util/'],
   // Bytes and requests: HTTP, JSON splitting, logs and the secrets they must never show.
-  ['transport', '^src/(http|json)/|^src/(secrets|log)\\.ts$'],
+  ['transport', '^src/(http|json)/|^src/(secrets|log|notice)\\.ts$'],
   // What an alert is (schemas, checks, the SIEM mapping) and how to sign in.
   ['domain', '^src/(alert|auth)/'],
   // The three alert APIs behind one AlertSource interface.

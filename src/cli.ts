@@ -1,9 +1,9 @@
 /**
  * The command-line shell: declares commands and flags (from the option table in config/spec.ts),
  * calls the command functions, and is the one place that turns errors into an exit code and a
- * stderr line (`reportError`; commander prints its own usage errors, which only get their exit
- * code here). Command modules are imported lazily so `--help`/`--version` load neither undici,
- * pino nor zod.
+ * stderr line (`reportError`; on a terminal commander prints its own usage errors, which only get
+ * their exit code here). Off a terminal that line is a JSON line like the log's (notice.ts).
+ * Command modules are imported lazily so `--help`/`--version` load neither undici, pino nor zod.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -20,6 +20,7 @@ import {
 } from './config/spec.js';
 import { AppError, ExitCode } from './errors.js';
 import type { CommandIo } from './commands/context.js';
+import { writeNotice, type NoticeStream } from './notice.js';
 import { createProgress } from './output/progress.js';
 import { pauseOnlyAt } from './state/pause.js';
 
@@ -33,7 +34,7 @@ Exit codes:
   5   the service failed (5xx or 429 after all retries; SIEM API retired or moved)
   6   network failure or timeout (DNS, connect, TLS, proxy, stalled response)
   7   --tenants: some tenants failed, others succeeded (when all fail alike: that failure's code)
-  8   status --max-lag: a checkpoint is older than allowed, or there is none yet
+  8   status --max-lag: a checkpoint is older than allowed, or there is none (runs that never delivered; a listed tenant never tried)
   65  data error (the answer is not the documented JSON, or alerts failed validation)
   75  temporary: another run holds the state lock`;
 
@@ -106,31 +107,68 @@ export function processIo(signal: AbortSignal): CommandIo {
   };
 }
 
-/** Prints an error the way users see every failure (one line; a bug also its stack); returns its exit code. */
-export function reportError(err: unknown, stderr: NodeJS.WritableStream): number {
+const USAGE_HINT = 'run with --help for usage';
+
+/**
+ * Prints an error the way users see every failure and returns its exit code. On a terminal one
+ * line, `defender-alerts: <message> — <hint>` (a bug: also its stack); anywhere else one JSON line
+ * with `code`, `exitCode`, `hint` (a bug: `err` with its stack), as the log's lines are.
+ */
+export function reportError(err: unknown, stderr: NoticeStream): number {
   if (err instanceof CommanderError) {
-    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (err.exitCode === 0) return ExitCode.ok;
+    // On a terminal commander printed it already (buildProgram's configureOutput).
+    writeNotice(stderr, {
+      level: 'error',
+      msg: err.message.replace(/^error: /, ''),
+      fields: { code: err.code, exitCode: ExitCode.usage, hint: USAGE_HINT },
+    });
+    return ExitCode.usage;
   }
   if (err instanceof AppError) {
     if (err.exitCode !== ExitCode.ok) {
-      stderr.write(`defender-alerts: ${err.message}${err.hint ? ` — ${err.hint}` : ''}\n`);
+      writeNotice(stderr, {
+        level: 'error',
+        msg: err.message,
+        fields: { code: err.code, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) },
+        human: `defender-alerts: ${err.message}${err.hint ? ` — ${err.hint}` : ''}`,
+      });
     }
     return err.exitCode;
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  stderr.write(`defender-alerts: internal error (a bug — please report it with this output):\n${stack}\n`);
+  const msg = 'internal error (a bug — please report it with this output)';
+  writeNotice(stderr, {
+    level: 'fatal',
+    msg,
+    fields: {
+      exitCode: ExitCode.internal,
+      // pino's shape of an error (its standard `err` serializer).
+      err: err instanceof Error ? { type: err.name, message: err.message, stack } : { message: stack },
+    },
+    human: `defender-alerts: ${msg}:\n${stack}`,
+  });
   return ExitCode.internal;
 }
 
 /**
  * Builds the program. Its actions are async: `run` awaits them through `parseAsync` and maps what
- * they throw to an exit code.
+ * they throw to an exit code. Commander's own error output goes to `stderr`, and only on a
+ * terminal: anywhere else `reportError` says it as one JSON line. Help goes to stdout as text.
  */
-export function buildProgram(io: CommandIo): Command {
+export function buildProgram(io: CommandIo, stderr: NoticeStream = process.stderr): Command {
+  const terminal = stderr.isTTY === true;
   const program = new Command('defender-alerts')
     .description('Pull security alerts from Microsoft Defender for Endpoint and write validated alert JSON to stdout.')
     .version(readVersion(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
+    // Set before the commands are added: each copies it.
+    .configureOutput({
+      writeErr: (text) => void stderr.write(text),
+      outputError: (text, write) => {
+        if (terminal) write(text);
+      },
+    })
+    .showHelpAfterError(terminal ? `(${USAGE_HINT})` : false)
     .exitOverride()
     .addHelpText('after', EXIT_CODES_HELP);
 
@@ -255,11 +293,16 @@ Example (HTTPS, trusting its certificate):
 }
 
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
-export async function run(argv: string[], io: CommandIo, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const program = buildProgram(io);
+export async function run(argv: string[], io: CommandIo, stderr: NoticeStream = process.stderr): Promise<number> {
+  const program = buildProgram(io, stderr);
   try {
     if (argv.length <= 2) {
-      program.outputHelp({ error: true });
+      if (stderr.isTTY === true) program.outputHelp({ error: true });
+      else {
+        const commands = program.commands.map((c) => c.name()).join(', ');
+        const hint = `${USAGE_HINT} (commands: ${commands})`;
+        writeNotice(stderr, { level: 'error', msg: 'no command given', fields: { code: 'USAGE', exitCode: ExitCode.usage, hint } });
+      }
       return ExitCode.usage;
     }
     await program.parseAsync(argv);

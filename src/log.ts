@@ -1,6 +1,7 @@
 /**
  * Logging: pino to stderr (stdout carries alerts only). JSON lines when stderr is a file or pipe
- * (for journald, cron mail, a log shipper); a short human line when it is a terminal.
+ * (for journald, cron mail, a log shipper); a short human line when it is a terminal. The lines the
+ * entry point writes itself (the last error, signal notices) follow the same rule (notice.ts).
  *
  * Secrets are kept out twice: the code never puts the secret or a token into a log call, and
  * `redact` censors every path where one could appear should that ever change. A third line of
@@ -8,6 +9,7 @@
  * Every secret value the process holds is registered here, and no line leaves with one in it.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { LEVEL_VALUES } from './notice.js';
 import { redactSecrets } from './secrets.js';
 
 export type { Logger };
@@ -44,7 +46,9 @@ export const REDACT_PATHS = [
   '*.headers.Authorization',
 ];
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(LEVEL_VALUES).map(([name, value]) => [value, name.toUpperCase()]),
+);
 
 /** Formats one pino JSON line for a person: `12:00:01 WARN  retrying alerts request status=503`. */
 export function prettyLine(json: string): string {

@@ -106,11 +106,12 @@ export interface ServiceResources {
  * Runs `body` with a service's resources — the state locks held throughout, stdout opened once
  * (`openStdout`; undefined when the output is a file, which `openFile` opens each cycle so that a
  * rotated file is started anew), SIGHUP logged rather than ending the service — and releases them
- * however it ends.
+ * however it ends: the locks first, since ending stdout may wait on its reader (and on a stop,
+ * when nothing more is delivered, it does not wait at all).
  */
 export async function withServiceResources<T>(
   open: { stdout: (() => Promise<AlertSink>) | undefined; file: () => Promise<AlertSink> },
-  io: Pick<CommandIo, 'onHangup'>,
+  io: Pick<CommandIo, 'onHangup' | 'signal'>,
   log: Logger,
   body: (resources: ServiceResources) => Promise<T>,
 ): Promise<T> {
@@ -121,8 +122,8 @@ export async function withServiceResources<T>(
     return await body({ openOutput: stdout ? () => Promise.resolve(stdout.view()) : open.file, locks });
   } finally {
     stopListening?.();
-    await stdout?.sink.close().catch(() => {});
     await locks.releaseAll();
+    await (io.signal.aborted ? stdout?.sink.finish() : stdout?.sink.close())?.catch(() => {});
   }
 }
 

@@ -33,7 +33,7 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
       await ctx.dispatcher.destroy();
     }
   }
-  const openOutput = () => openSink({ ...outputOptions(config), stdout: io.stdout });
+  const openOutput = () => openSink({ ...outputOptions(config), stdout: io.stdout, signal: io.signal });
   let exitCode: number = ExitCode.internal;
   // A run by hand on a terminal shows its progress (a --follow service logs cycles instead).
   const progress = io.progressLine?.();
@@ -42,7 +42,11 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
     const run = await runPull(config, ctx, openOutput, { ...io, progress });
     exitCode = run.invalid > 0 ? ExitCode.data : ExitCode.ok;
     // A reader that closed the output early (`| head`) ended the run: not complete, not a failure.
-    if (!run.complete) return run;
+    // Unless a signal came too (a stopped pipeline: both at once): a stop is 128 + signal, whichever won.
+    if (!run.complete) {
+      io.signal.throwIfAborted();
+      return run;
+    }
     const where = config.state === undefined ? { output: config.output ?? 'stdout' } : { state: config.state.path };
     log.info({ alerts: run.written, windows: run.windows, invalid: run.invalid, ...where }, 'pull complete');
     failOnInvalid(run.invalid, run.written);

@@ -14,12 +14,13 @@
  * how many requests are in flight, never the rate the quota allows.
  */
 import { once, setMaxListeners } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AlertQuery, AlertRecord } from '../api/source.js';
+import { undoOnForcedExit } from '../util/forced-exit.js';
 
 export type FetchWindow = (window: AlertQuery, signal: AbortSignal) => AsyncIterable<AlertRecord>;
 
@@ -65,7 +66,8 @@ function spoolLine(r: AlertRecord): string {
 }
 
 async function* readSpool(path: string): AsyncGenerator<AlertRecord> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Infinity });
   try {
     for await (const line of lines) {
       const tab = line.indexOf('\t');
@@ -73,7 +75,9 @@ async function* readSpool(path: string): AsyncGenerator<AlertRecord> {
       yield { id, updatedAt, key, raw: Buffer.from(line.slice(tab + 1), 'utf8') };
     }
   } finally {
+    // Closing the interface leaves its input open: a window given up half read keeps no descriptor.
     lines.close();
+    input.destroy();
     await rm(path, { force: true });
   }
 }
@@ -81,19 +85,25 @@ async function* readSpool(path: string): AsyncGenerator<AlertRecord> {
 /** Reads a whole window into a spool file; resolves with its path once the window is complete. */
 async function spool(fetch: FetchWindow, window: AlertQuery, path: string, signal: AbortSignal, windows: Windows): Promise<string> {
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  // Stays attached for the stream's life: a write that fails (ENOSPC), or one still under way when
+  // a stop destroys the stream below (ERR_STREAM_DESTROYED), is an 'error' event, and one with no
+  // listener ends the process with a stack, leaving the lock and the spool behind.
+  let failure: Error | undefined;
+  out.on('error', (error) => (failure ??= error));
   try {
     let n = 0;
     for await (const record of fetch(window, signal)) {
       n++;
       if (!out.write(spoolLine(record))) await once(out, 'drain', { signal });
+      if (failure !== undefined) throw failure;
     }
-    out.end();
-    await once(out, 'finish');
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     // Told as soon as it is read, not when its turn comes: the next windows are sized by it.
     windows.done(window, n);
     return path;
   } catch (err) {
-    out.destroy();
+    // Settled only once the descriptor is closed, so the spool's removal finds nothing open.
+    if (!out.closed) await new Promise<void>((closed) => out.once('close', () => closed()).destroy());
     throw err;
   }
 }
@@ -130,7 +140,15 @@ export async function* windowsInOrder(
   // (a range of one window needs none).
   const cleaned = removeLeftovers(spoolAt.dir, prefix);
   let dir: Promise<string> | undefined;
-  const spoolDir = (): Promise<string> => (dir ??= cleaned.then(() => mkdtemp(join(spoolAt.dir, prefix))));
+  // A process that must end before the finally below (main.ts) still removes the spool.
+  let withdraw = (): void => {};
+  const spoolDir = (): Promise<string> =>
+    (dir ??= cleaned
+      .then(() => mkdtemp(join(spoolAt.dir, prefix)))
+      .then((made) => {
+        withdraw = undoOnForcedExit(() => rmSync(made, { recursive: true, force: true }));
+        return made;
+      }));
   /** The windows being read ahead, in order, each with its spool file to come. */
   const pending: { window: AlertQuery; task: Promise<string> }[] = [];
   let planned = 0;
@@ -168,7 +186,12 @@ export async function* windowsInOrder(
     await Promise.allSettled([cleaned, ...pending.map((p) => p.task)]);
     if (dir !== undefined) {
       const made = await dir.catch(() => undefined);
-      if (made !== undefined) await rm(made, { recursive: true, force: true });
+      try {
+        if (made !== undefined) await rm(made, { recursive: true, force: true });
+      } finally {
+        // Tried once: a service must not keep a step for every spool it failed to remove.
+        withdraw();
+      }
     }
   }
 }

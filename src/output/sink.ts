@@ -4,15 +4,17 @@
  * Alerts are batched so that one network chunk's alerts leave in one syscall, yet the first alert
  * reaches the reader before the answer ends: a batch is written when it passes {@link BATCH_BYTES},
  * or on the next turn of the event loop (`setImmediate`) after its first byte arrived. Backpressure
- * is honoured, so memory stays flat however slow the reader. A reader that went away (`| head`)
- * becomes an {@link OutputClosedError}, which ends the run quietly. A file is written to a temp file
- * beside it and renamed into place only on success, so the target is never half-written.
+ * is honoured, so memory stays flat however slow the reader; a stop (the run's signal) ends every
+ * wait on it, so a reader that stopped reading cannot keep a stopped run alive. A reader that went
+ * away (`| head`) becomes an {@link OutputClosedError}, which ends the run quietly. A file is
+ * written to a temp file beside it and renamed into place only on success, so the target is never
+ * half-written.
  */
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 
 import { OutputClosedError, UsageError } from '../errors.js';
 import { beginAtomicWrite, type AtomicFile } from '../util/atomic-file.js';
-import { errnoCode, fileProblem } from '../util/errno.js';
+import { errnoCode, fileProblem, readerGone } from '../util/errno.js';
 import { outputFormat, type OutputFormat, type OutputFormatName } from './formats.js';
 
 /** Where validated alerts go. Not safe for concurrent `write()` calls: await each one. */
@@ -51,6 +53,11 @@ export interface OpenSinkOptions {
   append?: boolean;
   /** `--split evidence` (ndjson): one record per evidence item. */
   split?: 'evidence' | undefined;
+  /**
+   * The run's stop (Ctrl-C, SIGTERM): on stdout, a write waiting for the reader to drain and a flush
+   * waiting for it to take the bytes reject with its reason. Files need none: their writes finish.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** A batch is written once it holds this much (64 KiB, the default pipe buffer on Linux). */
@@ -64,7 +71,7 @@ export async function openSink(opts: OpenSinkOptions): Promise<AlertSink> {
   const format = outputFormat(opts.format, opts.split);
   const destination =
     opts.output === undefined
-      ? streamDestination(opts.stdout ?? process.stdout)
+      ? streamDestination(opts.stdout ?? process.stdout, opts.signal)
       : opts.append
         ? await appendDestination(opts.output)
         : await fileDestination(opts.output);
@@ -211,23 +218,46 @@ class BatchingSink implements AlertSink {
 
 // --- stdout (or any Writable) ---------------------------------------------------------------
 
-/** Errors that mean the reader went away: not a failure of ours. */
-const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
-
-function streamDestination(stream: NodeJS.WritableStream): Destination {
+function streamDestination(stream: NodeJS.WritableStream, signal: AbortSignal | undefined): Destination {
   let failure: Error | undefined;
   let lastWrite: Promise<void> = Promise.resolve();
-  const waiting = new Set<(error: Error) => void>();
+  /** The waits under way (for 'drain', for a flush), each by its rejection. */
+  const waiting = new Set<(error: unknown) => void>();
+  const rejectWaiting = (error: unknown): void => {
+    for (const reject of waiting) reject(error);
+    waiting.clear();
+  };
+  /**
+   * Waits for what `until` reports (a 'drain', the last write's callback; it returns how to stop
+   * listening), unless the stream fails or the run stops first.
+   */
+  const wait = (until: (done: () => void) => (() => void) | void): Promise<void> => {
+    if (failure !== undefined) return Promise.reject(failure);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onFailure = (error: unknown): void => {
+        stopListening?.();
+        reject(error);
+      };
+      waiting.add(onFailure);
+      const stopListening = until(() => {
+        waiting.delete(onFailure);
+        resolve();
+      });
+    });
+  };
 
   const fail = (error: unknown): void => {
-    failure ??= readerGone(error) ? new OutputClosedError({ cause: error }) : toError(error);
-    for (const reject of waiting) reject(failure);
-    waiting.clear();
+    failure ??= error instanceof OutputClosedError || readerGone(error) ? new OutputClosedError({ cause: error }) : toError(error);
+    rejectWaiting(failure);
   };
   // Stays attached for the life of the stream: an EPIPE with no 'error' listener would crash the
   // process, and Node reports it asynchronously, possibly after close() returned.
   stream.on('error', fail);
   stream.on('close', () => fail(new OutputClosedError()));
+  // What the stuck writes hold stays queued (abort() adds the end of the document after it); only
+  // the waiting ends, so the run can end what it can and let go (main.ts bounds the rest).
+  signal?.addEventListener('abort', () => rejectWaiting(signal.reason), { once: true });
 
   return {
     write(data) {
@@ -248,21 +278,14 @@ function streamDestination(stream: NodeJS.WritableStream): Destination {
       const failed = failure as Error | undefined;
       if (failed !== undefined) return Promise.reject(failed);
       if (accepted) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const onDrain = (): void => {
-          waiting.delete(onFailure);
-          resolve();
-        };
-        const onFailure = (error: Error): void => {
-          stream.removeListener('drain', onDrain);
-          reject(error);
-        };
-        stream.once('drain', onDrain);
-        waiting.add(onFailure);
+      return wait((drained) => {
+        stream.once('drain', drained);
+        return () => stream.removeListener('drain', drained);
       });
     },
     async flush() {
-      await lastWrite;
+      const written = lastWrite;
+      await wait((done) => void written.then(done));
       if (failure !== undefined) throw failure;
     },
     async commit() {
@@ -279,12 +302,6 @@ function streamDestination(stream: NodeJS.WritableStream): Destination {
       return Promise.resolve();
     },
   };
-}
-
-function readerGone(error: unknown): boolean {
-  if (error instanceof OutputClosedError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && READER_GONE.has(code);
 }
 
 function toError(error: unknown): Error {

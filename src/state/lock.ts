@@ -5,12 +5,14 @@
  * lock we judged stale, and only then replaced.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { LockedError, UsageError } from '../errors.js';
 import { describeFileError, errnoCode } from '../util/errno.js';
+import { undoOnForcedExit } from '../util/forced-exit.js';
 
 const Owner = z.object({
   pid: z.number().int(),
@@ -109,6 +111,15 @@ async function tryCreate(path: string, owner: Owner): Promise<boolean> {
   }
 }
 
+/** Whether a lock file's text names `token`: the lock is still ours (no run has taken it over). */
+function ownedBy(text: string, token: string): boolean {
+  try {
+    return Owner.parse(JSON.parse(text)).token === token;
+  } catch {
+    return false;
+  }
+}
+
 /** Takes the lock of `statePath`, or throws LockedError (exit 75) naming the holder. */
 export async function acquireLock(statePath: string, log?: { warn: (obj: object, msg: string) => void }): Promise<Lock> {
   const path = `${statePath}.lock`;
@@ -120,17 +131,27 @@ export async function acquireLock(statePath: string, log?: { warn: (obj: object,
     startedAt: new Date().toISOString(),
     token: randomBytes(12).toString('hex'),
   };
+  let withdraw = (): void => {};
   const lock: Lock = {
     path,
     async release() {
+      withdraw();
       const current = await readOwner(path).catch(() => 'unreadable' as const);
       if (typeof current === 'object' && current.token === owner.token) await unlink(path).catch(() => {});
     },
   };
+  const taken = (): Lock => {
+    // A process that must end before release() (main.ts: a second signal, a stop that outlasts its
+    // grace) still removes its lock, so the next run need not judge it stale.
+    withdraw = undoOnForcedExit(() => {
+      if (ownedBy(readFileSync(path, 'utf8'), owner.token)) unlinkSync(path);
+    });
+    return lock;
+  };
 
   // Two tries: the second after taking over a stale lock.
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await tryCreate(path, owner)) return lock;
+    if (await tryCreate(path, owner)) return taken();
     const current = await readOwner(path);
     if (current === 'missing') continue; // released meanwhile
     if (current === 'unreadable') {

@@ -5,8 +5,10 @@
  * file or the new one, never half of either.
  */
 import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { undoOnForcedExit } from './forced-exit.js';
 import { syncDirectory } from './sync-directory.js';
 
 /** A replacement being written: `handle` is the temp file's; `commit` puts it in place. */
@@ -40,6 +42,8 @@ export async function beginAtomicWrite(path: string, mode: number): Promise<Atom
     await unlink(tempPath).catch(() => {});
     throw err;
   }
+  // Not left behind by a process that must end before commit or abort (main.ts).
+  const withdraw = undoOnForcedExit(() => unlinkSync(tempPath));
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -62,13 +66,19 @@ export async function beginAtomicWrite(path: string, mode: number): Promise<Atom
       await close();
       await beforeRename?.();
       await rename(tempPath, path);
+      withdraw();
       await syncDirectory(directory);
     },
     async abort() {
       await close().catch(() => {});
-      await unlink(tempPath).catch((err: unknown) => {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      });
+      try {
+        await unlink(tempPath).catch((err: unknown) => {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        });
+      } finally {
+        // Tried once: a service must not keep a step for every temp file it failed to remove.
+        withdraw();
+      }
     },
   };
 }

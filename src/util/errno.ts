@@ -26,6 +26,15 @@ export function errnoCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Codes a write to a pipe or stream fails with once its reader went away (`| head`): not our failure. */
+const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
+
+/** Whether `err` says the reader of a pipe or stream went away. */
+export function readerGone(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code !== undefined && READER_GONE.has(code);
+}
+
 /**
  * The words for `err`'s code when `doing` something to a file, or undefined for a code that is not
  * a problem of the path (an I/O error, a bug): the caller lets those through as they are.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fleetTenantId } from '../../simulator/credentials.js';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { CLI, lastErrorLine, runCli } from '../helpers/cli.js';
 import { checkMetrics, PROMTOOL } from '../helpers/promtool.js';
 import { simEnv } from '../helpers/sim-env.js';
 
@@ -306,7 +306,7 @@ describe('status', () => {
       env: simEnv(s),
     });
     expect(probe.code).toBe(8);
-    expect(probe.stderr).toMatch(/^defender-alerts: 1 of 3 checkpoint\(s\) are older than --max-lag: .*stale\.json/);
+    expect(lastErrorLine(probe.stderr)).toMatch(/^defender-alerts: 1 of 3 checkpoint\(s\) are older than --max-lag: .*stale\.json/);
     const reports = JSON.parse(probe.stdout) as Record<string, unknown>[];
     expect(reports.map((r) => r['fresh'])).toEqual([false, true, true]);
     expect(reports[1]).not.toHaveProperty('lastRun'); // version 1: no history, still read

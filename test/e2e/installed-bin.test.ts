@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
-import { CLI, type CliResult } from '../helpers/cli.js';
+import { CLI, lastErrorLine, type CliResult } from '../helpers/cli.js';
 import { simEnv } from '../helpers/sim-env.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,7 +60,10 @@ describe('the installed bin', () => {
     const env = simEnv(sim);
 
     const missing = await exec(bin, ['pull', '--env-file', './missing.env'], env, project);
-    expect([missing.code, missing.stderr.trim()]).toEqual([2, 'defender-alerts: cannot read --env-file "./missing.env": no such file']);
+    expect([missing.code, lastErrorLine(missing.stderr)]).toEqual([
+      2,
+      'defender-alerts: cannot read --env-file "./missing.env": no such file',
+    ]);
 
     const { AZURE_CLIENT_SECRET: secret, ...withoutSecret } = env;
     await writeFile(join(project, 'defender.env'), `AZURE_CLIENT_SECRET=${secret ?? ''}\n`, { mode: 0o600 });
@@ -83,6 +86,9 @@ describe('the installed bin', () => {
     expect(await readFile(`${shim}.cmd`, 'utf8')).toMatch(/"%_prog%" -- "%dp0%\\.*\\bin\\defender-alerts\.js" %\*/);
     expect(await readFile(`${shim}.ps1`, 'utf8')).toMatch(/ -- "\$basedir\/.*\/bin\/defender-alerts\.js" \$args/);
     const result = await exec('sh', [shim, 'pull', '--env-file', './missing.env'], simEnv(sim), dir);
-    expect([result.code, result.stderr.trim()]).toEqual([2, 'defender-alerts: cannot read --env-file "./missing.env": no such file']);
+    expect([result.code, lastErrorLine(result.stderr)]).toEqual([
+      2,
+      'defender-alerts: cannot read --env-file "./missing.env": no such file',
+    ]);
   });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { lastErrorLine, runCli, type CliResult } from '../helpers/cli.js';
 import { simEnv, tokensSeen } from '../helpers/sim-env.js';
 
 let sim: Simulator;
@@ -147,7 +147,7 @@ describe('login with a browser (authorization code + PKCE)', () => {
     const cache = freshCache();
     const { result } = await loginWithBrowser(sim, cache);
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/defender-alerts: the sign-in was declined: AADSTS65004/);
+    expect(lastErrorLine(result.stderr)).toMatch(/defender-alerts: the sign-in was declined: AADSTS65004/);
     await expect(stat(cache)).rejects.toThrow();
   });
 });
@@ -193,7 +193,7 @@ describe('login --device-code, refresh and logout', () => {
     await expect(stat(cache)).rejects.toThrow();
     const after = await runCli(['pull', '--auth', 'user', '--since', '3h'], { env: userEnv(shortSim, cache) });
     expect(after.code).toBe(3);
-    expect(after.stderr).toMatch(/no cached sign-in .* — run defender-alerts login/);
+    expect(lastErrorLine(after.stderr)).toMatch(/no cached sign-in .* — run defender-alerts login/);
   });
 
   it('a refused refresh (revoked sessions) is exit 3 asking to log in again', async () => {
@@ -202,13 +202,13 @@ describe('login --device-code, refresh and logout', () => {
     shortSim.revokeRefreshTokens();
     const pull = await runCli(['pull', '--auth', 'user', '--since', '3h'], { env: userEnv(shortSim, cache) });
     expect(pull.code).toBe(3);
-    expect(pull.stderr).toMatch(/Entra ID refused the cached sign-in: AADSTS70000.* — run defender-alerts login/);
+    expect(lastErrorLine(pull.stderr)).toMatch(/Entra ID refused the cached sign-in: AADSTS70000.* — run defender-alerts login/);
   });
 
   it('a declined device sign-in is exit 3 saying so', async () => {
     const result = await deviceLogin(freshCache(), (code) => shortSim.declineDevice(code));
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('defender-alerts: the sign-in was declined');
+    expect(lastErrorLine(result.stderr)).toContain('defender-alerts: the sign-in was declined');
   });
 
   it('logout --all removes the whole cache file', async () => {

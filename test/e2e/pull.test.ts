@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
-import { baseEnv, runCli } from '../helpers/cli.js';
+import { baseEnv, lastErrorLine, runCli } from '../helpers/cli.js';
 import { fetchDirect, simEnv, tokensSeen } from '../helpers/sim-env.js';
 
 let sim: Simulator;
@@ -200,16 +200,16 @@ describe('pull: exit codes', () => {
     const missing = join(dir, 'nope');
     const a = await runCli(['pull', '--client-secret-file', missing], { env: simEnv(sim, { AZURE_CLIENT_SECRET: undefined }) });
     expect(a.code).toBe(2);
-    expect(a.stderr).toContain(`cannot read --client-secret-file "${missing}": no such file`);
+    expect(lastErrorLine(a.stderr)).toContain(`cannot read --client-secret-file "${missing}": no such file`);
     const b = await runCli(['pull'], { env: simEnv(sim, { DEFENDER_ENV_FILE: dir }) });
     expect(b.code).toBe(2);
-    expect(b.stderr).toContain(`cannot read --env-file "${dir}": it is a directory`);
+    expect(lastErrorLine(b.stderr)).toContain(`cannot read --env-file "${dir}": it is a directory`);
   });
 
   it("--env-file naming a missing file: exit 2 with our own message, not Node's exit 9", async () => {
     const missing = join(dir, 'missing.env');
     const result = await runCli(['pull', '--env-file', missing], { env: simEnv(sim) });
-    expect([result.code, result.stderr]).toEqual([
+    expect([result.code, lastErrorLine(result.stderr)]).toEqual([
       2,
       expect.stringContaining(`defender-alerts: cannot read --env-file "${missing}": no such file`),
     ]);
@@ -218,7 +218,7 @@ describe('pull: exit codes', () => {
   it('3: a wrong secret gives the AADSTS code, its first sentence, the trace id and a hint', async () => {
     const result = await runCli(['pull'], { env: simEnv(sim, { AZURE_CLIENT_SECRET: 'wrong-secret-value' }) });
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(
+    expect(lastErrorLine(result.stderr)).toMatch(
       /defender-alerts: Entra ID refused the sign-in: AADSTS7000215: Invalid client secret provided\. \(trace id [0-9a-f-]+\) — .*Secret ID/,
     );
     expect(result.stderr).not.toContain('wrong-secret-value');
@@ -413,7 +413,7 @@ describe('help and version', () => {
     }
   });
 
-  it('no command prints help on stderr and exits 2', async () => {
+  it('no command: exit 2, the commands named on stderr (the help itself on a terminal)', async () => {
     const result = await runCli([]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('pull');

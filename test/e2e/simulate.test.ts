@@ -5,7 +5,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { baseEnv, CLI, runCli } from '../helpers/cli.js';
+import { baseEnv, CLI, lastErrorLine, runCli } from '../helpers/cli.js';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(() => {
@@ -71,7 +71,7 @@ describe('simulate', () => {
     // Every request is throttled (Retry-After: 1): two waits fit the budget, the third does not: exit 5.
     expect(result.code).toBe(5);
     expect(result.stderr.split('\n').filter((l) => l.includes('as the server asked'))).toHaveLength(2);
-    expect(result.stderr).toMatch(/defender-alerts: .*HTTP 429.*--max-throttle-wait 2s/);
+    expect(lastErrorLine(result.stderr)).toMatch(/defender-alerts: .*HTTP 429.*--max-throttle-wait 2s/);
   });
 
   it("switches on the real services' quirks: next links left out, another client's quota, one shared update time", async () => {

@@ -13,7 +13,7 @@ import { fleetTenantId } from '../../simulator/credentials.js';
 import { generateClientCertificate } from '../../simulator/cert.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.js';
 import type { TenantTrouble } from '../../simulator/tenants.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { lastErrorLine, runCli, type CliResult } from '../helpers/cli.js';
 import { simEnv } from '../helpers/sim-env.js';
 
 let dir: string;
@@ -108,7 +108,7 @@ describe('pull --tenants', () => {
     expect(first.code, first.stderr).toBe(7);
     const failedNames = ['customer-7', 'customer-20', 'customer-33'];
     // The last line says which tenants failed, and how.
-    const last = first.stderr.trimEnd().split('\n').at(-1) ?? '';
+    const last = lastErrorLine(first.stderr);
     expect(last).toMatch(/^defender-alerts: 3 of 50 tenant\(s\) failed: /);
     expect(last).toContain('customer-7 (exit 3, AADSTS65001)');
     expect(last).toContain('customer-20 (exit 4,');
@@ -135,9 +135,12 @@ describe('pull --tenants', () => {
     const overall = logs.find((l) => String(l['msg']).startsWith('pull finished'));
     expect(overall).toMatchObject({ tenants: 50, succeeded: 47, failed: 3 });
 
-    // States: the 47 moved, the 3 never written.
-    const states = new Set(await readdir(stateDir));
-    for (const t of tenants) expect(states.has(`${t.name}.json`), t.name).toBe(!failedNames.includes(t.name));
+    // States: the 47 moved; the 3 hold how their run failed, and no checkpoint.
+    for (const t of tenants) {
+      const saved = JSON.parse(await readFile(join(stateDir, `${t.name}.json`), 'utf8')) as Record<string, unknown>;
+      expect('readUntil' in saved, t.name).toBe(!failedNames.includes(t.name));
+      expect(saved['lastRun'], t.name).toMatchObject({ outcome: failedNames.includes(t.name) ? 'failed' : 'ok' });
+    }
 
     // A second run: new alerts in some tenants, nothing else new. Only the new ones come.
     for (const i of [1, 2, 3]) {
@@ -216,7 +219,7 @@ describe('pull --tenants', () => {
     await writeFile(file, JSON.stringify([{ tenant: fleetTenantId(1) }, { tenant: fleetTenantId(2), api: 'siem', region: 'mars' }]));
     const second = await pull(s, ['--tenants', file, '--api', 'graph']);
     expect(second.code).toBe(2);
-    expect(second.stderr).toContain('tenants.json[1].region: expected eu, us, uk for --api siem, got "mars"');
+    expect(lastErrorLine(second.stderr)).toContain('tenants.json[1].region: expected eu, us, uk for --api siem, got "mars"');
     expect(s.stats.requests).toHaveLength(0);
   });
 
@@ -315,7 +318,7 @@ describe('pull --tenants', () => {
       timeoutMs: 60_000,
     });
     expect(third.code).toBe(3);
-    expect(third.stderr.trimEnd().split('\n').at(-1)).toMatch(
+    expect(lastErrorLine(third.stderr)).toMatch(
       /^defender-alerts: 2 of 2 tenant\(s\) failed: .* every tenant failed the same way; the first said: Entra ID refused the sign-in: AADSTS7000215/,
     );
   }, 60_000);

@@ -58,3 +58,56 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     });
   });
 }
+
+/** One stderr line off a terminal: a JSON object shaped as pino's lines are. */
+export interface StderrRecord {
+  level: number;
+  time: number;
+  pid: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** Every line of `stderr` (written to a pipe) parsed: each must be one JSON object; throws naming the first that is not. */
+export function stderrRecords(stderr: string): StderrRecord[] {
+  return stderr
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as StderrRecord;
+      } catch {
+        throw new Error(`a stderr line that is not JSON: ${line}\n--- stderr:\n${stderr.slice(-2000)}`);
+      }
+    });
+}
+
+/**
+ * The lines of `stderr` that end a run (the error `reportError` prints, a stop's last line): those
+ * with an `exitCode`. Lines that are not JSON (a crash test's pause line) are passed over.
+ */
+export function exitRecords(stderr: string): StderrRecord[] {
+  return stderr
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as StderrRecord];
+      } catch {
+        return [];
+      }
+    })
+    .filter((record) => typeof record['exitCode'] === 'number');
+}
+
+/** A failure record as a person reads it on a terminal: `defender-alerts: <msg> — <hint>`. */
+export function asHumanLine(record: StderrRecord): string {
+  return `defender-alerts: ${record.msg}${typeof record['hint'] === 'string' ? ` — ${record['hint']}` : ''}`;
+}
+
+/** The error a failed run ended with, as a person reads it on a terminal ('' when there is none). */
+export function lastErrorLine(stderr: string): string {
+  const last = exitRecords(stderr)
+    .filter((r) => r.level >= 50)
+    .at(-1);
+  return last === undefined ? '' : asHumanLine(last);
+}

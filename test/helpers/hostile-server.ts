@@ -11,7 +11,7 @@
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { baseEnv } from './cli.js';
+import { asHumanLine, baseEnv, exitRecords } from './cli.js';
 
 /** What the script is told about one request. */
 export interface HostileRequest {
@@ -277,9 +277,12 @@ export function completeAlerts(
   return alerts as Array<Record<string, unknown>>;
 }
 
-/** The one `defender-alerts: …` line a failed run ends with (exactly one must be present). */
+/**
+ * The one error record a failed run ends with (exactly one must be present), as the line a person
+ * reads on a terminal: `defender-alerts: <message> — <hint>`.
+ */
 export function failureLine(stderr: string): string {
-  const lines = stderr.split('\n').filter((l) => l.startsWith('defender-alerts: ') && !l.includes('received, stopping'));
+  const lines = exitRecords(stderr).filter((r) => r.level >= 50);
   if (lines.length !== 1) throw new Error(`expected one failure line, got ${lines.length}:\n${stderr.slice(-2000)}`);
-  return lines[0]!;
+  return asHumanLine(lines[0]!);
 }

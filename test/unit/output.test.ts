@@ -174,6 +174,29 @@ describe('openSink to a stream', () => {
     await sink.close();
   });
 
+  // Ctrl-C or SIGTERM while the reader stopped reading (stdout backed up): the run must not wait on it.
+  it('a stop ends a write waiting for drain and a flush waiting on a stuck reader; finish() still ends the array', async () => {
+    const out = new Recorder(1024);
+    out.hold = true;
+    const stop = new AbortController();
+    const sink = await openSink({ format: 'json', stdout: out, signal: stop.signal });
+    // Past one batch: written at once, and the reader holds it.
+    const blocked = sink.write(Buffer.from(`{"AlertId":"big","pad":"${'p'.repeat(BATCH_BYTES)}"}`));
+    expect(await settled(blocked)).toBe(false);
+    const flushed = sink.flush();
+    expect(await settled(flushed)).toBe(false);
+
+    stop.abort(new Error('SIGTERM'));
+    await expect(blocked).rejects.toThrow('SIGTERM');
+    await expect(flushed).rejects.toThrow('SIGTERM');
+    await expect(sink.flush()).rejects.toThrow('SIGTERM');
+    await sink.finish();
+    // Nothing was dropped: should the reader read on, it gets the whole array.
+    out.release();
+    await nextTurn();
+    expect((JSON.parse(out.text) as { AlertId: string }[]).map((alert) => alert.AlertId)).toEqual(['big']);
+  });
+
   it('turns a destroyed stream into OutputClosedError', async () => {
     const out = new Recorder();
     const sink = await openSink({ format: 'ndjson', stdout: out });

@@ -13,18 +13,31 @@ import {
   UsageError,
 } from '../../src/errors.js';
 
-function capture(): { stream: Writable; text: () => string } {
+/** A stand-in for stderr: a terminal (human lines) or, by default, a pipe or file (JSON lines). */
+function capture(terminal = false): {
+  stream: Writable & { isTTY: boolean };
+  text: () => string;
+  records: () => Record<string, unknown>[];
+} {
   let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
+  const stream = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        text += chunk.toString();
+        done();
+      },
+    }),
+    { isTTY: terminal },
+  );
+  const records = (): Record<string, unknown>[] =>
+    text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { stream, text: () => text, records };
 }
 
-describe('reportError: the one place errors become exit codes', () => {
+describe('reportError on a terminal: the line a person reads', () => {
   it.each([
     [new UsageError('bad flag'), 2],
     [new AuthError('A', 'refused'), 3],
@@ -34,30 +47,93 @@ describe('reportError: the one place errors become exit codes', () => {
     [new DataError('D', 'not an array'), 65],
     [new LockedError('L', 'held'), 75],
   ])('%s → exit %i with one line, message and hint', (err, code) => {
-    const out = capture();
+    const out = capture(true);
     const withHint = Object.assign(err, { hint: 'do this' });
     expect(reportError(withHint, out.stream)).toBe(code);
     expect(out.text()).toBe(`defender-alerts: ${err.message} — do this\n`);
   });
 
   it('a closed output is exit 0 and says nothing', () => {
-    const out = capture();
-    expect(reportError(new OutputClosedError(), out.stream)).toBe(0);
-    expect(out.text()).toBe('');
+    for (const out of [capture(true), capture(false)]) {
+      expect(reportError(new OutputClosedError(), out.stream)).toBe(0);
+      expect(out.text()).toBe('');
+    }
   });
 
   it('commander usage errors are exit 2 (commander printed them), help and version exit 0', () => {
-    const out = capture();
+    const out = capture(true);
     expect(reportError(new CommanderError(1, 'commander.unknownOption', 'x'), out.stream)).toBe(2);
     expect(reportError(new CommanderError(0, 'commander.helpDisplayed', 'x'), out.stream)).toBe(0);
     expect(out.text()).toBe('');
   });
 
   it('anything else is a bug: exit 1 with the stack and a request to report it', () => {
+    const out = capture(true);
+    expect(reportError(new TypeError('x is undefined'), out.stream)).toBe(1);
+    expect(out.text()).toMatch(
+      /^defender-alerts: internal error \(a bug — please report it with this output\):\nTypeError: x is undefined\n\s+at /,
+    );
+  });
+});
+
+// Off a terminal (journald, cron mail, a log shipper) the line is one JSON object in the shape
+// of the log's own lines, so `jq 'select(.level >= 40)'` reads every line of stderr.
+describe("reportError off a terminal: one JSON line like the log's", () => {
+  it('an AppError: level 50, time, pid, its code, exit code, hint and message', () => {
+    const out = capture();
+    const before = Date.now();
+    const err = new AuthError('AADSTS7000215', 'Entra ID refused the sign-in: "invalid secret"', { hint: 'check the secret' });
+    expect(reportError(err, out.stream)).toBe(3);
+    expect(out.text().endsWith('}\n')).toBe(true);
+    const records = out.records();
+    expect(records).toHaveLength(1);
+    expect(records[0]).toEqual({
+      level: 50,
+      time: expect.any(Number) as number,
+      pid: process.pid,
+      code: 'AADSTS7000215',
+      exitCode: 3,
+      hint: 'check the secret',
+      msg: 'Entra ID refused the sign-in: "invalid secret"',
+    });
+    expect(records[0]!['time']).toBeGreaterThanOrEqual(before);
+    // pino's key order: level, time, pid first, msg last.
+    expect(Object.keys(records[0]!)).toEqual(['level', 'time', 'pid', 'code', 'exitCode', 'hint', 'msg']);
+  });
+
+  it('no hint, no hint field', () => {
+    const out = capture();
+    expect(reportError(new LockedError('STATE_LOCKED', 'held'), out.stream)).toBe(75);
+    expect(out.records()[0]).not.toHaveProperty('hint');
+    expect(out.records()[0]).toMatchObject({ code: 'STATE_LOCKED', exitCode: 75, msg: 'held' });
+  });
+
+  it('a commander usage error (commander printed nothing): one line with exit 2 and the way to help', () => {
+    const out = capture();
+    expect(reportError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--bogus'"), out.stream)).toBe(2);
+    expect(out.records()).toEqual([
+      expect.objectContaining({
+        level: 50,
+        code: 'commander.unknownOption',
+        exitCode: 2,
+        msg: "unknown option '--bogus'",
+        hint: 'run with --help for usage',
+      }),
+    ]);
+    expect(reportError(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), out.stream)).toBe(0);
+    expect(out.records()).toHaveLength(1);
+  });
+
+  it("a bug: level 60, exit 1, and the stack as a field (pino's err shape), all on one line", () => {
     const out = capture();
     expect(reportError(new TypeError('x is undefined'), out.stream)).toBe(1);
-    expect(out.text()).toContain('internal error (a bug — please report it');
-    expect(out.text()).toContain('TypeError: x is undefined');
-    expect(out.text()).toMatch(/\n\s+at /);
+    expect(out.text().split('\n')).toHaveLength(2);
+    const [record] = out.records();
+    expect(record).toMatchObject({
+      level: 60,
+      exitCode: 1,
+      msg: 'internal error (a bug — please report it with this output)',
+      err: { type: 'TypeError', message: 'x is undefined', stack: expect.stringMatching(/^TypeError: x is undefined\n\s+at /) as string },
+    });
   });
 });

@@ -133,4 +133,36 @@ describe('windowsInOrder', () => {
     }
     expect(await readdir(dir)).toEqual([]);
   });
+
+  // A stop (Ctrl-C, SIGTERM) while windows are being spooled: a write still under way when the
+  // spool stream is destroyed reports ERR_STREAM_DESTROYED, which must not become an uncaught error.
+  it('a stop while spool writes are under way ends quietly and leaves no spool', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'defender-prefetch-'));
+    const stop = new AbortController();
+    const big = Buffer.from(JSON.stringify({ pad: 'p'.repeat(256 * 1024) }));
+    let spooling = 0;
+    const fetch = async function* (window: AlertQuery, signal: AbortSignal): AsyncGenerator<AlertRecord> {
+      const w = (window.since?.getTime() ?? 0) / 1000;
+      if (w === 0) {
+        // The live window waits until the stop, as a request does.
+        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+      }
+      for (let n = 0; ; n++) {
+        spooling++;
+        yield { id: `w${w}-${n}`, updatedAt: 't', key: 'k', raw: big };
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    const consume = (async () => {
+      for await (const { records } of windowsInOrder(fixedWindows(windows), 4, fetch, stop.signal, { dir, name: 'state.json' })) {
+        for await (const _ of records) void _;
+      }
+    })();
+    while (spooling < 20) await new Promise((r) => setTimeout(r, 5));
+    stop.abort(new Error('SIGTERM'));
+    await expect(consume).rejects.toThrow('SIGTERM');
+    // Any late 'error' event would surface within a few turns.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await readdir(dir)).toEqual([]);
+  });
 });
