@@ -18,7 +18,6 @@ import { AUTH_SETTINGS } from '../config/spec.js';
 import { parseTenantsFile, TenantsFileError, type TenantEntry } from '../config/tenants.js';
 import { AppError, ExitCode, TenantsFailedError, UsageError } from '../errors.js';
 import type { CachedCredential } from '../auth/token-cache.js';
-import { createDispatcher } from '../http/dispatcher.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../log.js';
 import { shareOutput, type SharedOutput } from '../output/shared-output.js';
@@ -26,7 +25,8 @@ import { openSink, type AlertSink } from '../output/sink.js';
 import { formatDuration } from '../time.js';
 import { describeFileError } from '../util/errno.js';
 import { forEachLimited } from '../util/limited.js';
-import { loadEnvironment, signIn, warnAboutExposedSecrets, type CommandIo, type LoadedEnvironment } from './context.js';
+import { loadEnvironment, runDispatcher, signIn, warnAboutConfiguration, type CommandIo, type LoadedEnvironment } from './context.js';
+import { QuotaPacers } from './create-source.js';
 import { warnAbandoned } from './deliver.js';
 import { writeMetricsFile } from './metrics-file.js';
 import { follow, laterCycles, withServiceResources, type FollowSettings } from './follow.js';
@@ -105,7 +105,7 @@ export async function pullFleet(flags: Flags, settings: FleetSettings, io: Comma
   const first = fleet.tenants[0]?.config;
   const log = createLogger(first?.logLevel ?? fallbackLevel(flags, loaded));
   for (const warning of warnings) log.warn(warning);
-  await warnAboutExposedSecrets(flags, loaded, log);
+  await warnAboutConfiguration(flags, loaded, log);
   const shardNote = fleet.shard ? { shard: `${fleet.shard.index}/${fleet.shard.count}`, listed: fleet.listed } : {};
   if (first === undefined) {
     log.info({ tenantsFile: fleet.tenantsFile, ...shardNote }, 'no tenant of the file falls in this shard: nothing to do');
@@ -116,7 +116,7 @@ export async function pullFleet(flags: Flags, settings: FleetSettings, io: Comma
     'pulling alerts of many tenants',
   );
   if (fleet.stateDir !== undefined) await makeStateDir(fleet.stateDir);
-  const dispatcher = createDispatcher({ timeoutMs: first.timeoutMs });
+  const dispatcher = await runDispatcher(loaded, first.timeoutMs);
   const deps: FleetDeps = { shared: undefined, dispatcher, env: loaded.env, log, io, tools: new Map() };
   try {
     if (first.follow === undefined) return await runFleetOnce(fleet, deps, () => openShared(fleet, io));
@@ -128,7 +128,7 @@ export async function pullFleet(flags: Flags, settings: FleetSettings, io: Comma
 
 /** The one output all tenants share (a fresh one per run: a rotated file is started anew). */
 function openShared(fleet: FleetConfig, io: CommandIo): Promise<AlertSink> | undefined {
-  return fleet.shared && openSink({ ...fleet.shared, stdout: io.stdout });
+  return fleet.shared && openSink({ ...fleet.shared, stdout: io.stdout, signal: io.signal });
 }
 
 /** One run over every tenant: the run of a plain `pull --tenants`, and each cycle of `--follow`. */
@@ -167,7 +167,7 @@ async function followFleet(fleet: FleetConfig, settings: FollowSettings, deps: F
   const shared = fleet.shared;
   // Without a shared output each tenant opens its own file (runTenant): nothing to hold here.
   const open = {
-    stdout: shared && shared.output === undefined ? () => openSink({ ...shared, stdout: io.stdout }) : undefined,
+    stdout: shared && shared.output === undefined ? () => openSink({ ...shared, stdout: io.stdout, signal: io.signal }) : undefined,
     file: () => openSink({ ...(shared ?? { format: 'ndjson' as const }), stdout: io.stdout }),
   };
   const total: PullResult = { written: 0, invalid: 0 };
@@ -232,7 +232,7 @@ async function writeFleetMetrics(
 interface FleetDeps {
   shared: SharedOutput | undefined;
   /** Each tenant's credential and retry policy, kept across --follow cycles (a token lasts an hour). */
-  tools: Map<string, { retry: RetryPolicy; credential: CachedCredential }>;
+  tools: Map<string, { retry: RetryPolicy; credential: CachedCredential; pacers: QuotaPacers }>;
   locks?: LockHolder | undefined;
   dispatcher: Dispatcher;
   env: LoadedEnvironment['env'];
@@ -278,12 +278,18 @@ async function runTenant(plan: TenantPlan, deps: FleetDeps): Promise<TenantOutco
   try {
     let tools = deps.tools.get(label);
     if (tools === undefined) {
-      tools = await signIn(config, deps.env, log, deps.dispatcher);
+      // Kept for the service's life: the credential, the retry policy and the quota's pacers.
+      tools = { ...(await signIn(config, deps.env, log, deps.dispatcher)), pacers: new QuotaPacers() };
       deps.tools.set(label, tools);
     }
-    const { retry, credential } = tools;
+    const { retry, credential, pacers } = tools;
     retry.throttle?.refill();
-    const run = await runPull(config, { credential, dispatcher: deps.dispatcher, retry, log, locks: deps.locks }, openOutput, deps.io);
+    const run = await runPull(
+      config,
+      { credential, dispatcher: deps.dispatcher, retry, log, locks: deps.locks, pacers },
+      openOutput,
+      deps.io,
+    );
     const outcome = { ...base, alerts: run.written, windows: run.windows, invalid: run.invalid };
     if (!run.complete) return { ...outcome, outcome: 'stopped', durationMs: performance.now() - started };
     failOnInvalid(run.invalid, run.written);

@@ -11,6 +11,7 @@ import { openSink } from '../output/sink.js';
 import type { CommandContext, CommandIo } from './context.js';
 import { follow, laterCycles, withServiceResources, type FollowSettings } from './follow.js';
 import { writeRunMetrics } from './metrics-file.js';
+import { QuotaPacers } from './create-source.js';
 import { outputOptions, runPull, type PullResult } from './run-pull.js';
 
 export async function followPull(ctx: CommandContext<PullConfig>, settings: FollowSettings, io: CommandIo): Promise<PullResult> {
@@ -19,9 +20,11 @@ export async function followPull(ctx: CommandContext<PullConfig>, settings: Foll
   let written = 0;
   let invalid = 0;
   const open = {
-    stdout: config.output === undefined ? () => openSink({ ...outputOptions(config), stdout: io.stdout }) : undefined,
+    stdout: config.output === undefined ? () => openSink({ ...outputOptions(config), stdout: io.stdout, signal: io.signal }) : undefined,
     file: () => openSink({ ...outputOptions(config), append: true, stdout: io.stdout }),
   };
+  // The quota counts calls across cycles: one set of pacers for the service.
+  const pacers = new QuotaPacers();
   return withServiceResources(open, io, log, async ({ openOutput, locks }) => {
     await follow(
       async (cycle) => {
@@ -30,7 +33,7 @@ export async function followPull(ctx: CommandContext<PullConfig>, settings: Foll
         let exitCode: number = ExitCode.internal;
         let run: Awaited<ReturnType<typeof runPull>>;
         try {
-          run = await runPull(cycle === 1 ? config : afterFirst, { ...ctx, locks }, openOutput, io);
+          run = await runPull(cycle === 1 ? config : afterFirst, { ...ctx, locks, pacers }, openOutput, io);
           if (!run.complete) return io.signal.aborted ? undefined : 'stop';
           written += run.written;
           invalid += run.invalid;

@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import type { Progress } from '../output/progress.js';
 import type { OpenSinkOptions } from '../output/sink.js';
 import type { CommandIo } from './context.js';
-import { createSource } from './create-source.js';
+import { createSource, type QuotaPacers } from './create-source.js';
 import { fixedWindows } from './window-prefetch.js';
 import { deliver, PASS_THROUGH, type OpenOutput } from './deliver.js';
 import { runStatefulPull, type LockHolder } from './pull-state.js';
@@ -39,6 +39,8 @@ export interface PullTools {
   log: Logger;
   /** Locks held across runs (`--follow`); absent: each run takes and releases its own. */
   locks?: LockHolder | undefined;
+  /** The tenant's pacers, kept across the runs of a service; absent: this run's own. */
+  pacers?: QuotaPacers | undefined;
 }
 
 /** Where and how a configuration's alerts are written: the one place sink options come from. */
@@ -81,7 +83,7 @@ export async function runPull(
     log,
     onInvalid,
   };
-  const source = withSchema(await createSource(config, sourceContext), config.schema);
+  const source = withSchema(await createSource(config, sourceContext, tools.pacers), config.schema);
   const run =
     config.state === undefined
       ? await deliver(source, fixedWindows([config.query]), PASS_THROUGH, openOutput, io, log)

@@ -7,8 +7,9 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli.js';
+import { QuotaPacers } from '../../src/commands/create-source.js';
 import { shardOf } from '../../src/config/shard.js';
 import type { CommandIo } from '../../src/commands/context.js';
 import { fleetTenantId } from '../../simulator/credentials.js';
@@ -107,14 +108,24 @@ describe('in process', () => {
     expect(result.err).toContain('1 of 4 tenant(s) failed: t4 (exit 4');
     const labels = new Set(lines(result.out).map((a) => a['tenantLabel']));
     expect(labels).toEqual(new Set(['t1', 't2', 't3']));
-    expect((await readdir(stateDir)).sort()).toEqual(['t1.json', 't2.json', 't3.json']);
+    // t4 never delivered: its state holds only how its run failed.
+    expect((await readdir(stateDir)).sort()).toEqual(['t1.json', 't2.json', 't3.json', 't4.json']);
     const text = await readFile(metrics, 'utf8');
     expect(text).toContain('defender_alerts_last_attempt_success{api="mde",tenant="t4"} 0');
+    expect(text).toContain('defender_alerts_failed_runs_total{api="mde",tenant="t4"} 1');
     expect(text).toContain('defender_alerts_last_attempt_success{api="graph",tenant="t1"} 1');
 
-    const status = await cli(['status', '--state-dir', stateDir, '--json', '--max-lag', '10m']);
-    expect(status.code).toBe(0);
-    expect((JSON.parse(status.out) as { fresh: boolean }[]).every((r) => r.fresh)).toBe(true);
+    const status = await cli(['status', '--tenants', file, '--state-dir', stateDir, '--json', '--max-lag', '10m']);
+    expect(status.code).toBe(8);
+    expect(status.err).toContain('1 of 4 checkpoint(s) are older than --max-lag: t4 (none: its runs fail, exit 4, API_403)');
+    const reports = JSON.parse(status.out) as { label: string; fresh: boolean; lastRun?: { exitCode?: number } }[];
+    expect(reports.map((r) => [r.label, r.fresh])).toEqual([
+      ['t1', true],
+      ['t2', true],
+      ['t3', true],
+      ['t4', false],
+    ]);
+    expect(reports[3]?.lastRun?.exitCode).toBe(4);
   });
 
   it('pull --tenants with one file per tenant, and a shard that holds none of them', async () => {
@@ -131,9 +142,10 @@ describe('in process', () => {
     expect(sharded).toMatchObject({ code: 0, out: '' });
   });
 
-  it('pull --follow: cycles until stopped, then exit 0 with the state recorded', async () => {
+  it('pull --follow: cycles until stopped, then exit 0 with the state recorded, paced by one set of pacers', async () => {
     const state = join(dir, 'follow.json');
     const stop = new AbortController();
+    const pacersUsed = vi.spyOn(QuotaPacers.prototype, 'for');
     const pending = cli(
       ['pull', '--api', 'mde', '--since', '3h', '--state', state, '--follow', '--interval', '1s', '--metrics-file', join(dir, 'f.prom')],
       stop.signal,
@@ -148,6 +160,10 @@ describe('in process', () => {
     expect(result.code, result.err).toBe(0);
     expect(lines(result.out).length).toBeGreaterThan(0);
     expect(JSON.parse(await readFile(state, 'utf8'))).toMatchObject({ lastRun: { outcome: 'ok' } });
+    // Defender's hourly quota spans cycles: every cycle's source asked the same pacers.
+    expect(pacersUsed.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(pacersUsed.mock.contexts).size).toBe(1);
+    pacersUsed.mockRestore();
   });
 
   it('pull --tenants --follow: every tenant every cycle, a failing one not slowing the others', async () => {
@@ -160,6 +176,7 @@ describe('in process', () => {
       stop.signal,
     );
     const good = join(stateDir, `${fleetTenantId(1)}.json`);
+    const pacersUsed = vi.spyOn(QuotaPacers.prototype, 'for');
     for (let i = 0; i < 200; i++) {
       const text = await readFile(good, 'utf8').catch(() => '');
       if (text.includes('"runs": 3')) break;
@@ -169,6 +186,10 @@ describe('in process', () => {
     const result = await pending;
     expect(result.code, result.err).toBe(0);
     expect(JSON.parse(await readFile(good, 'utf8'))).toMatchObject({ totals: { runs: 3 } });
+    // One set of pacers a tenant for the service's life, whatever the number of cycles.
+    expect(pacersUsed.mock.calls.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(pacersUsed.mock.contexts).size).toBe(2);
+    pacersUsed.mockRestore();
   });
 
   it('pull --follow --format cef: CEF lines, cycle after cycle', async () => {
