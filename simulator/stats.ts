@@ -29,14 +29,29 @@ export interface RecordedRequest {
   fault?: unknown;
 }
 
+/**
+ * The most requests kept (the counts go on): a `simulate` left running for days would otherwise
+ * hold every request it ever saw. Far more than any test or benchmark reads.
+ */
+export const MAX_RECORDED_REQUESTS = 100_000;
+
 export class SimulatorStats {
+  /** The requests since the last reset, the latest {@link MAX_RECORDED_REQUESTS} of them. */
   readonly requests: RecordedRequest[] = [];
   readonly #counts: Record<SimulatorRoute, number> = { token: 0, alerts: 0, sim: 0, unknown: 0 };
+  #seq = 0;
+  readonly #max: number;
+
+  constructor(max = MAX_RECORDED_REQUESTS) {
+    this.#max = max;
+  }
 
   /** Records a request and returns its (mutable) record. */
   record(entry: Omit<RecordedRequest, 'seq'>): RecordedRequest {
-    const recorded: RecordedRequest = { seq: this.requests.length + 1, ...entry };
+    const recorded: RecordedRequest = { seq: ++this.#seq, ...entry };
     this.requests.push(recorded);
+    // Dropped a tenth at a time, so the copy is rare.
+    if (this.requests.length > this.#max) this.requests.splice(0, Math.ceil(this.#max / 10));
     this.#counts[entry.route] += 1;
     return recorded;
   }
@@ -53,6 +68,7 @@ export class SimulatorStats {
 
   reset(): void {
     this.requests.length = 0;
+    this.#seq = 0;
     for (const key of Object.keys(this.#counts) as SimulatorRoute[]) this.#counts[key] = 0;
   }
 

@@ -14,14 +14,33 @@ interface Issued {
   expiresAtMs: number;
 }
 
+/** How long an expired token is still answered "expired" rather than "unknown", at least. */
+const MIN_REMEMBERED_MS = 60_000; // 1 min
+
 export class TokenRegistry {
+  /** In the order issued, which is the order they expire in (one lifetime a simulator). */
   readonly #tokens = new Map<string, Issued>();
 
-  /** Issues a new token for `resource` in `tenant` (its canonical id), valid for `lifetimeSeconds` from `now`. */
+  /**
+   * Issues a new token for `resource` in `tenant` (its canonical id), valid for `lifetimeSeconds`
+   * from `now`. Tokens expired for longer than a lifetime (or a minute) are forgotten, so a
+   * simulator serving a long soak of short-lived tokens stays the size of its first minutes.
+   */
   issue(resource: string, lifetimeSeconds: number, now: Date, tenant: string): string {
+    const nowMs = now.getTime();
+    const rememberedMs = Math.max(lifetimeSeconds * 1000, MIN_REMEMBERED_MS);
+    for (const [old, entry] of this.#tokens) {
+      if (entry.expiresAtMs + rememberedMs >= nowMs) break;
+      this.#tokens.delete(old);
+    }
     const token = `sim.${randomBytes(32).toString('base64url')}`;
-    this.#tokens.set(token, { resource, tenant, expiresAtMs: now.getTime() + lifetimeSeconds * 1000 });
+    this.#tokens.set(token, { resource, tenant, expiresAtMs: nowMs + lifetimeSeconds * 1000 });
     return token;
+  }
+
+  /** How many tokens it remembers. */
+  get size(): number {
+    return this.#tokens.size;
   }
 
   /** Checks an `Authorization` header value (`Bearer <token>`, scheme case-insensitive). */
