@@ -4,26 +4,7 @@
  */
 import { closestName } from '../util/edit-distance.js';
 import type { EnvFileEntry, EnvFileProblem } from './env-file.js';
-import {
-  AUTH_SETTINGS,
-  FLEET_SETTINGS,
-  LOGIN_SETTINGS,
-  LOGOUT_SETTINGS,
-  PULL_SETTINGS,
-  SIMULATE_SETTINGS,
-  STATUS_SETTINGS,
-  type SettingSpec,
-} from './spec.js';
-
-const SETTINGS: readonly SettingSpec[] = [
-  ...AUTH_SETTINGS,
-  ...PULL_SETTINGS,
-  ...FLEET_SETTINGS,
-  ...STATUS_SETTINGS,
-  ...LOGIN_SETTINGS,
-  ...LOGOUT_SETTINGS,
-  ...SIMULATE_SETTINGS,
-];
+import { EVERY_SETTING as SETTINGS } from './spec.js';
 
 /**
  * Read outside the option table: the secret (config/resolve.ts), the key's password

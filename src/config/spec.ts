@@ -400,6 +400,19 @@ export function optionKey(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** Every setting of every command, once each (a setting two commands share is the same object). */
+export const EVERY_SETTING: readonly SettingSpec[] = [
+  ...new Set<SettingSpec>([
+    ...AUTH_SETTINGS,
+    ...PULL_SETTINGS,
+    ...FLEET_SETTINGS,
+    ...STATUS_SETTINGS,
+    ...LOGIN_SETTINGS,
+    ...LOGOUT_SETTINGS,
+    ...SIMULATE_SETTINGS,
+  ]),
+];
+
 /** How a setting is named in messages: both places a user can set it. */
 export function settingLabel(spec: SettingSpec): string {
   return spec.env ? `--${spec.flag} (or ${spec.env})` : `--${spec.flag}`;
