@@ -94,3 +94,37 @@ export function validationThroughput({ alerts }) {
     validateAlert: rate(best(3, () => alerts.forEach((raw) => validateAlert(SiemAlertSchema, raw)))),
   };
 }
+
+/**
+ * µs to scrub one log line of secrets, with `counts` live secrets (JWT-shaped: they share their
+ * first characters, the matcher's worst case), the way every log line of the CLI is scrubbed.
+ * Flat in the count is the point: a service holds one or two tokens a tenant, whatever its age.
+ */
+export async function scrubCost(counts = [10, 300, 6000]) {
+  const { SecretMatcher } = await import('../../dist/src/http/redact.js');
+  const { randomBytes } = await import('node:crypto');
+  const line = JSON.stringify({
+    level: 30,
+    time: Date.now(),
+    pid: 1234,
+    tenant: '00000000-0000-4000-8001-000000000007',
+    msg: 'cycle complete',
+    alerts: 12,
+    windows: 1,
+  });
+  const result = [];
+  for (const count of counts) {
+    const matcher = new SecretMatcher();
+    for (let i = 0; i < count; i++) {
+      matcher.add(
+        `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.${randomBytes(600).toString('base64url')}.${randomBytes(256).toString('base64url')}`,
+      );
+    }
+    const lines = 2000;
+    const ms = best(5, () => {
+      for (let i = 0; i < lines; i++) matcher.scrub(line);
+    });
+    result.push({ secrets: count, usPerLine: (ms * 1000) / lines });
+  }
+  return result;
+}
