@@ -35,21 +35,29 @@ function fakeFetch(failAt?: number) {
       inFlight--;
     }
   };
-  return { fetch, most: () => most };
+  return { fetch, most: () => most, inFlight: () => inFlight };
 }
 
-async function spools(): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((n) => n.startsWith('defender-alerts-windows-'));
+/** A folder of its own for a test's spool, and what is in it (nothing, once a run has ended). */
+async function spoolFolder(): Promise<{ spoolAt: { dir: string; name: string }; left: () => Promise<string[]> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'defender-prefetch-'));
+  return { spoolAt: { dir, name: 'state.json' }, left: () => readdir(dir) };
 }
 
 describe('windowsInOrder', () => {
   it('hands on every window in order, each record exactly as read, at most k read at once', async () => {
-    const before = await spools();
+    const { spoolAt, left } = await spoolFolder();
     for (const parallel of [1, 2, 4, 16]) {
       const source = fakeFetch();
       const seen: AlertRecord[] = [];
       const order: AlertQuery[] = [];
-      for await (const { window, records } of windowsInOrder(fixedWindows(windows), parallel, source.fetch, new AbortController().signal)) {
+      for await (const { window, records } of windowsInOrder(
+        fixedWindows(windows),
+        parallel,
+        source.fetch,
+        new AbortController().signal,
+        spoolAt,
+      )) {
         order.push(window);
         for await (const r of records) seen.push(r);
       }
@@ -57,34 +65,49 @@ describe('windowsInOrder', () => {
       expect(seen).toEqual(windows.flatMap((_, w) => Array.from({ length: 3 + w }, (_, n) => record(w, n))));
       expect(source.most()).toBeLessThanOrEqual(parallel);
       if (parallel > 1) expect(source.most()).toBeGreaterThan(1);
+      expect(await left()).toEqual([]);
     }
-    expect(await spools()).toEqual(before);
   });
 
   it("throws a window's failure in its turn, after the windows before it, and leaves no spool", async () => {
-    const before = await spools();
+    const { spoolAt, left } = await spoolFolder();
     const source = fakeFetch(5);
     const delivered: number[] = [];
     await expect(
       (async () => {
-        for await (const { window, records } of windowsInOrder(fixedWindows(windows), 4, source.fetch, new AbortController().signal)) {
+        for await (const { window, records } of windowsInOrder(
+          fixedWindows(windows),
+          4,
+          source.fetch,
+          new AbortController().signal,
+          spoolAt,
+        )) {
           for await (const _ of records) void _;
           delivered.push((window.since?.getTime() ?? 0) / 1000);
         }
       })(),
     ).rejects.toThrow('window 5 failed');
     expect(delivered).toEqual([0, 1, 2, 3, 4]);
-    expect(await spools()).toEqual(before);
+    expect(await left()).toEqual([]);
   });
 
-  it('stops every read when the consumer leaves early', async () => {
-    const before = await spools();
+  it('stops every read when the consumer leaves early, and removes the spool it had made', async () => {
+    const { spoolAt, left } = await spoolFolder();
     const source = fakeFetch();
-    for await (const { records } of windowsInOrder(fixedWindows(windows), 4, source.fetch, new AbortController().signal)) {
+    let spooling: string[] = [];
+    for await (const { records } of windowsInOrder(fixedWindows(windows), 4, source.fetch, new AbortController().signal, spoolAt)) {
       for await (const _ of records) void _;
+      // The windows read ahead are being spooled: there is something to remove.
+      for (let i = 0; i < 100 && spooling.length === 0; i++) {
+        spooling = await left();
+        if (spooling.length === 0) await new Promise((r) => setTimeout(r, 10));
+      }
       break;
     }
-    expect(await spools()).toEqual(before);
+    expect(spooling).toEqual([expect.stringMatching(/^\.state\.json\.windows-/)]);
+    expect(await left()).toEqual([]);
+    // Every read ahead was stopped before the loop handed control back.
+    expect(source.inFlight()).toBe(0);
   });
 
   it('plans each window only when a slot is free, and tells what each held as soon as it is read', async () => {
