@@ -18,7 +18,7 @@ import {
   USER_SIGN_IN_SETTINGS,
   type SettingSpec,
 } from './config/spec.js';
-import { AppError, ExitCode } from './errors.js';
+import { ExitCode, INTERNAL_MESSAGE, outcomeLine, outcomeOf } from './errors.js';
 import type { CommandIo } from './commands/context.js';
 import { writeNotice, type NoticeStream } from './notice.js';
 import { createProgress } from './output/progress.js';
@@ -125,30 +125,30 @@ export function reportError(err: unknown, stderr: NoticeStream): number {
     });
     return ExitCode.usage;
   }
-  if (err instanceof AppError) {
-    if (err.exitCode !== ExitCode.ok) {
+  const outcome = outcomeOf(err);
+  const { exitCode, stack } = outcome;
+  if (stack === undefined) {
+    if (exitCode !== ExitCode.ok) {
       writeNotice(stderr, {
         level: 'error',
-        msg: err.message,
-        fields: { code: err.code, exitCode: err.exitCode, ...(err.hint ? { hint: err.hint } : {}) },
-        human: `defender-alerts: ${err.message}${err.hint ? ` — ${err.hint}` : ''}`,
+        msg: outcome.message,
+        fields: { code: outcome.code, exitCode, ...(outcome.hint ? { hint: outcome.hint } : {}) },
+        human: `defender-alerts: ${outcomeLine(outcome)}`,
       });
     }
-    return err.exitCode;
+    return exitCode;
   }
-  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  const msg = 'internal error (a bug — please report it with this output)';
   writeNotice(stderr, {
     level: 'fatal',
-    msg,
+    msg: INTERNAL_MESSAGE,
     fields: {
-      exitCode: ExitCode.internal,
+      exitCode,
       // pino's shape of an error (its standard `err` serializer).
       err: err instanceof Error ? { type: err.name, message: err.message, stack } : { message: stack },
     },
-    human: `defender-alerts: ${msg}:\n${stack}`,
+    human: `defender-alerts: ${INTERNAL_MESSAGE}:\n${stack}`,
   });
-  return ExitCode.internal;
+  return exitCode;
 }
 
 /**

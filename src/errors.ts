@@ -120,3 +120,31 @@ export class OutputClosedError extends AppError {
     super('OUTPUT_CLOSED', 'the reader closed the output', options);
   }
 }
+
+/**
+ * What a failure means to the user, decided in one place: an AppError keeps its own code, exit
+ * code, message and hint; anything else is a bug (exit 1) whose stack is worth printing. Every
+ * path that reports a failure (the final line, a tenant's summary, a state's run record, a
+ * `--follow` cycle, the metrics file) reads it from here. Pure.
+ */
+export interface Outcome {
+  exitCode: ExitCode;
+  code: string;
+  message: string;
+  hint?: string | undefined;
+  /** Set for a bug only: what to put in a report. */
+  stack?: string | undefined;
+}
+
+export const INTERNAL_MESSAGE = 'internal error (a bug — please report it with this output)';
+
+export function outcomeOf(err: unknown): Outcome {
+  if (err instanceof AppError) return { exitCode: err.exitCode, code: err.code, message: err.message, hint: err.hint };
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  return { exitCode: ExitCode.internal, code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), stack };
+}
+
+/** The message and its hint on one line, as a person reads a failure: `<message> — <hint>`. */
+export function outcomeLine(outcome: Outcome): string {
+  return outcome.hint ? `${outcome.message} — ${outcome.hint}` : outcome.message;
+}

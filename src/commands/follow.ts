@@ -7,7 +7,7 @@
  * failure: the service returns normally.
  */
 import type { PullConfig } from '../config/resolve.js';
-import { AppError, ExitCode } from '../errors.js';
+import { outcomeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatDuration } from '../time.js';
 import { sleep as realSleep } from '../util/sleep.js';
@@ -57,8 +57,7 @@ export async function follow(cycle: (n: number) => Promise<void | 'stop'>, setti
     } catch (err) {
       if (signal.aborted) break;
       failures++;
-      const exitCode = err instanceof AppError ? err.exitCode : ExitCode.internal;
-      const message = err instanceof Error ? err.message : String(err);
+      const { exitCode, message } = outcomeOf(err);
       if (healsByWaiting(exitCode)) {
         permanent = 0;
       } else if (++permanent >= MAX_PERMANENT_FAILURES) {

@@ -16,7 +16,7 @@ import { fail, gather } from '../config/fields.js';
 import type { Flags } from '../config/resolve.js';
 import { AUTH_SETTINGS } from '../config/spec.js';
 import { parseTenantsFile, TenantsFileError, type TenantEntry } from '../config/tenants.js';
-import { AppError, ExitCode, TenantsFailedError, UsageError } from '../errors.js';
+import { ExitCode, INTERNAL_MESSAGE, outcomeLine, outcomeOf, TenantsFailedError, UsageError } from '../errors.js';
 import type { CachedCredential } from '../auth/token-cache.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from '../log.js';
@@ -298,21 +298,21 @@ async function runTenant(plan: TenantPlan, deps: FleetDeps): Promise<TenantOutco
     const durationMs = performance.now() - started;
     const alerts = sink?.count ?? 0;
     if (deps.io.signal.aborted) return { ...base, alerts, outcome: 'stopped', durationMs };
-    if (err instanceof AppError) {
-      const message = `${err.message}${err.hint ? ` — ${err.hint}` : ''}`;
-      log.error({ exitCode: err.exitCode, code: err.code }, `tenant failed: ${message}`);
-      return { ...base, alerts, outcome: 'failed', durationMs, exitCode: err.exitCode, error: { code: err.code, message } };
+    const failure = outcomeOf(err);
+    if (failure.stack === undefined) {
+      const message = outcomeLine(failure);
+      log.error({ exitCode: failure.exitCode, code: failure.code }, `tenant failed: ${message}`);
+      return { ...base, alerts, outcome: 'failed', durationMs, exitCode: failure.exitCode, error: { code: failure.code, message } };
     }
     // A bug: the stack goes to the log, and the other tenants go on.
-    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    log.error({ exitCode: ExitCode.internal, stack }, 'tenant failed: internal error (a bug — please report it with this output)');
+    log.error({ exitCode: failure.exitCode, stack: failure.stack }, `tenant failed: ${INTERNAL_MESSAGE}`);
     return {
       ...base,
       alerts,
       outcome: 'failed',
       durationMs,
-      exitCode: ExitCode.internal,
-      error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) },
+      exitCode: failure.exitCode,
+      error: { code: failure.code, message: failure.message },
     };
   }
 }

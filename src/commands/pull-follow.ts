@@ -6,7 +6,7 @@
  * (logrotate's postrotate) is logged and does not stop the service.
  */
 import type { PullConfig } from '../config/resolve.js';
-import { AppError, ExitCode } from '../errors.js';
+import { ExitCode, outcomeOf } from '../errors.js';
 import { openSink } from '../output/sink.js';
 import type { CommandContext, CommandIo } from './context.js';
 import { follow, laterCycles, withServiceResources, type FollowSettings } from './follow.js';
@@ -39,7 +39,7 @@ export async function followPull(ctx: CommandContext<PullConfig>, settings: Foll
           invalid += run.invalid;
           exitCode = ExitCode.ok;
         } catch (err) {
-          exitCode = err instanceof AppError ? err.exitCode : ExitCode.internal;
+          exitCode = outcomeOf(err).exitCode;
           throw err;
         } finally {
           // Before the line below: whoever watches the log for it may read the file at once.

@@ -16,7 +16,7 @@
 import { basename, dirname } from 'node:path';
 import type { AlertSource } from '../api/source.js';
 import type { PullConfig, StateConfig } from '../config/resolve.js';
-import { AppError, ExitCode } from '../errors.js';
+import { outcomeOf } from '../errors.js';
 import { NO_REQUESTS, tallySince, type RequestStats } from '../http/request-stats.js';
 import type { Logger } from '../log.js';
 import { redactSecrets } from '../secrets.js';
@@ -59,9 +59,9 @@ export interface RunTally {
 
 /** One line for the state file: the failure's code and message, no secret, not a page long. */
 function describeFailure(err: unknown): Pick<RunRecord, 'exitCode' | 'error'> {
-  const exitCode = err instanceof AppError ? err.exitCode : ExitCode.internal;
-  const text = err instanceof AppError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
-  return { exitCode, error: redactSecrets(text).replace(/\s+/g, ' ').slice(0, 500) };
+  const outcome = outcomeOf(err);
+  const text = outcome.stack === undefined ? `${outcome.code}: ${outcome.message}` : outcome.message;
+  return { exitCode: outcome.exitCode, error: redactSecrets(text).replace(/\s+/g, ' ').slice(0, 500) };
 }
 
 export async function runStatefulPull(

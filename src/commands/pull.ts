@@ -7,7 +7,7 @@
 import { fleetSettings } from '../config/fleet.js';
 import { fail } from '../config/fields.js';
 import { resolvePullConfig, type Flags } from '../config/resolve.js';
-import { AppError, ExitCode } from '../errors.js';
+import { ExitCode, outcomeOf } from '../errors.js';
 import { openSink } from '../output/sink.js';
 import { buildContext, type CommandIo } from './context.js';
 import { writeRunMetrics } from './metrics-file.js';
@@ -52,7 +52,7 @@ export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResu
     failOnInvalid(run.invalid, run.written);
     return { written: run.written, invalid: run.invalid };
   } catch (err) {
-    if (err instanceof AppError) exitCode = err.exitCode;
+    exitCode = outcomeOf(err).exitCode;
     throw err;
   } finally {
     stopWatching?.();

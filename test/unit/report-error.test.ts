@@ -8,6 +8,8 @@ import {
   ForbiddenError,
   LockedError,
   NetworkError,
+  outcomeLine,
+  outcomeOf,
   OutputClosedError,
   ServiceError,
   UsageError,
@@ -135,5 +137,21 @@ describe("reportError off a terminal: one JSON line like the log's", () => {
       msg: 'internal error (a bug — please report it with this output)',
       err: { type: 'TypeError', message: 'x is undefined', stack: expect.stringMatching(/^TypeError: x is undefined\n\s+at /) as string },
     });
+  });
+});
+
+describe('outcomeOf: what every reporting path reads a failure as', () => {
+  it('an AppError keeps its code, exit code, message and hint, and no stack', () => {
+    const outcome = outcomeOf(new AuthError('AADSTS7000215', 'Entra ID refused the secret', { hint: 'check --client-secret' }));
+    expect(outcome).toEqual({ exitCode: 3, code: 'AADSTS7000215', message: 'Entra ID refused the secret', hint: 'check --client-secret' });
+    expect(outcomeLine(outcome)).toBe('Entra ID refused the secret — check --client-secret');
+    expect(outcomeLine(outcomeOf(new UsageError('--since is not a time')))).toBe('--since is not a time');
+  });
+
+  it('anything else is a bug: exit 1, code INTERNAL, its stack kept; a thrown string too', () => {
+    const bug = outcomeOf(new RangeError('index out of range'));
+    expect(bug).toMatchObject({ exitCode: 1, code: 'INTERNAL', message: 'index out of range' });
+    expect(bug.stack).toMatch(/^RangeError: index out of range\n\s+at /);
+    expect(outcomeOf('thrown text')).toEqual({ exitCode: 1, code: 'INTERNAL', message: 'thrown text', stack: 'thrown text' });
   });
 });
