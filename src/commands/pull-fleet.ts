@@ -1,11 +1,12 @@
 /**
  * `pull --tenants <file>`: the pull of one tenant, for each tenant of a file, several at once.
  *
- * Each tenant runs exactly the single pull (pull.ts `runPull`): its own token, retry and throttle
- * budget, pacer, state file and lock. What they share is the process: one
- * connection pool, one logger, and — unless `--output` names a file per tenant — one output, where
- * each alert carries its tenant's label. A tenant's failure is logged and summed up at the end; it
- * never stops the others, and its state stays where it was.
+ * Each tenant runs exactly the single pull (run-pull.ts `runPull`): its own token, retry and
+ * throttle budget, quota pacers (kept across the cycles of `--follow`), state file and lock. What
+ * they share is the process: one connection pool, one logger, and — unless `--output` names a file
+ * per tenant — one output, where each alert carries its tenant's label. A tenant's failure is
+ * logged and summed up at the end; it never stops the others, and its state keeps its checkpoint
+ * (or, before its first delivery, records the failure).
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';

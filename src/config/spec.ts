@@ -1,7 +1,8 @@
 /**
- * The option table of `pull` and `token`: each setting's flag, environment variable and default,
- * declared once. `src/cli.ts` builds commander options (and their help) from it; `resolve.ts`
- * applies the one precedence rule: flag > environment > --env-file > default.
+ * The option table of every command (`pull`, `token`, `status`, `login`, `logout`, `simulate`):
+ * each setting's flag, environment variable and default, declared once. `src/cli.ts` builds
+ * commander options (and their help) from it; `resolve.ts` applies the one precedence rule:
+ * flag > environment > --env-file > default; `env-names.ts` knows every variable from it.
  *
  * Environment names are the Azure SDKs' own where one exists (AZURE_TENANT_ID, …), so a machine
  * already set up for `az`/azure-identity needs nothing new.

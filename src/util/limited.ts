@@ -23,5 +23,7 @@ export async function forEachLimited<T>(
     }
   };
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
-  await Promise.all(workers);
+  // allSettled, not all: a rejection must not return while the other workers' tasks still run.
+  const settled = await Promise.allSettled(workers);
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
 }

@@ -105,4 +105,15 @@ describe('forEachLimited', () => {
     expect(seen.length).toBeLessThan(24);
     expect(new Set(seen).size).toBe(seen.length);
   });
+
+  it('a task that rejects (a bug) is rethrown only once every started task has settled', async () => {
+    const finished: number[] = [];
+    const run = forEachLimited([0, 1, 2, 3], 4, async (item) => {
+      if (item === 0) throw new Error('task 0 broke');
+      await new Promise((r) => setTimeout(r, 20));
+      finished.push(item);
+    });
+    await expect(run).rejects.toThrow('task 0 broke');
+    expect(finished.sort()).toEqual([1, 2, 3]);
+  });
 });
