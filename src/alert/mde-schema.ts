@@ -4,59 +4,15 @@
  * or missing, unknown fields are kept. Required: `id` and `lastUpdateTime`, which paging and
  * checkpoints use.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { compileByteCheck } from './byte-check.js';
-import { compilePrecheck, UTC_TIMESTAMP, type FieldKind } from './precheck.js';
+import { alertSchemaOf } from './field-schema.js';
+import { compilePrecheck, type FieldKind } from './precheck.js';
 import { registerPrecheck } from './validate.js';
 
-const text = z.string().nullable().optional();
-const count = z.number().nullable().optional();
-const required = () => z.string({ error: (issue) => (issue.input === undefined ? 'required' : undefined) });
-const timestamp = required().regex(UTC_TIMESTAMP, { error: 'expected an ISO-8601 UTC timestamp like 2020-07-03T15:15:39.13Z' });
-const list = z.array(z.unknown()).nullable().optional();
-
-export const MdeAlertSchema = z.looseObject({
-  id: required().min(1, { error: 'must not be empty' }),
-  lastUpdateTime: timestamp,
-  incidentId: count,
-  investigationId: count,
-  assignedTo: text,
-  severity: text,
-  status: text,
-  classification: text,
-  determination: text,
-  investigationState: text,
-  detectionSource: text,
-  detectorId: text,
-  category: text,
-  threatFamilyName: text,
-  threatName: text,
-  title: text,
-  description: text,
-  alertCreationTime: text,
-  firstEventTime: text,
-  lastEventTime: text,
-  resolvedTime: text,
-  machineId: text,
-  computerDnsName: text,
-  rbacGroupName: text,
-  aadTenantId: text,
-  relatedUser: z.looseObject({ userName: text, domainName: text }).nullable().optional(),
-  mitreTechniques: z.array(z.string()).nullable().optional(),
-  comments: list,
-  // An array with `$expand=evidence`; Elastic's published test data splits it into one object per line.
-  evidence: z
-    .union([z.array(z.looseObject({})), z.looseObject({})])
-    .nullable()
-    .optional(),
-});
-
-export type MdeAlert = z.infer<typeof MdeAlertSchema>;
-
 /**
- * The schema's fields as kinds (./precheck.ts), for the checks that let valid alerts skip zod and
- * JSON.parse. It must say what the schema above says, field by field (test/property checks both
- * ways over mutated alerts).
+ * The documented fields and the kind of value each holds: the one source of the zod schema below
+ * and of the checks that let valid alerts skip zod and JSON.parse (./precheck.ts, ./byte-check.ts).
  */
 export const MDE_FIELD_KINDS = {
   id: 'identity',
@@ -87,8 +43,13 @@ export const MDE_FIELD_KINDS = {
   relatedUser: 'account',
   mitreTechniques: 'strings',
   comments: 'array',
+  /** An array with `$expand=evidence`, or one object a line in Elastic's published test data. */
   evidence: 'objects',
 } as const satisfies Record<string, FieldKind>;
+
+export const MdeAlertSchema = alertSchemaOf(MDE_FIELD_KINDS, '2020-07-03T15:15:39.13Z');
+
+export type MdeAlert = z.infer<typeof MdeAlertSchema>;
 
 registerPrecheck(MdeAlertSchema, compilePrecheck(MDE_FIELD_KINDS));
 

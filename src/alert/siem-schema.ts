@@ -10,37 +10,11 @@
  * deduplicate on are required. Validation never changes what we output: the alert's own bytes
  * are passed through, so this schema only decides whether an alert is usable.
  */
-import { z } from 'zod';
-import { compilePrecheck, UTC_TIMESTAMP, type FieldKind } from './precheck.js';
+import type { z } from 'zod';
+import { alertSchemaOf } from './field-schema.js';
+import { compilePrecheck, type FieldKind } from './precheck.js';
 import { registerPrecheck } from './validate.js';
 import { compileByteCheck } from './byte-check.js';
-
-/** A string field that may be absent: missing, `null` or `""`. */
-const text = z.string().nullable().optional();
-
-/** An integer field that may be absent. Not `z.int()`: that rejects integers beyond 2^53. */
-const integer = z
-  .union([z.number().refine(Number.isInteger, { error: 'expected an integer' }), z.literal(''), z.null()], {
-    error: (issue) => `expected an integer, "" or null, got ${describe(issue.input)}`,
-  })
-  .optional();
-
-/** A boolean field that may be absent (`null` in both documented examples). */
-const flag = z
-  .union([z.boolean(), z.literal(''), z.null()], {
-    error: (issue) => `expected true, false, "" or null, got ${describe(issue.input)}`,
-  })
-  .optional();
-
-/** A required string: says "required" rather than "expected string, received undefined". */
-const required = () => z.string({ error: (issue) => (issue.input === undefined ? 'required' : undefined) });
-
-const identity = required().min(1, { error: 'must not be empty' });
-
-/** An ISO-8601 UTC timestamp as the API writes it (see UTC_TIMESTAMP). */
-const utcTimestamp = required().regex(UTC_TIMESTAMP, {
-  error: 'expected an ISO-8601 UTC timestamp like 2020-09-30T14:11:44.0779765Z',
-});
 
 /**
  * The documented fields and the kind of value each holds: the one source of both the zod schema
@@ -104,18 +78,8 @@ export const SIEM_FIELD_KINDS = {
   IocUniqueId: 'text',
 } as const satisfies Record<string, FieldKind>;
 
-const SCHEMA_OF_KIND = { identity, timestamp: utcTimestamp, text, integer, flag } as const;
-
-type SiemShape = { [K in keyof typeof SIEM_FIELD_KINDS]: (typeof SCHEMA_OF_KIND)[(typeof SIEM_FIELD_KINDS)[K]] };
-
-function siemShape(): SiemShape {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [field, kind] of Object.entries(SIEM_FIELD_KINDS)) shape[field] = SCHEMA_OF_KIND[kind];
-  return shape as SiemShape;
-}
-
 /** One SIEM API alert. Unknown fields pass through untouched (`z.looseObject`). */
-export const SiemAlertSchema = z.looseObject(siemShape());
+export const SiemAlertSchema = alertSchemaOf(SIEM_FIELD_KINDS, '2020-09-30T14:11:44.0779765Z');
 
 // Valid alerts skip zod: its answer is needed only to explain a failure (see ./precheck.ts).
 registerPrecheck(SiemAlertSchema, compilePrecheck(SIEM_FIELD_KINDS));
@@ -128,9 +92,3 @@ export const SIEM_BYTE_CHECK = compileByteCheck(SIEM_FIELD_KINDS, ['AlertId', 'F
 
 /** One SIEM API alert as validated; index with care, most fields may be absent. */
 export type SiemAlert = z.infer<typeof SiemAlertSchema>;
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : typeof value;
-}
