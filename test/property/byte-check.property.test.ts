@@ -196,6 +196,9 @@ describe.each(CASES)('$name byte check', ({ check: byteCheck, schema, kinds, bas
     expect(full.ok, raw.toString('latin1')).toBe(true);
     if (!full.ok) return;
     expect(extracted).toEqual(identity(full.value as Record<string, unknown>));
+    // validateAlert lets the precheck (built from the same kinds) skip zod: ask zod itself too, so
+    // a kind whose zod schema disagrees with its checks cannot hide behind them.
+    expect(schema.safeParse(full.value).success, raw.toString('latin1')).toBe(true);
   }
 
   it('accepts every base alert, compact as the splitter hands it on, with the fields JSON.parse finds', () => {
