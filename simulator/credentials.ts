@@ -13,8 +13,6 @@ export const SIMULATOR_CREDENTIALS = {
   clientSecret: 'sim-secret-not-a-real-secret',
 } as const;
 
-export type SimulatorCredentials = typeof SIMULATOR_CREDENTIALS;
-
 /**
  * Resources of the SIEM alert-export API: its own app, and Azure AD Graph, which the portal's
  * "SIEM integration" wizard registered apps against (docs/microsoft-apis.md §1).

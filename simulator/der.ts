@@ -12,7 +12,6 @@ const TAG = {
   oid: 0x06,
   utf8String: 0x0c,
   printableString: 0x13,
-  ia5String: 0x16,
   utcTime: 0x17,
   generalizedTime: 0x18,
   sequence: 0x30,
@@ -97,12 +96,6 @@ export function printableString(text: string): Buffer {
     throw new RangeError(`printableString(): "${text}" has characters outside PrintableString`);
   }
   return tlv(TAG.printableString, Buffer.from(text, 'ascii'));
-}
-
-export function ia5String(text: string): Buffer {
-  // eslint-disable-next-line no-control-regex -- IA5 is exactly the 7-bit range, controls included
-  if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`ia5String(): "${text}" is not ASCII`);
-  return tlv(TAG.ia5String, Buffer.from(text, 'ascii'));
 }
 
 /** BIT STRING with `unusedBits` padding bits in the last byte (0 for keys and signatures). */

@@ -393,9 +393,6 @@ export const SIMULATE_SETTINGS = [
   },
 ] as const satisfies readonly SettingSpec[];
 
-export type AuthFlag = (typeof AUTH_SETTINGS)[number]['flag'];
-export type PullFlag = (typeof PULL_SETTINGS)[number]['flag'];
-
 /** commander's key for a flag: `client-id` → `clientId`. */
 export function optionKey(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
