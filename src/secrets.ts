@@ -40,15 +40,17 @@ export class SecretRegistry {
     this.#now = now;
   }
 
-  /** How many values are live now (expired ones are let go first). */
+  /** How many values it holds (an expired one may wait for the next hold or redaction to go). */
   get size(): number {
-    this.#prune();
     return this.#held.size;
   }
 
   /** Holds `value` until released or, given `expiresAtMs`, until then, whichever is first. */
   hold(value: string, expiresAtMs?: number): SecretHold {
     if (value.length < MIN_SECRET_LENGTH) return NO_HOLD;
+    // Here too, not only when a line is redacted: a service logging at `warn` may write no line
+    // for days while it renews every tenant's token each hour.
+    this.#prune();
     let held = this.#held.get(value);
     if (held === undefined) {
       held = { holds: 1, expiresAtMs };

@@ -18,6 +18,7 @@ import { REDACTED, scrubSecrets, SecretMatcher, secretForms } from '../../src/ht
 import { createLogger } from '../../src/log.js';
 import { redactSecrets, SECRETS, SecretRegistry, SecretSlot } from '../../src/secrets.js';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
+import { fastFailRetry } from '../helpers/retry.js';
 
 describe('SecretRegistry', () => {
   it('a token renewed 5 minutes before its expiry, 10 000 times: two hidden at most, the current one among them', () => {
@@ -44,16 +45,17 @@ describe('SecretRegistry', () => {
     expect(registry.redact('refresh-token-998-xxxxxxxx')).toBe('refresh-token-998-xxxxxxxx');
   });
 
-  it('256 tenants renewing hourly for a month hold at most two tokens each, besides the process-long secrets', () => {
+  it('256 tenants renewing hourly hold at most two tokens each, even when no line is ever redacted', () => {
     let now = 0;
     const registry = new SecretRegistry(() => now);
     registry.hold('the-client-secret');
     const slots = Array.from({ length: 256 }, () => new SecretSlot(registry));
-    for (let hour = 0; hour < 720; hour++) {
+    for (let hour = 0; hour < 100; hour++) {
       slots.forEach((slot, i) => slot.set(`tenant-${i}-token-${hour}`, now + 3_900_000));
+      // A service logging at warn writes no line: the renewals alone must let the old ones go.
+      expect(registry.size).toBeLessThanOrEqual(1 + 2 * 256);
       now += 3_600_000;
     }
-    expect(registry.size).toBeLessThanOrEqual(1 + 2 * 256);
     expect(registry.size).toBeGreaterThanOrEqual(1 + 256);
   });
 
@@ -152,7 +154,7 @@ describe('the process registry after a service has signed in many times', () => 
       proof,
       audience: { version: 'v2', scope: 'https://graph.microsoft.com/.default' },
       dispatcher: createDispatcher({ timeoutMs: 5_000, env: {} }),
-      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      retry: fastFailRetry(),
       timeoutMs: 5_000,
       log: createLogger('silent'),
     });
