@@ -18,6 +18,7 @@ import { accountFromIdToken, resourceScope } from '../../src/auth/user-credentia
 import { resolveAuthConfig, resolveLoginConfig } from '../../src/config/resolve.js';
 import { AuthError, DataError, UsageError } from '../../src/errors.js';
 import { createDispatcher } from '../../src/http/dispatcher.js';
+import { fastFailRetry } from '../helpers/retry.js';
 
 // RFC 7636 Appendix B.
 const RFC_OCTETS = Buffer.from([
@@ -181,7 +182,7 @@ describe('device code polling', () => {
         },
         now: () => clock.ms,
         dispatcher,
-        retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+        retry: fastFailRetry(),
         timeoutMs: 5000,
         log: pino({ level: 'silent' }),
       }).then(

@@ -20,6 +20,7 @@ import { createPacer, GRAPH_RATE_LIMITS } from '../../src/http/pacer.js';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulator/server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { fastFailRetry } from '../helpers/retry.js';
 import { simEnv } from '../helpers/sim-env.js';
 
 let sim: Simulator | undefined;
@@ -54,7 +55,7 @@ describe('Graph rate-limit pacing, in process', () => {
     const s = await start({ alerts: 320, now: () => new Date(clockMs) });
     const log = createLogger('silent');
     const dispatcher = createDispatcher({ timeoutMs: 10_000 });
-    const retry = { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 }; // a 429 would fail the test
+    const retry = fastFailRetry(); // a 429 would fail the test
     const credential = new CachedCredential(
       new AppCredential({
         authorityHost: new URL(s.url),

@@ -11,6 +11,7 @@ import { createDispatcher } from '../../src/http/dispatcher.js';
 import { createPacer } from '../../src/http/pacer.js';
 import { createLogger } from '../../src/log.js';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
+import { fastFailRetry } from '../helpers/retry.js';
 
 let clockMs = Date.now();
 const now = (): number => clockMs;
@@ -27,7 +28,7 @@ describe('MDE rate-limit pacing', () => {
   it('spreads a 12-page backfill over the limit (5 calls a minute) without a single 429', async () => {
     const log = createLogger('silent');
     const dispatcher = createDispatcher({ timeoutMs: 10_000, ...(sim.caCertPem ? { ca: sim.caCertPem } : {}) });
-    const retry = { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 }; // a 429 would fail the test
+    const retry = fastFailRetry(); // a 429 would fail the test
     const credential = new CachedCredential(
       new AppCredential({
         authorityHost: new URL(sim.url),

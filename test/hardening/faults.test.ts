@@ -127,7 +127,7 @@ describe('transport faults (exit 6)', () => {
 
   it('reset mid-body once: the retry completes the answer without writing any alert twice', async () => {
     const all = [1, 2, 3, 4, 5].map((n) => alert(n));
-    const { result, tokens } = await pullAgainst((req, socket) => {
+    const { result, server, tokens } = await pullAgainst((req, socket) => {
       if (req.seq === 2) {
         socket.write(head(200) + `[${JSON.stringify(all[0])},${JSON.stringify(all[1])},{"Al`, () => socket.resetAndDestroy());
       } else {
@@ -136,6 +136,7 @@ describe('transport faults (exit 6)', () => {
     }, []);
     const alerts = check(result, tokens, { code: 0, alerts: 5 });
     expect(alerts).toEqual(all);
+    expect(server.apiRequests()).toHaveLength(2);
   });
 
   it('slow headers: --timeout fires, retried, then exit 6 naming --timeout', async () => {
@@ -360,12 +361,13 @@ describe('redirects', () => {
   it.each([301, 302, 307, 308])('%i to another host: not followed, the token never reaches it (exit 5)', async (status) => {
     const elsewhere = await startHostileServer((_req, socket) => respond(socket, 200, '[]'));
     try {
-      const { result, tokens } = await pullAgainst(
+      const { result, server, tokens } = await pullAgainst(
         (_req, socket) => respond(socket, status, '', { location: `${elsewhere.url}/api/alerts` }),
         [],
       );
       check(result, tokens, { code: 5, message: /redirects are not followed/, alerts: 0 });
       expect(elsewhere.requests).toEqual([]);
+      expect(server.apiRequests()).toHaveLength(1); // nor retried
     } finally {
       await elsewhere.close();
     }

@@ -4,13 +4,13 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpStatusError, TransportError } from '../../src/http/errors.js';
 import { retrying, withRetries, type RetryLoopOptions } from '../../src/http/retry-loop.js';
-import type { RetryPolicy } from '../../src/http/retry.js';
 import { ThrottleBudget } from '../../src/http/throttle.js';
 import { send } from '../../src/http/send.js';
+import type { StderrRecord } from '../helpers/cli.js';
 import { rejection } from '../helpers/rejection.js';
 import { dispatcherPerTest } from '../helpers/dispatcher.js';
-
-const POLICY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
+import { recordingLogger } from '../helpers/logger.js';
+import { THREE_RETRIES } from '../helpers/retry.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -53,15 +53,14 @@ interface Harness {
   /** Delays the loop asked to sleep, in order. */
   sleeps: number[];
   /** Parsed pino lines. */
-  logs: Record<string, unknown>[];
+  logs: StderrRecord[];
 }
 
 function harness(overrides: Partial<RetryLoopOptions> = {}): Harness {
   const sleeps: number[] = [];
-  const logs: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const { log, lines: logs } = recordingLogger('debug');
   const opts: RetryLoopOptions = {
-    policy: POLICY,
+    policy: THREE_RETRIES,
     log,
     what: 'alerts request',
     sleep: (ms) => {
@@ -155,7 +154,7 @@ describe('withRetries', () => {
     const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     await new Promise((resolve) => server.close(resolve));
 
-    const h = harness({ policy: { ...POLICY, maxRetries: 2 } });
+    const h = harness({ policy: { ...THREE_RETRIES, maxRetries: 2 } });
     const attempts: number[] = [];
     const err = await rejection(collect(withRetries(opener(url, attempts), h.opts)));
     expect(err).toBeInstanceOf(TransportError);
@@ -168,7 +167,7 @@ describe('withRetries', () => {
 
   it('retries the 5xx until the budget is spent, then throws the last HttpStatusError', async () => {
     const server = await serveSequence(status(500), status(502), status(503));
-    const h = harness({ policy: { ...POLICY, maxRetries: 2 } });
+    const h = harness({ policy: { ...THREE_RETRIES, maxRetries: 2 } });
     const err = await rejection(collect(withRetries(opener(server.url), h.opts)));
     expect((err as HttpStatusError).status).toBe(503);
     expect((err as HttpStatusError).message).toContain('(after 3 attempts)');
@@ -244,7 +243,7 @@ describe('retrying', () => {
   });
 
   it('gives up after maxRetries with "after N attempts"', async () => {
-    const h = harness({ policy: { ...POLICY, maxRetries: 1 } });
+    const h = harness({ policy: { ...THREE_RETRIES, maxRetries: 1 } });
     let calls = 0;
     const err = await rejection(
       retrying(() => {
@@ -286,7 +285,7 @@ describe('withRetries with a throttle budget', () => {
     const budget = new ThrottleBudget(60_000);
     const held: number[] = [];
     const h = harness({
-      policy: { ...POLICY, maxRetries: 1, throttle: budget },
+      policy: { ...THREE_RETRIES, maxRetries: 1, throttle: budget },
       now: () => 1_000,
       onThrottle: (until) => held.push(until),
     });
@@ -308,7 +307,7 @@ describe('withRetries with a throttle budget', () => {
   it('gives up at once (exit 5, no sleep) when the wait asked for is more than the budget left', async () => {
     const server = await serveSequence(quota('30'), quota('40'), ok('[]'));
     const budget = new ThrottleBudget(60_000);
-    const h = harness({ policy: { ...POLICY, throttle: budget } });
+    const h = harness({ policy: { ...THREE_RETRIES, throttle: budget } });
     const err = await rejection(collect(withRetries(opener(server.url), h.opts)));
     expect(err).toMatchObject({ code: 'THROTTLED', exitCode: 5 });
     expect((err as Error).message).toContain(
@@ -320,7 +319,7 @@ describe('withRetries with a throttle budget', () => {
 
   it('a Retry-After under a second is an ordinary retry, counted against --max-retries', async () => {
     const server = await serveSequence(quota('0'));
-    const h = harness({ policy: { ...POLICY, maxRetries: 2, throttle: new ThrottleBudget(60_000) } });
+    const h = harness({ policy: { ...THREE_RETRIES, maxRetries: 2, throttle: new ThrottleBudget(60_000) } });
     const err = await rejection(collect(withRetries(opener(server.url), h.opts)));
     expect((err as HttpStatusError).status).toBe(429);
     expect((err as Error).message).toContain('(after 3 attempts)');
@@ -329,7 +328,7 @@ describe('withRetries with a throttle budget', () => {
 
   it('without a budget a throttled answer is one more failure, as before', async () => {
     const server = await serveSequence(quota('1'));
-    const h = harness({ policy: { ...POLICY, maxRetries: 1 } });
+    const h = harness({ policy: { ...THREE_RETRIES, maxRetries: 1 } });
     const err = await rejection(collect(withRetries(opener(server.url), h.opts)));
     expect((err as HttpStatusError).status).toBe(429);
     expect(server.hits()).toBe(2);
@@ -338,7 +337,7 @@ describe('withRetries with a throttle budget', () => {
   it('retrying() (token requests) shares the same budget and rules', async () => {
     const budget = new ThrottleBudget(5_000);
     let calls = 0;
-    const h = harness({ policy: { ...POLICY, maxRetries: 0, throttle: budget } });
+    const h = harness({ policy: { ...THREE_RETRIES, maxRetries: 0, throttle: budget } });
     const server = await serveSequence(quota('2'), quota('2'), ok('token'));
     const d = dispatcher();
     const value = await retrying(async () => {

@@ -8,8 +8,8 @@ import type { AlertRecord, AlertSource } from '../../src/api/source.js';
 import { deliver, PASS_THROUGH } from '../../src/commands/deliver.js';
 import { fixedWindows } from '../../src/commands/window-prefetch.js';
 import { ServiceError } from '../../src/errors.js';
-import { createLogger } from '../../src/log.js';
 import type { AlertSink } from '../../src/output/sink.js';
+import { recordingLogger, WARN } from '../helpers/logger.js';
 
 const ALERT: AlertRecord = { raw: Buffer.from('{"id":"a"}'), id: 'a', updatedAt: '2026-03-01T12:00:00Z', key: 'a|2026-03-01T12:00:00Z' };
 
@@ -39,20 +39,11 @@ function sink(abort: () => Promise<void>): AlertSink & { written: Buffer[] } {
   };
 }
 
-function logged() {
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger('info', {
-    pretty: false,
-    destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
-  });
-  return { lines, log };
-}
-
 describe('deliver, when the run fails', () => {
   const io = { signal: new AbortController().signal };
 
   it("gives the output up and fails with the run's own error", async () => {
-    const { lines, log } = logged();
+    const { lines, log } = recordingLogger('info');
     let aborted = 0;
     const out = sink(() => {
       aborted++;
@@ -63,18 +54,18 @@ describe('deliver, when the run fails', () => {
     ).rejects.toThrow('the API answered 503 five times');
     expect(aborted).toBe(1);
     expect(out.written).toEqual([ALERT.raw]);
-    expect(lines.filter((l) => l['level'] === 40)).toEqual([]);
+    expect(lines.filter((l) => l.level === WARN)).toEqual([]);
   });
 
   it("warns when the output cannot be put back, and still fails with the run's own error", async () => {
-    const { lines, log } = logged();
+    const { lines, log } = recordingLogger('info');
     const out = sink(() =>
       Promise.reject(new Error('could not cut alerts.ndjson back to 120 bytes, its size at the last checkpoint (EIO)')),
     );
     await expect(
       deliver(failing, fixedWindows([{ machineGroups: [] }]), PASS_THROUGH, () => Promise.resolve(out), io, log),
     ).rejects.toThrow('the API answered 503 five times');
-    const warnings = lines.filter((l) => l['level'] === 40);
+    const warnings = lines.filter((l) => l.level === WARN);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({
       msg: 'the output could not be put back as it was before this run',

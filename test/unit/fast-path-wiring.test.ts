@@ -10,7 +10,6 @@
  * The byte check's and precheck's verdicts themselves are tested against the full path in
  * test/property/; here only whether they are used.
  */
-import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { SiemAlertSchema, type SiemAlert } from '../../src/alert/siem-schema.js';
@@ -20,8 +19,7 @@ import { MdeSource } from '../../src/api/mde.js';
 import type { ODataContext } from '../../src/api/odata-source.js';
 import { SiemSource } from '../../src/api/siem.js';
 import type { AlertRecord, InvalidAlert } from '../../src/api/source.js';
-import { createLogger } from '../../src/log.js';
-import { fixedCredential } from '../helpers/fixed-credential.js';
+import { mockAgentPerTest, sourceContext, type MockAnswer } from '../helpers/mock-agent.js';
 
 const ORIGIN = 'https://siem.example.test';
 const UPDATED = '2024-05-01T10:00:00.1234567Z';
@@ -39,31 +37,16 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+const mockOrigin = mockAgentPerTest();
+const json = (body: string): MockAnswer => ({ status: 200, body, headers: { 'content-type': 'application/json' } });
+
 /** Pulls one SIEM answer whose body is `alerts` as a JSON array, through a MockAgent passed as the dispatcher. */
 async function pullSiem(alerts: readonly string[]): Promise<{ records: AlertRecord[]; invalid: InvalidAlert[] }> {
-  const agent = new MockAgent();
-  agent.disableNetConnect();
-  agent
-    .get(ORIGIN)
-    .intercept({ path: () => true, method: 'GET' })
-    .reply(200, `[${alerts.join(',')}]`, { headers: { 'content-type': 'application/json' } });
+  const { dispatcher } = mockOrigin(ORIGIN, () => json(`[${alerts.join(',')}]`));
   const invalid: InvalidAlert[] = [];
-  const credential = fixedCredential();
-  const source = new SiemSource({
-    baseUrl: new URL(ORIGIN),
-    credential,
-    dispatcher: agent,
-    retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-    timeoutMs: 5_000,
-    log: createLogger('silent'),
-    onInvalid: (alert) => invalid.push(alert),
-  });
+  const source = new SiemSource({ baseUrl: new URL(ORIGIN), ...sourceContext(dispatcher, { onInvalid: (alert) => invalid.push(alert) }) });
   const records: AlertRecord[] = [];
-  try {
-    for await (const record of source.fetch({ machineGroups: [] })) records.push(record);
-  } finally {
-    await agent.close();
-  }
+  for await (const record of source.fetch({ machineGroups: [] })) records.push(record);
   return { records, invalid };
 }
 
@@ -110,23 +93,9 @@ describe('the SIEM source uses the fast path', () => {
 });
 
 /** One short OData page holding `alerts`, answered to any GET through a MockAgent. */
-function odataContext(alerts: readonly string[]): { ctx: ODataContext; close: () => Promise<void> } {
-  const agent = new MockAgent();
-  agent.disableNetConnect();
-  agent
-    .get(ORIGIN)
-    .intercept({ path: () => true, method: 'GET' })
-    .reply(200, `{"@odata.context":"x","value":[${alerts.join(',')}]}`, { headers: { 'content-type': 'application/json' } });
-  const credential = fixedCredential();
-  const ctx: ODataContext = {
-    credential,
-    dispatcher: agent,
-    retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-    timeoutMs: 5_000,
-    log: createLogger('silent'),
-    onInvalid: () => {},
-  };
-  return { ctx, close: () => agent.close() };
+function odataContext(alerts: readonly string[]): ODataContext {
+  const { dispatcher } = mockOrigin(ORIGIN, () => json(`{"@odata.context":"x","value":[${alerts.join(',')}]}`));
+  return sourceContext(dispatcher);
 }
 
 describe('the OData sources use the fast path', () => {
@@ -160,14 +129,10 @@ describe('the OData sources use the fast path', () => {
     ],
   ] as const)('%s: admits compact alerts with nested values on their bytes, without JSON.parse', async (api, alert, make) => {
     const alerts = [1, 2].map(alert);
-    const { ctx, close } = odataContext(alerts);
+    const ctx = odataContext(alerts);
     const parsesOf = watchParses();
     const records: AlertRecord[] = [];
-    try {
-      for await (const record of make(ctx).fetch({ machineGroups: [] })) records.push(record);
-    } finally {
-      await close();
-    }
+    for await (const record of make(ctx).fetch({ machineGroups: [] })) records.push(record);
     expect(records.map((r) => r.raw.toString())).toEqual(alerts);
     expect(records.map((r) => r.key)).toEqual([`${api}-1|${UPDATED}`, `${api}-2|${UPDATED}`]);
     expect([parsesOf(`${api}-1`), parsesOf(`${api}-2`)]).toEqual([0, 0]);

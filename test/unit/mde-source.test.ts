@@ -4,21 +4,24 @@
  * and never end as if it were complete. And against the simulator over loopback: a range that
  * ends exactly at a page boundary costs one request more, not a split.
  */
-import { MockAgent } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { MdeSource } from '../../src/api/mde.js';
 import type { ODataContext } from '../../src/api/odata-source.js';
 import { ThrottleBudget } from '../../src/http/throttle.js';
-import { createLogger, type Logger } from '../../src/log.js';
 import type { SimulatorOptions } from '../../simulator/server.js';
-import { simPerTest, v1Form } from '../helpers/sim-client.js';
 import { fixedCredential } from '../helpers/fixed-credential.js';
+import { recordingLogger, WARN } from '../helpers/logger.js';
+import { mockAgentPerTest, sourceContext } from '../helpers/mock-agent.js';
+import { fastFailRetry } from '../helpers/retry.js';
+import { simPerTest, v1Form } from '../helpers/sim-client.js';
 
 const ORIGIN = 'https://api.example.test';
 
 function alert(id: string, lastUpdateTime: string): Record<string, unknown> {
   return { id, incidentId: 1, severity: 'High', status: 'New', title: 't', lastUpdateTime, alertCreationTime: lastUpdateTime };
 }
+
+const mockOrigin = mockAgentPerTest();
 
 /**
  * A source whose every request is answered by `answer(url)` (an alert list, or a status with
@@ -29,34 +32,16 @@ function source(
   pageSize: number,
   extra: Partial<ODataContext> = {},
 ) {
-  const agent = new MockAgent();
-  agent.disableNetConnect();
-  const asked: URL[] = [];
-  agent
-    .get(ORIGIN)
-    .intercept({ path: () => true, method: 'GET' })
-    .reply((opts) => {
-      const url = new URL(String(opts.path), ORIGIN);
-      asked.push(url);
-      const answered = answer(url);
-      if (!Array.isArray(answered)) return { statusCode: answered.status, data: '{}', responseOptions: { headers: answered.headers } };
-      return { statusCode: 200, data: JSON.stringify({ '@odata.context': `${ORIGIN}/api/$metadata#Alerts`, value: answered }) };
-    })
-    .persist();
-  const credential = fixedCredential();
+  const { dispatcher, asked } = mockOrigin(ORIGIN, (url) => {
+    const answered = answer(url);
+    if (!Array.isArray(answered)) return { status: answered.status, body: '{}', headers: answered.headers };
+    return { status: 200, body: JSON.stringify({ '@odata.context': `${ORIGIN}/api/$metadata#Alerts`, value: answered }) };
+  });
   const mde = new MdeSource(
     { baseUrl: new URL(ORIGIN), pageSize, filterOn: 'lastUpdateTime', expandEvidence: false },
-    {
-      credential,
-      dispatcher: agent,
-      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-      timeoutMs: 5_000,
-      log: createLogger('silent'),
-      onInvalid: () => {},
-      ...extra,
-    },
+    sourceContext(dispatcher, extra),
   );
-  return { mde, asked, close: () => agent.close() };
+  return { mde, asked };
 }
 
 async function drain(mde: MdeSource, since: string, until: string): Promise<string[]> {
@@ -68,22 +53,20 @@ async function drain(mde: MdeSource, since: string, until: string): Promise<stri
 describe('MdeSource: answers that cannot prove a range complete', () => {
   it('a service that ignores $filter (the same full page for every range) fails instead of splitting forever', async () => {
     const page = [alert('a', '2026-03-01T10:10:00Z'), alert('b', '2026-03-01T10:20:00Z'), alert('c', '2026-03-01T10:50:00Z')];
-    const { mde, asked, close } = source(() => page, 3);
+    const { mde, asked } = source(() => page, 3);
     await expect(drain(mde, '2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z')).rejects.toMatchObject({ code: 'FILTER_IGNORED', exitCode: 5 });
     expect(asked.length).toBeLessThanOrEqual(3);
-    await close();
   });
 
   it('$skip inside one millisecond: the same full page for every $skip fails instead of asking forever', async () => {
     const t = '2026-03-01T10:00:00.0005Z';
-    const { mde, asked, close } = source(() => [alert('a', t), alert('b', t)], 2);
+    const { mde, asked } = source(() => [alert('a', t), alert('b', t)], 2);
     await expect(drain(mde, '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.001Z')).rejects.toMatchObject({
       code: 'PAGING_UNPROVEN',
       exitCode: 5,
     });
     // The end proof ($skip=2, $top=1) finds more; the instant is then read from its start.
     expect(asked.map((u) => u.searchParams.get('$skip'))).toEqual([null, '2', null, '2']);
-    await close();
   });
 
   it('$skip pages that overlap (the order changed between requests) fail: an alert may be missing', async () => {
@@ -94,22 +77,20 @@ describe('MdeSource: answers that cannot prove a range complete', () => {
       '2': [alert('b', t), alert('c', t)],
       '4': [alert('d', t)],
     };
-    const { mde, close } = source((url) => pages[url.searchParams.get('$skip') ?? 'none'] ?? [], 2);
+    const { mde } = source((url) => pages[url.searchParams.get('$skip') ?? 'none'] ?? [], 2);
     await expect(drain(mde, '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.001Z')).rejects.toMatchObject({ code: 'PAGING_UNPROVEN' });
-    await close();
   });
 
   it('$skip pages that partition the instant prove it: each alert once', async () => {
     const t = '2026-03-01T10:00:00.0005Z';
     const all = ['a', 'b', 'c', 'd', 'e'].map((id) => alert(id, t));
-    const { mde, close } = source((url) => all.slice(Number(url.searchParams.get('$skip') ?? 0)).slice(0, 2), 2);
+    const { mde } = source((url) => all.slice(Number(url.searchParams.get('$skip') ?? 0)).slice(0, 2), 2);
     expect(await drain(mde, '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:00.001Z')).toEqual(['a', 'b', 'c', 'd', 'e']);
-    await close();
   });
 
   it('splits at the median of what a full page returned, and each piece is read until it comes back short', async () => {
     const all = Array.from({ length: 9 }, (_, i) => alert(`x${i}`, `2026-03-01T10:0${i}:00Z`));
-    const { mde, asked, close } = source((url) => {
+    const { mde, asked } = source((url) => {
       const filter = url.searchParams.get('$filter') ?? '';
       const [, ge = '', le = ''] = /ge (\S+) and lastUpdateTime le (\S+)/.exec(filter) ?? [];
       // Newest first, as an API without a documented order might answer.
@@ -122,7 +103,6 @@ describe('MdeSource: answers that cannot prove a range complete', () => {
     expect([...ids].sort()).toEqual(all.map((a) => String(a['id'])));
     expect(new Set(ids).size).toBe(ids.length);
     expect(asked.length).toBeGreaterThan(1);
-    await close();
   });
 });
 
@@ -132,10 +112,10 @@ describe('MdeSource: a throttled page', () => {
     const held: number[] = [];
     const waits: number[] = [];
     const pacer = { wait: () => Promise.resolve(void waits.push(Date.now())), hold: (until: number) => void held.push(until) };
-    const { mde, close } = source(
+    const { mde } = source(
       () => (++calls === 1 ? { status: 429, headers: { 'retry-after': '1' } } : [alert('a', '2026-03-01T10:10:00Z')]),
       10,
-      { pacer, retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1, throttle: new ThrottleBudget(60_000) } },
+      { pacer, retry: fastFailRetry({ throttle: new ThrottleBudget(60_000) }) },
     );
     const started = Date.now();
     expect(await drain(mde, '2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z')).toEqual(['a']);
@@ -143,21 +123,8 @@ describe('MdeSource: a throttled page', () => {
     expect(held).toHaveLength(1);
     expect(held[0]).toBeGreaterThanOrEqual(started + 1_000);
     expect(waits).toHaveLength(2); // the pacer is asked before each request, the retried one too
-    await close();
   });
 });
-
-/** A logger that keeps its lines, to assert what was warned and logged. */
-function recordingLog(): { log: Logger; lines: { level: number; msg: string }[] } {
-  const lines: { level: number; msg: string }[] = [];
-  const log = createLogger('debug', {
-    pretty: false,
-    destination: { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
-  });
-  return { log, lines };
-}
-
-const WARN = 40;
 
 function proofsOf(asked: readonly URL[]): URL[] {
   return asked.filter((u) => u.searchParams.get('$top') === '1');
@@ -178,8 +145,8 @@ describe('MdeSource: a full page without a next link is given one end proof befo
   const eight = Array.from({ length: 8 }, (_, i) => alert(`x${i}`, `2026-03-01T10:0${i}:00Z`));
 
   it('a proof answered 400 (a service refusing $skip there) falls back to the split, with the warning of old', async () => {
-    const { log, lines } = recordingLog();
-    const { mde, asked, close } = source(
+    const { log, lines } = recordingLogger();
+    const { mde, asked } = source(
       (url) => (url.searchParams.get('$top') === '1' ? { status: 400, headers: {} } : filtered(eight, url)),
       4,
       { log },
@@ -191,20 +158,18 @@ describe('MdeSource: a full page without a next link is given one end proof befo
     expect(warnings).toEqual([
       'the API answered a full page of 4 alerts without an @odata.nextLink (it omits the link when the request has $top); the rest is read by narrower time ranges',
     ]);
-    await close();
   });
 
   it('a proof answered with any other failure fails the pull as any request does', async () => {
-    const { mde, close } = source((url) => (url.searchParams.get('$top') === '1' ? { status: 403, headers: {} } : filtered(eight, url)), 8);
+    const { mde } = source((url) => (url.searchParams.get('$top') === '1' ? { status: 403, headers: {} } : filtered(eight, url)), 8);
     await expect(drain(mde, range.since, range.until)).rejects.toMatchObject({ code: 'API_403' });
-    await close();
   });
 
   it('the alert a proof finds is neither written nor reported: the pages of the split read it', async () => {
     const withInvalid = eight.map((a, i) => (i === 4 ? { ...a, id: 42 } : a));
     let pagesWithInvalid = 0;
     const invalid: unknown[] = [];
-    const { mde, asked, close } = source(
+    const { mde, asked } = source(
       (url) => {
         const answer = filtered(withInvalid, url);
         if (url.searchParams.get('$top') !== '1' && answer.some((a) => a['id'] === 42)) pagesWithInvalid++;
@@ -218,17 +183,15 @@ describe('MdeSource: a full page without a next link is given one end proof befo
     expect(proofsOf(asked).map((u) => u.searchParams.get('$skip'))).toEqual(['4']);
     expect(pagesWithInvalid).toBeGreaterThan(0);
     expect(invalid).toHaveLength(pagesWithInvalid);
-    await close();
   });
 
   it('--limit: a full page at the limit ends the pull before any proof', async () => {
-    const { mde, asked, close } = source((url) => filtered(eight, url), 10);
+    const { mde, asked } = source((url) => filtered(eight, url), 10);
     const ids: string[] = [];
     for await (const a of mde.fetch({ since: new Date(range.since), until: new Date(range.until), limit: 3, machineGroups: [] }))
       ids.push(a.id);
     expect(ids).toEqual(['x0', 'x1', 'x2']);
     expect(asked.map((u) => u.searchParams.get('$top'))).toEqual(['3']);
-    await close();
   });
 });
 
@@ -258,18 +221,10 @@ describe('MdeSource against the simulator: ranges that end at a page boundary', 
       v1Form(client.sim, { resource: 'https://api.securitycenter.microsoft.com' }),
     );
     const token = reply.json<{ access_token: string }>().access_token;
-    const credential = fixedCredential(token);
-    const { log, lines } = recordingLog();
+    const { log, lines } = recordingLogger();
     const mde = new MdeSource(
       { baseUrl: new URL(client.sim.url), pageSize, filterOn: 'lastUpdateTime', expandEvidence: false },
-      {
-        credential,
-        dispatcher: client.dispatcher,
-        retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-        timeoutMs: 10_000,
-        log,
-        onInvalid: () => {},
-      },
+      sourceContext(client.dispatcher, { credential: fixedCredential(token), timeoutMs: 10_000, log }),
     );
     const asked = () =>
       client.sim.stats
