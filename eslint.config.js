@@ -12,8 +12,6 @@ export default tseslint.config(
       '.stryker-tmp/',
       '.ci/tools/',
       'node_modules/',
-      'bench/',
-      'scripts/',
       'bin/',
       '*.config.*',
       '.dependency-cruiser.cjs',
@@ -54,6 +52,28 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: { process: 'readonly', URL: 'readonly', console: 'readonly' },
+    },
+  },
+  {
+    // The benchmarks and the demo are Node scripts: Node's globals (tsconfig.scripts.json type-checks them).
+    files: ['bench/**/*.js', 'scripts/**/*.js'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        Buffer: 'readonly',
+        performance: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        AbortController: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+      },
     },
   },
 );

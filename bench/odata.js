@@ -27,8 +27,6 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulator } from '../dist/simulator/server.js';
-import { GRAPH_RESOURCES, MDE_RESOURCES } from '../dist/simulator/credentials.js';
 import { compareNdjson } from './lib/compare.js';
 import { machine, versionOf } from './lib/machine.js';
 import { jqPagesScript, rawPagesScript, runPages, writeUrlList } from './lib/odata-shell.js';
@@ -36,6 +34,12 @@ import { startPageCache } from './lib/page-cache.js';
 import { HAVE_GNU_TIME, measure } from './lib/proc.js';
 import { formatMs, formatRatio, formatRss, median } from './lib/stats.js';
 import { getToken } from './lib/token.js';
+import { DIST } from './lib/dist.js';
+
+/** @type {typeof import('../simulator/server.js')} */
+const { startSimulator } = await import(`${DIST}simulator/server.js`);
+/** @type {typeof import('../simulator/credentials.js')} */
+const { GRAPH_RESOURCES, MDE_RESOURCES } = await import(`${DIST}simulator/credentials.js`);
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./lib/floor-reader.js', import.meta.url));
@@ -95,6 +99,9 @@ const stderrSeen = new Map();
 /**
  * One `pull`, measured: wall, CLI CPU and peak RSS (GNU time), and this process's CPU meanwhile
  * (simulator and cache). Through the cache unless `live`.
+ * @param {{ sim: import('../simulator/server.js').Simulator, cache: Awaited<ReturnType<typeof startPageCache>> }} ctx
+ * @param {string} api
+ * @param {{ live?: boolean, stdoutPath?: string }} [options]
  */
 async function pull(ctx, api, { live = false, ...options } = {}) {
   const before = process.cpuUsage();
@@ -181,7 +188,7 @@ async function prepare(ctx, api) {
   const bytes = pages.reduce((n, p) => n + p.body.length, 0);
   const carried = pages.reduce((n, p) => n + alertsIn(p.body), 0);
   log(
-    `${api}: live simulator: pull ${formatMs(live.wallMs)} (CLI CPU ${formatMs(live.cpuMs)}, simulator CPU ${formatMs(live.serverCpuMs)}), ` +
+    `${api}: live simulator: pull ${formatMs(live.wallMs)} (CLI CPU ${formatMs(live.cpuMs ?? NaN)}, simulator CPU ${formatMs(live.serverCpuMs)}), ` +
       `${paths.length} page(s), ${(bytes / 1e6).toFixed(1)} MB, ${carried} alerts in them`,
   );
 
@@ -267,10 +274,15 @@ async function prepare(ctx, api) {
     identical,
     identicalBytes: same.identicalBytes,
     live,
-    rounds: { pull: [], jq: [], raw: [], floor: [] },
-    liveRounds: { pull: [], jq: [], raw: [] },
+    rounds: /** @type {CachedRounds} */ ({ pull: [], jq: [], raw: [], floor: [] }),
+    liveRounds: /** @type {LiveRounds} */ ({ pull: [], jq: [], raw: [] }),
   };
 }
+
+/** @typedef {Awaited<ReturnType<typeof pull>>} Pulled */
+/** @typedef {Awaited<ReturnType<typeof shell>>} Shelled */
+/** @typedef {{ pull: Pulled[], jq: Shelled[], raw: Shelled[] }} LiveRounds */
+/** @typedef {LiveRounds & { floor: Awaited<ReturnType<typeof floor>>[] }} CachedRounds */
 
 /** A fresh curl token for `p`'s API: from the cache (which then serves it its pages) or, `live`, from the simulator. */
 function tokenFor(ctx, p, live) {
@@ -308,7 +320,8 @@ async function round(ctx, p, index, live) {
     pull: async () => into.pull.push(await pull(ctx, p.api, { live })),
     jq: async () => into.jq.push(await shell(jqPagesScript(), pages)),
     raw: async () => into.raw.push(await shell(rawPagesScript(), pages)),
-    floor: async () => into.floor.push(await floor(ctx, p, token)),
+    // Only cached rounds run the floor (see `order`).
+    floor: async () => /** @type {CachedRounds} */ (into).floor.push(await floor(ctx, p, token)),
   };
   // The floor is a cached-only measure: its reader trusts the cache's certificate.
   const order = live ? ['pull', 'jq', 'raw'] : ['pull', 'jq', 'raw', 'floor'];

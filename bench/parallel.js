@@ -14,8 +14,11 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulator } from '../dist/simulator/server.js';
 import { machine } from './lib/machine.js';
+import { DIST } from './lib/dist.js';
+
+/** @type {typeof import('../simulator/server.js')} */
+const { startSimulator } = await import(`${DIST}simulator/server.js`);
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const quick = process.argv.includes('--quick');

@@ -11,7 +11,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSimulator } from '../dist/simulator/server.js';
 import { compareNdjson } from './lib/compare.js';
 import { startForwarder } from './lib/forwarder.js';
 import { generatorCost, sampleAnswer, splitterThroughput, validationThroughput } from './lib/micro.js';
@@ -20,6 +19,10 @@ import { pipelineScript, rawCurlScript, runScript } from './lib/shell.js';
 import { machine, versionOf } from './lib/machine.js';
 import { formatMs, formatRatio, formatRss, median } from './lib/stats.js';
 import { getToken } from './lib/token.js';
+import { DIST } from './lib/dist.js';
+
+/** @type {typeof import('../simulator/server.js')} */
+const { startSimulator } = await import(`${DIST}simulator/server.js`);
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const args = process.argv.slice(2);
@@ -65,7 +68,8 @@ async function firstAlert(sim) {
     child.stdout.on('data', () => (firstAt ??= performance.now()));
     const code = await new Promise((resolve) => child.on('close', resolve));
     if (code !== 0) throw new Error(`pull (first alert) exited ${code}`);
-    return { firstMs: firstAt - started, lastByteMs: forwarder.lastServerByteAt - started };
+    // No output at all (it exits 0 only with alerts written) would show as NaN.
+    return { firstMs: (firstAt ?? NaN) - started, lastByteMs: forwarder.lastServerByteAt - started };
   } finally {
     await forwarder.close();
   }
@@ -182,7 +186,7 @@ async function main() {
       jq.push(await runScript(pipelineScript(), shell));
       raw.push(await runScript(rawCurlScript(), shell));
       log(
-        `round ${round}/${RUNS}: pull ${formatMs(cli.at(-1).wallMs)}, curl | jq ${formatMs(jq.at(-1).wallMs)}, curl ${formatMs(raw.at(-1).wallMs)}`,
+        `round ${round}/${RUNS}: pull ${formatMs(cli.at(-1)?.wallMs ?? NaN)}, curl | jq ${formatMs(jq.at(-1)?.wallMs ?? NaN)}, curl ${formatMs(raw.at(-1)?.wallMs ?? NaN)}`,
       );
     }
     const m = {

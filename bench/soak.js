@@ -26,11 +26,15 @@ import { createInterface } from 'node:readline';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fleetTenantId } from '../dist/simulator/credentials.js';
-import { startSimulator } from '../dist/simulator/server.js';
 import { machine } from './lib/machine.js';
 import { scrubCost } from './lib/micro.js';
 import { formatMs, formatRss, median } from './lib/stats.js';
+import { DIST } from './lib/dist.js';
+
+/** @type {typeof import('../simulator/credentials.js')} */
+const { fleetTenantId } = await import(`${DIST}simulator/credentials.js`);
+/** @type {typeof import('../simulator/server.js')} */
+const { startSimulator } = await import(`${DIST}simulator/server.js`);
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -93,11 +97,15 @@ function parseFlags() {
       },
     }).values;
   } catch (error) {
-    return usageError(error.message);
+    return usageError(error instanceof Error ? error.message : String(error));
   }
 }
 
 /** Exit 1 means "it grows": a usage error must not read as a verdict. */
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function usageError(message) {
   process.stderr.write(`bench:soak: ${message}\n`);
   process.exit(2);
@@ -284,19 +292,35 @@ const minus = (a, b) => ({ tokens: a.tokens - b.tokens, alerts: a.alerts - b.ale
  * non-JSON lines of its stderr, warnings and errors by kind, the summaries of `watched` (the tenant
  * whose consent goes), the lines of its stdout.
  */
+/**
+ * @typedef {object} Cycle one cycle of the service, read from its log
+ * @property {number} cycle
+ * @property {number} uptimeS
+ * @property {number} cycleMs
+ * @property {number | undefined} periodMs
+ * @property {number} endMs
+ * @property {number | undefined} cpuMs
+ * @property {number | undefined} rssKib
+ * @property {number} succeeded
+ * @property {number} failed
+ * @property {number} alerts
+ * @property {ReturnType<typeof minus>} requests
+ */
+/** @typedef {{ code: number | null, signal: NodeJS.Signals | null, atMs: number }} Exit */
+
 function startService(sim, tally, files, watched) {
   const startedMs = Date.now();
   const child = spawn(process.execPath, serviceArgs(files), { env: serviceEnv(sim, files), stdio: ['ignore', 'pipe', 'pipe'] });
   const service = {
     child,
     startedMs,
-    cycles: [],
+    cycles: /** @type {Cycle[]} */ ([]),
     strays: new Map(),
     kinds: new Map(),
-    watched: [],
+    watched: /** @type {{ atMs: number, outcome: string }[]} */ ([]),
     stdoutLines: 0,
     stdoutNotJson: 0,
-    exit: undefined,
+    exit: /** @type {Exit | undefined} */ (undefined),
   };
   const uptimeS = (ms) => (ms - startedMs) / 1000;
   let lastCpuMs = 0;
@@ -357,6 +381,7 @@ async function stopService(service) {
 // What the run goes through: faults, the consent withdrawn and restored; samples every second.
 
 /** POSTs to a `/_sim/*` control route, as an operator's script would. */
+/** @returns {Promise<void>} */
 function control(sim, path, body) {
   return new Promise((resolve, reject) => {
     const req = request(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
@@ -370,11 +395,11 @@ function control(sim, path, body) {
 }
 
 function startTroubles(sim, service, watched) {
-  const events = { faults: 0, consent: [] };
+  const events = { faults: 0, consent: /** @type {{ trouble: unknown, atMs: number }[]} */ ([]) };
   const attempt = (what, promise) => promise.catch((error) => problems.push(`${what}: ${error.message}`));
   let turn = 0;
   const faults = setInterval(() => {
-    const { fault } = FAULTS[turn++ % FAULTS.length];
+    const { fault } = /** @type {(typeof FAULTS)[number]} */ (FAULTS[turn++ % FAULTS.length]); // an index in range
     events.faults++;
     void attempt('injecting a fault', control(sim, '/_sim/faults', fault));
   }, FAULT_EVERY_MS);
@@ -392,7 +417,13 @@ function startTroubles(sim, service, watched) {
  * Every SAMPLE_MS, for the time since the last sample: the CLI's CPU and RSS, the simulator's (this
  * process's) CPU and RSS, the CPU everything else on the machine took, the requests the simulator saw.
  */
+/**
+ * @typedef {{ uptimeS: number, cpuMs: number | undefined, rssKib: number | undefined, simCpuMs: number, simRssKib: number,
+ *   othersCpuMs: number | undefined } & ReturnType<typeof minus>} Sample
+ */
+
 function startSampler(tally, service) {
+  /** @type {Sample[]} */
   const samples = [];
   let last = { cli: 0, sim: process.cpuUsage(), busy: machineBusyMs(), seen: tally() };
   const timer = setInterval(() => {
@@ -613,7 +644,8 @@ const escapeXml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&
 function tickStep(max, count = 4) {
   const raw = max / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  return [1, 2, 5, 10].map((k) => k * power).find((step) => raw <= step);
+  // raw / power is in [1, 10): one of them always fits.
+  return [1, 2, 5, 10].map((k) => k * power).find((step) => raw <= step) ?? 10 * power;
 }
 
 /**
@@ -850,6 +882,7 @@ function writeResults(out, run, rows, text) {
  */
 const interrupted = { seen: false };
 
+/** @returns {Promise<void>} */
 function onInterrupt() {
   return new Promise((resolve) => {
     process.once('SIGINT', () => {
@@ -878,7 +911,8 @@ async function soak(sim, scratch, interrupt) {
     sampler.stop();
   }
   const stop = await stopService(service);
-  const seconds = why === 'done' ? RUN_MS / 1000 : ((service.stopAskedMs ?? service.exit.atMs) - service.startedMs) / 1000;
+  const seconds =
+    why === 'done' ? RUN_MS / 1000 : ((service.stopAskedMs ?? /** @type {Exit} */ (service.exit).atMs) - service.startedMs) / 1000;
   const run = {
     ...service,
     seconds,

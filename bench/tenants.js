@@ -16,11 +16,15 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { fleetTenantId } from '../dist/simulator/credentials.js';
-import { startSimulator } from '../dist/simulator/server.js';
 import { machine } from './lib/machine.js';
 import { GNU_TIME, HAVE_GNU_TIME, measure, rssFile } from './lib/proc.js';
 import { formatMs, formatRatio, formatRss } from './lib/stats.js';
+import { DIST } from './lib/dist.js';
+
+/** @type {typeof import('../simulator/credentials.js')} */
+const { fleetTenantId } = await import(`${DIST}simulator/credentials.js`);
+/** @type {typeof import('../simulator/server.js')} */
+const { startSimulator } = await import(`${DIST}simulator/server.js`);
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const args = process.argv.slice(2);
@@ -65,7 +69,9 @@ async function withFleet({ tenants, alerts, latencyMs }, fn) {
     const expected = new Map();
     for (const id of ids) {
       const distinct = new Set();
-      for (const a of sim.storeOf(id).query({ sinceTimeUtc: EVERYTHING }, new Date()).alerts) distinct.add(a.AlertId);
+      const store = sim.storeOf(id);
+      if (store === undefined) throw new Error(`the simulator serves no tenant ${id}`);
+      for (const a of store.query({ sinceTimeUtc: EVERYTHING }, new Date()).alerts) distinct.add(a.AlertId);
       expected.set(id, distinct);
     }
     const total = [...expected.values()].reduce((sum, s) => sum + s.size, 0);
@@ -122,7 +128,7 @@ function check(what, result, lines, expected) {
 /** Reads (and removes) a GNU time `%U %S` report: user + system CPU in ms, or undefined. */
 function readCpu(path) {
   try {
-    const [user, system] = readFileSync(path, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+    const [user = NaN, system = NaN] = (readFileSync(path, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
     return Number.isFinite(user) && Number.isFinite(system) ? (user + system) * 1000 : undefined;
   } catch {
     return undefined;
@@ -181,6 +187,21 @@ async function timedPull(fleet, concurrency, extra = []) {
   };
 }
 
+/** @typedef {Awaited<ReturnType<typeof timedPull>>} Timed */
+
+/**
+ * The entry at `key`, set beforehand (a Map's or an array's).
+ * @template V
+ * @param {Map<number, V> | V[]} list
+ * @param {number} key
+ * @returns {V}
+ */
+function entry(list, key) {
+  const value = list instanceof Map ? list.get(key) : list[key];
+  if (value === undefined) throw new Error(`no entry ${key}`);
+  return value;
+}
+
 /**
  * One untimed pull with its output kept: every line parsed, and per tenant (its `tenantLabel`) the
  * set of alert ids compared with the AlertIds of that tenant's store.
@@ -236,13 +257,14 @@ const pct = (value) => `${Math.round(value)} %`;
 const cpuOf = (ms, r) => (ms === undefined ? 'n/a' : `${formatMs(ms)} (${pct((ms / r.wallMs) * 100)})`);
 
 async function concurrencySweep(fleet) {
+  /** @type {Map<number, Timed[]>} */
   const runs = new Map(CONCURRENCIES.map((k) => [k, []]));
   // Rounds go over every concurrency in turn, so that a noisy minute does not land on one of them only.
   for (let round = 1; round <= RUNS; round++) {
     for (const k of CONCURRENCIES) {
       const r = await timedPull(fleet, k);
       check(`pull --concurrency ${k} (round ${round})`, r, r.lines, fleet.total);
-      runs.get(k).push(r);
+      entry(runs, k).push(r);
       log(
         `round ${round}/${RUNS}, --concurrency ${k}: ${formatMs(r.wallMs)}, peak RSS ${formatRss(r.rssKib)}, ${r.lines} lines, exit ${r.code}, ` +
           `CPU: CLI ${cpuOf(r.cliCpuMs, r)}, simulator ${cpuOf(r.simCpuMs, r)}, machine busy ${pct(r.machineCpuPct)}`,
@@ -263,7 +285,7 @@ function stateHomes(fleet) {
 async function stateDirCost(fleet, k) {
   const homes = stateHomes(fleet);
   const plain = [];
-  const withState = homes.map(() => []);
+  const withState = homes.map(() => /** @type {Timed[]} */ ([]));
   let files;
   try {
     for (let round = 1; round <= STATE_RUNS; round++) {
@@ -275,7 +297,7 @@ async function stateDirCost(fleet, k) {
         const dir = join(home.dir, `state-${round}`);
         const s = await timedPull(fleet, k, ['--state-dir', dir]);
         check(`pull --concurrency ${k} --state-dir on ${home.name} (round ${round})`, s, s.lines, fleet.total);
-        withState[h].push(s);
+        entry(withState, h).push(s);
         const names = existsSync(dir) ? readdirSync(dir) : [];
         const json = names.filter((n) => n.endsWith('.json'));
         files = {
@@ -335,7 +357,10 @@ async function main() {
   const sixteen = run.sweep.has(16) ? best(run.sweep.get(16)) : undefined;
   const big = memory[0];
   const small = memory.at(-1);
-  const growth = peak(big.runs) !== undefined && peak(small.runs) !== undefined ? peak(big.runs) - peak(small.runs) : undefined;
+  if (big === undefined || small === undefined) throw new Error('no fleet size measured for memory');
+  const bigPeak = peak(big.runs);
+  const smallPeak = peak(small.runs);
+  const growth = bigPeak !== undefined && smallPeak !== undefined ? bigPeak - smallPeak : undefined;
   const plainBest = best(run.state.plain);
   const f = run.state.files;
   const cpuCells = (r) => `${cpuOf(r.cliCpuMs, r)} | ${cpuOf(r.simCpuMs, r)} | ${pct(r.machineCpuPct)}`;
@@ -384,7 +409,7 @@ async function main() {
     sixteen === undefined
       ? '| wall at 16 ≤ 1/10 of wall at 1 | n/a |'
       : `| wall at 16 ≤ 1/10 of wall at 1 | ${sixteen <= one / 10 ? 'met' : 'not met'}: ${formatMs(sixteen)} vs ${formatMs(one)} (${formatRatio(one / sixteen)} faster) |`,
-    `| peak RSS ≤ 150 MB at ${big.tenants} tenants | ${peak(big.runs) === undefined ? 'n/a' : peak(big.runs) * 1024 <= 150e6 ? 'met' : 'not met'}: ${formatRss(peak(big.runs))} |`,
+    `| peak RSS ≤ 150 MB at ${big.tenants} tenants | ${bigPeak === undefined ? 'n/a' : bigPeak * 1024 <= 150e6 ? 'met' : 'not met'}: ${formatRss(peak(big.runs))} |`,
     `| peak RSS flat in the tenant count (${small.tenants} → ${big.tenants} tenants) | ${growth === undefined ? 'n/a' : `${growth >= 0 ? '+' : '−'}${formatRss(Math.abs(growth))}`} |`,
     '',
   ];

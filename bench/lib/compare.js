@@ -7,11 +7,16 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { isDeepStrictEqual } from 'node:util';
 
+/** @param {string} path */
 async function* lines(path) {
   yield* createInterface({ input: createReadStream(path), crlfDelay: Infinity });
 }
 
-/** Resolves `{ equal, count, identicalBytes, firstDifference? }`. */
+/**
+ * Resolves `{ equal, count, identicalBytes, firstDifference? }`.
+ * @param {string} pathA
+ * @param {string} pathB
+ */
 export async function compareNdjson(pathA, pathB) {
   const a = lines(pathA)[Symbol.asyncIterator]();
   const b = lines(pathB)[Symbol.asyncIterator]();

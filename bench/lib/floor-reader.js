@@ -13,26 +13,35 @@
  */
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
+import { DIST } from './dist.js';
 
 // The V8 flags the CLI runs with (src/main.ts sets them for flat memory, at ~5 % of CPU): the floor
 // is measured under the same engine settings, so the modules are imported only after them.
 setFlagsFromString('--liftoff-only');
 setFlagsFromString('--optimize-for-size');
-const { Pool, request } = await import('../../dist/src/http/undici.js');
-const { JsonArraySplitter } = await import('../../dist/src/json/array-splitter.js');
-const { ODataPageSplitter } = await import('../../dist/src/json/odata-page.js');
-const { GRAPH_BYTE_CHECK } = await import('../../dist/src/alert/graph-schema.js');
-const { MDE_BYTE_CHECK } = await import('../../dist/src/alert/mde-schema.js');
-const { SIEM_BYTE_CHECK } = await import('../../dist/src/alert/siem-schema.js');
+/** @type {typeof import('../../src/http/undici.js')} */
+const { Pool, request } = await import(`${DIST}src/http/undici.js`);
+/** @type {typeof import('../../src/json/array-splitter.js')} */
+const { JsonArraySplitter } = await import(`${DIST}src/json/array-splitter.js`);
+/** @type {typeof import('../../src/json/odata-page.js')} */
+const { ODataPageSplitter } = await import(`${DIST}src/json/odata-page.js`);
+/** @type {typeof import('../../src/alert/graph-schema.js')} */
+const { GRAPH_BYTE_CHECK } = await import(`${DIST}src/alert/graph-schema.js`);
+/** @type {typeof import('../../src/alert/mde-schema.js')} */
+const { MDE_BYTE_CHECK } = await import(`${DIST}src/alert/mde-schema.js`);
+/** @type {typeof import('../../src/alert/siem-schema.js')} */
+const { SIEM_BYTE_CHECK } = await import(`${DIST}src/alert/siem-schema.js`);
 
 const { URLS, T, CA, API } = process.env;
-const check = { mde: MDE_BYTE_CHECK, graph: GRAPH_BYTE_CHECK, siem: SIEM_BYTE_CHECK }[API];
+const check = API === 'mde' ? MDE_BYTE_CHECK : API === 'graph' ? GRAPH_BYTE_CHECK : API === 'siem' ? SIEM_BYTE_CHECK : undefined;
 if (check === undefined || !URLS || !T || !CA) throw new Error('floor-reader: set URLS, T, CA and API (mde, graph, siem)');
+/** @type {string[]} */
 const urls = JSON.parse(readFileSync(URLS, 'utf8'));
 // Every page of a run comes from one origin (the cache's).
-const dispatcher = new Pool(new URL(urls[0]).origin, { connect: { ca: readFileSync(CA, 'utf8') } });
+const dispatcher = new Pool(new URL(urls[0] ?? '').origin, { connect: { ca: readFileSync(CA, 'utf8') } });
 const NEWLINE = Buffer.from('\n');
 const BATCH_BYTES = 64 * 1024;
+/** @type {Buffer[]} */
 let batch = [];
 let batchBytes = 0;
 let written = 0;
@@ -52,12 +61,13 @@ for (const url of urls) {
   });
   if (res.statusCode !== 200) throw new Error(`floor-reader: HTTP ${res.statusCode} for ${url}`);
   const splitter = API === 'siem' ? new JsonArraySplitter({ check }) : new ODataPageSplitter({ check });
+  /** @type {(import('../../src/alert/byte-check.js').CheckedFields | undefined)[]} */
   const checked = [];
   for await (const chunk of res.body) {
     checked.length = 0;
     const alerts = splitter.push(chunk, checked);
     for (let i = 0; i < alerts.length; i++) {
-      const raw = alerts[i];
+      const raw = /** @type {Buffer} */ (alerts[i]);
       // What the CLI's gate would do with an alert the one pass did not decide.
       if (checked[i] === undefined && check(raw) === undefined) throw new Error('floor-reader: an alert the byte check does not accept');
       batch.push(raw, NEWLINE);

@@ -6,10 +6,14 @@
  */
 import { createServer, connect } from 'node:net';
 
-/** Starts forwarding 127.0.0.1:<free port> → `target` (`https://127.0.0.1:PORT`). */
+/**
+ * Starts forwarding 127.0.0.1:<free port> → `target` (`https://127.0.0.1:PORT`).
+ * @param {string} target
+ */
 export async function startForwarder(target) {
   const { hostname, port } = new URL(target);
   const state = { lastServerByteAt: 0 };
+  /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
   const server = createServer((client) => {
     const upstream = connect(Number(port), hostname);
@@ -23,17 +27,20 @@ export async function startForwarder(target) {
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port: listening } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
-    url: `https://127.0.0.1:${server.address().port}`,
+    url: `https://127.0.0.1:${listening}`,
     /** performance.now() of the last byte the server sent through us. */
     get lastServerByteAt() {
       return state.lastServerByteAt;
     },
     close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+      /** @type {Promise<void>} */ (
+        new Promise((resolve) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => resolve());
+        })
+      ),
   };
 }

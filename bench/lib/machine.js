@@ -17,6 +17,10 @@ export function machine() {
 }
 
 /** The first line `command --version` prints (curl, jq), or undefined when it is not installed. */
+/**
+ * @param {string} command
+ * @returns {Promise<string | undefined>}
+ */
 export function versionOf(command) {
   return new Promise((resolve) => {
     const child = spawn(command, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });

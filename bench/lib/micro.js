@@ -4,16 +4,36 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { AlertStore } from '../../dist/simulator/store.js';
-import { ALERT_JSON_TEXTS } from '../../dist/simulator/alert-stream.js';
-import { JsonArraySplitter } from '../../dist/src/json/array-splitter.js';
-import { SiemAlertSchema } from '../../dist/src/alert/siem-schema.js';
-import { validateAlert } from '../../dist/src/alert/validate.js';
+import { DIST } from './dist.js';
+/** @type {typeof import('../../simulator/store.js')} */
+const { AlertStore } = await import(`${DIST}simulator/store.js`);
+/** @type {typeof import('../../simulator/alert-stream.js')} */
+const alertStream = await import(`${DIST}simulator/alert-stream.js`); // a destructured unique symbol widens to `symbol`
+/** @type {typeof import('../../src/json/array-splitter.js')} */
+const { JsonArraySplitter } = await import(`${DIST}src/json/array-splitter.js`);
+/** @type {typeof import('../../src/alert/siem-schema.js')} */
+const { SiemAlertSchema } = await import(`${DIST}src/alert/siem-schema.js`);
+/** @type {typeof import('../../src/alert/validate.js')} */
+const { validateAlert } = await import(`${DIST}src/alert/validate.js`);
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const EVERYTHING = { sinceTimeUtc: '2000-01-01T00:00:00Z' };
 
-/** Best of `rounds` timings of `fn`, in ms (the least disturbed by other load). */
+/**
+ * The store's alerts also offer their JSON texts (simulator/store.ts), which its type does not say.
+ * @param {InstanceType<typeof AlertStore>} store
+ * @returns {Iterable<string>}
+ */
+const alertTexts = (store) =>
+  /** @type {import('../../simulator/alert-stream.js').SerialisableAlerts} */ (store.query(EVERYTHING, NOW).alerts)[
+    alertStream.ALERT_JSON_TEXTS
+  ]();
+
+/**
+ * Best of `rounds` timings of `fn`, in ms (the least disturbed by other load).
+ * @param {number} rounds
+ * @param {() => unknown} fn
+ */
 function best(rounds, fn) {
   let min = Infinity;
   for (let r = 0; r < rounds; r++) {
@@ -24,7 +44,10 @@ function best(rounds, fn) {
   return min;
 }
 
-/** µs per alert to generate `count` alerts: as objects + JSON.stringify, and as direct JSON texts. */
+/**
+ * µs per alert to generate `count` alerts: as objects + JSON.stringify, and as direct JSON texts.
+ * @param {number} count
+ */
 export function generatorCost(count) {
   const store = new AlertStore({ now: NOW, initial: count });
   const objects = best(3, () => {
@@ -32,16 +55,19 @@ export function generatorCost(count) {
   });
   const texts = best(3, () => {
     let n = 0;
-    for (const text of store.query(EVERYTHING, NOW).alerts[ALERT_JSON_TEXTS]()) n += text.length;
+    for (const text of alertTexts(store)) n += text.length;
     return n;
   });
   return { objectsUsPerAlert: (objects * 1000) / count, textsUsPerAlert: (texts * 1000) / count };
 }
 
-/** The simulator's answer for `count` alerts as 64 KiB network-sized chunks, and the alerts' bytes. */
+/**
+ * The simulator's answer for `count` alerts as 64 KiB network-sized chunks, and the alerts' bytes.
+ * @param {number} count
+ */
 export function sampleAnswer(count) {
   const store = new AlertStore({ now: NOW, initial: count });
-  const texts = [...store.query(EVERYTHING, NOW).alerts[ALERT_JSON_TEXTS]()];
+  const texts = [...alertTexts(store)];
   const body = Buffer.from(`[\n${texts.join(',\n')}\n]\n`);
   const chunks = [];
   for (let i = 0; i < body.length; i += 64 * 1024) chunks.push(body.subarray(i, i + 64 * 1024));
@@ -55,7 +81,10 @@ function loadJsonparse() {
   return createRequire(import.meta.url)(path);
 }
 
-/** MB/s of splitting the answer into alert bytes: our splitter, and jsonparse emitting parsed alerts. */
+/**
+ * MB/s of splitting the answer into alert bytes: our splitter, and jsonparse emitting parsed alerts.
+ * @param {{ chunks: readonly Buffer[], bytes: number }} answer
+ */
 export function splitterThroughput({ chunks, bytes }) {
   const ours = best(3, () => {
     const splitter = new JsonArraySplitter();
@@ -80,13 +109,20 @@ export function splitterThroughput({ chunks, bytes }) {
       return n;
     });
   }
-  const mbps = (ms) => (ms === undefined ? undefined : bytes / 1e6 / (ms / 1000));
-  return { splitterMBps: mbps(ours), splitterPlusParseMBps: mbps(oursWithParse), jsonparseMBps: mbps(jsonparse) };
+  const mbps = (/** @type {number} */ ms) => bytes / 1e6 / (ms / 1000);
+  return {
+    splitterMBps: mbps(ours),
+    splitterPlusParseMBps: mbps(oursWithParse),
+    jsonparseMBps: jsonparse === undefined ? undefined : mbps(jsonparse),
+  };
 }
 
-/** Alerts/s of JSON.parse alone, of the zod schema alone, and of validateAlert (both). */
+/**
+ * Alerts/s of JSON.parse alone, of the zod schema alone, and of validateAlert (both).
+ * @param {{ alerts: readonly Buffer[] }} answer
+ */
 export function validationThroughput({ alerts }) {
-  const rate = (ms) => alerts.length / (ms / 1000);
+  const rate = (/** @type {number} */ ms) => alerts.length / (ms / 1000);
   const parsed = alerts.map((raw) => JSON.parse(raw.toString('utf8')));
   return {
     parseOnly: rate(best(3, () => alerts.forEach((raw) => JSON.parse(raw.toString('utf8'))))),
@@ -101,7 +137,8 @@ export function validationThroughput({ alerts }) {
  * Flat in the count is the point: a service holds one or two tokens a tenant, whatever its age.
  */
 export async function scrubCost(counts = [10, 300, 6000]) {
-  const { SecretMatcher } = await import('../../dist/src/http/redact.js');
+  /** @type {typeof import('../../src/http/redact.js')} */
+  const { SecretMatcher } = await import(`${DIST}src/http/redact.js`);
   const { randomBytes } = await import('node:crypto');
   const line = JSON.stringify({
     level: 30,

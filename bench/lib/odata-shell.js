@@ -10,10 +10,14 @@
 import { writeFileSync } from 'node:fs';
 import { HAVE_GNU_TIME, GNU_TIME, measure, readTimeReport, rssFile } from './proc.js';
 
-const timed = (variable) => (HAVE_GNU_TIME ? `${GNU_TIME} -f '%U %S %M' -o "$${variable}" ` : '');
+const timed = (/** @type {string} */ variable) => (HAVE_GNU_TIME ? `${GNU_TIME} -f '%U %S %M' -o "$${variable}" ` : '');
 const CURL = 'curl -s --fail --globoff --cacert "$CA" -H "Authorization: Bearer $T" -H "Accept: application/json" -K "$URLS"';
 
-/** Writes `urls` (absolute) as a curl config file at `path`. */
+/**
+ * Writes `urls` (absolute) as a curl config file at `path`.
+ * @param {string} path
+ * @param {readonly string[]} urls
+ */
 export function writeUrlList(path, urls) {
   for (const url of urls) if (/["\\\s]/.test(url)) throw new Error(`a page URL curl's config cannot hold as is: ${url}`);
   writeFileSync(path, urls.map((url) => `url = "${url}"\n`).join(''));
@@ -32,9 +36,12 @@ export function jqPagesScript() {
 /**
  * Runs one of the scripts; resolves `{ wallMs, curl: { cpuMs, rssKib }, jq: { cpuMs, rssKib } }`
  * (jq's undefined for the raw script). Rejects when the pipeline fails.
+ * @param {string} script
+ * @param {{ urlsPath: string, token: string, caPath: string, filter?: string, out?: string | undefined }} options
  */
 export async function runPages(script, { urlsPath, token, caPath, filter = '.value[]', out }) {
   const files = { TIME_CURL: rssFile(), TIME_JQ: rssFile() };
+  /** @type {NodeJS.ProcessEnv} */
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', URLS: urlsPath, T: token, CA: caPath, FILTER: filter, ...files };
   if (out !== undefined) env.OUT = out;
   const result = await measure('/bin/bash', ['-c', script], { env, rss: false });

@@ -17,17 +17,23 @@ import { createServer } from 'node:https';
 import { Agent, request } from 'node:https';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSelfSignedCert } from '../../dist/simulator/cert.js';
+import { DIST } from './dist.js';
+/** @type {typeof import('../../simulator/cert.js')} */
+const { generateSelfSignedCert } = await import(`${DIST}simulator/cert.js`);
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 
-/** `https://graph.microsoft.com/.default` → `https://graph.microsoft.com`, lower-case, no trailing slash. */
+/**
+ * `https://graph.microsoft.com/.default` → `https://graph.microsoft.com`, lower-case, no trailing slash.
+ * @param {Buffer} body
+ */
 function audienceOfForm(body) {
   const form = new URLSearchParams(body.toString('utf8'));
   const requested = form.get('resource') ?? form.get('scope')?.replace(/\/\.default$/i, '');
   return requested?.trim().replace(/\/+$/, '').toLowerCase();
 }
 
+/** @param {import('node:http').IncomingMessage} req */
 function bearer(req) {
   const value = req.headers.authorization;
   return typeof value === 'string' && value.startsWith('Bearer ') ? value.slice(7) : undefined;
@@ -36,6 +42,8 @@ function bearer(req) {
 /**
  * Starts the cache on 127.0.0.1:<free port> in front of `sim` (an in-process simulator over HTTPS).
  * Its certificate is written to `<dir>/cache-ca.pem`.
+ * @param {import('../../simulator/server.js').Simulator} sim
+ * @param {string} dir
  */
 export async function startPageCache(sim, dir) {
   const target = new URL(sim.url);
@@ -43,22 +51,33 @@ export async function startPageCache(sim, dir) {
   const caCertPath = join(dir, 'cache-ca.pem');
   writeFileSync(caCertPath, certPem);
   const agent = new Agent({ keepAlive: true, ca: sim.caCertPem });
-  /** url (path + query) → { status, headers, body: Buffer, audience } */
+  /** url (path + query) → the page */
+  /** @type {Map<string | undefined, { status: number, contentType: string, body: Buffer, audience: string | undefined }>} */
   const pages = new Map();
-  /** access token → audience */
+  /** access token → audience (looked up with what may be no token at all) */
+  /** @type {Map<string | undefined, string | undefined>} */
   const tokens = new Map();
-  /** Every alert request, in order: { url, status, hit }. */
+  /** Every alert request, in order. */
+  /** @type {{ url: string | undefined, status: number | undefined, hit: boolean }[]} */
   const log = [];
   const counts = { hits: 0, misses: 0, refused: 0 };
 
+  /**
+   * @param {import('node:http').IncomingMessage} req
+   * @param {import('node:http').ServerResponse} res
+   * @param {Buffer} body
+   * @param {boolean} isPage
+   */
   const pass = (req, res, body, isPage) => {
     const headers = { ...req.headers };
     const upstream = request(
       { host: target.hostname, port: Number(target.port), method: req.method, path: req.url, headers, agent },
       (answer) => {
+        /** @type {import('node:http').OutgoingHttpHeaders} */
         const out = {};
         for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name)) out[name] = value;
         res.writeHead(answer.statusCode ?? 502, out);
+        /** @type {Buffer[]} */
         const chunks = [];
         answer.on('data', (chunk) => {
           chunks.push(chunk);
@@ -94,8 +113,9 @@ export async function startPageCache(sim, dir) {
   };
 
   const server = createServer({ cert: certPem, key: keyPem }, (req, res) => {
+    /** @type {Buffer[]} */
     const chunks = [];
-    req.on('data', (c) => chunks.push(c));
+    req.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const path = (req.url ?? '/').split('?')[0];
@@ -123,14 +143,14 @@ export async function startPageCache(sim, dir) {
       res.end(cached.body);
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `https://127.0.0.1:${server.address().port}`;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const url = `https://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}`;
   return {
     url,
     caCertPath,
     caCertPem: certPem,
     /** The recorded page at `path` (path + query, as requested), or undefined. */
-    page: (path) => pages.get(path),
+    page: (/** @type {string} */ path) => pages.get(path),
     /** Alert requests seen since the last `take()`, and the hit/miss counts; then forgets them. */
     take() {
       const seen = { requests: log.splice(0), ...counts };
@@ -144,10 +164,12 @@ export async function startPageCache(sim, dir) {
       return n;
     },
     close: () =>
-      new Promise((resolve) => {
-        agent.destroy();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+      /** @type {Promise<void>} */ (
+        new Promise((resolve) => {
+          agent.destroy();
+          server.close(() => resolve());
+          server.closeAllConnections();
+        })
+      ),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { HAVE_GNU_TIME, GNU_TIME, measureShell, readRss, rssFile } from './proc.js';
 
-const timed = (variable) => (HAVE_GNU_TIME ? `${GNU_TIME} -f %M -o "$${variable}" ` : '');
+const timed = (/** @type {string} */ variable) => (HAVE_GNU_TIME ? `${GNU_TIME} -f %M -o "$${variable}" ` : '');
 const CURL = 'curl -s --fail --cacert "$CA" -H "Authorization: Bearer $T" "$URL"';
 
 /** `curl … | jq -c '.[]' > $OUT` (default /dev/null). */
@@ -18,9 +18,14 @@ export function rawCurlScript() {
   return `set -e; ${timed('RSS_CURL')}${CURL} > /dev/null`;
 }
 
-/** Runs one of the scripts against `url` with `token`; resolves with wall time and per-stage RSS. */
+/**
+ * Runs one of the scripts against `url` with `token`; resolves with wall time and per-stage RSS.
+ * @param {string} script
+ * @param {{ url: string, token: string, caPath: string, out?: string }} options
+ */
 export async function runScript(script, { url, token, caPath, out }) {
   const files = { RSS_CURL: rssFile(), RSS_JQ: rssFile() };
+  /** @type {NodeJS.ProcessEnv} */
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', URL: url, T: token, CA: caPath, ...files };
   if (out !== undefined) env.OUT = out;
   const result = await measureShell(script, { env });

@@ -5,6 +5,9 @@ import { request } from 'node:https';
  * Resolves with the bearer token for `sim` (an in-process simulator from dist/simulator/server.js):
  * for the SIEM API unless `resource` names another (the MDE or Graph audience); asked at `url`
  * (default the simulator's own; e.g. a cache in front of it) trusting `ca` (default its certificate).
+ * @param {import('../../simulator/server.js').Simulator} sim
+ * @param {{ resource?: string, url?: string, ca?: string }} [options]
+ * @returns {Promise<string>}
  */
 export function getToken(sim, { resource = sim.credentials.resource, url = sim.url, ca = sim.caCertPem } = {}) {
   const { tenantId, clientId, clientSecret } = sim.credentials;
