@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Against system services that .ci/run installs: `npm run test:interop`.
     exclude: ['test/interop/**', '**/node_modules/**'],
+    // Every property at its full run count (DEFENDER_PROPERTY_SCALE, unset here, multiplies them):
+    // see test/helpers/property-runs.ts.
+    setupFiles: ['test/helpers/property-runs.ts'],
     // End-to-end tests spawn the built CLI and real loopback servers: give them room on a
     // 2-core machine, but keep every test bounded.
     testTimeout: 30_000,

@@ -18,6 +18,7 @@ import { leefLine } from '../../src/output/leef.js';
 import { extensionOf, parseCef } from './cef-reference.js';
 import { fullAlert } from './full-alert.js';
 import { attributesOf, parseLeef } from './leef-reference.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 interface NsyslogCef {
   parse(text: string): { headers: Record<string, string | undefined>; fields: Record<string, string | undefined> };
@@ -67,7 +68,7 @@ const expectedExtension = (alert: Record<string, string>) =>
 const only = (fields: Record<string, string>, keys: readonly string[]) =>
   Object.fromEntries(keys.flatMap((k) => (k in fields ? [[k, fields[k]]] : [])));
 
-const RUNS = { numRuns: 300 };
+const RUNS = { numRuns: propertyRuns(300) };
 /** The full alert with these fields; ComputerDnsName, the host's stand-in, left out so MachineName alone decides. */
 const alertWith = (fields: Record<string, string>) => fullAlert({ ComputerDnsName: null, ...fields });
 const CEF_KEYS = TEXT_FIELDS.map(([, key]) => key);

@@ -5,6 +5,7 @@ import { compilePrecheck } from '../../src/alert/precheck.js';
 import { SIEM_FIELD_KINDS, SiemAlertSchema } from '../../src/alert/siem-schema.js';
 import { validateAlert } from '../../src/alert/validate.js';
 import { AlertStore } from '../../simulator/store.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const precheck = compilePrecheck(SIEM_FIELD_KINDS);
 const FIXTURE = new URL('../fixtures/siem-api-alerts-msdocs.json', import.meta.url);
@@ -52,7 +53,7 @@ describe('the SIEM alert precheck', () => {
       fc.property(alertLike, (alert) => {
         if (precheck(alert)) expect(SiemAlertSchema.safeParse(alert).success).toBe(true);
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 

@@ -11,6 +11,7 @@ import type { CheckedFields } from '../../src/alert/byte-check.js';
 import { SIEM_BYTE_CHECK } from '../../src/alert/siem-schema.js';
 import { DataError } from '../../src/errors.js';
 import { JsonArraySplitter } from '../../src/json/array-splitter.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const objects = fc.array(
   fc.dictionary(fc.string({ unit: 'binary', maxLength: 8 }), fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }), { maxKeys: 6 }),
@@ -75,7 +76,7 @@ describe('JsonArraySplitter at random byte boundaries', () => {
           elements.forEach((e, i) => expect(checked[i] !== undefined).toBe(SIEM_BYTE_CHECK(e) !== undefined));
         }
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -92,7 +93,7 @@ describe('JsonArraySplitter at random byte boundaries', () => {
           expect(elements).toEqual(values.map((v) => JSON.stringify(v)));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -103,7 +104,7 @@ describe('JsonArraySplitter at random byte boundaries', () => {
         const oneByOne = split([...bytes].map((b) => Buffer.from([b])));
         expect(oneByOne).toEqual(split([bytes]));
       }),
-      { numRuns: 100 },
+      { numRuns: propertyRuns(100) },
     );
   });
 
@@ -157,7 +158,7 @@ describe('JsonArraySplitter at random byte boundaries', () => {
           expect(err).toBeInstanceOf(DataError);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });

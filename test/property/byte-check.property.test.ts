@@ -22,6 +22,7 @@ import { mdeAlert } from '../../simulator/mde-alerts.js';
 import { mergeDetections } from '../../simulator/merged-alert.js';
 import { AlertStore } from '../../simulator/store.js';
 import { MSDOCS_EXAMPLE_2017 } from '../../simulator/msdocs-examples.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const answer = new AlertStore({ now: NOW, initial: 300 }).query({ sinceTimeUtc: '2000-01-01T00:00:00Z' }, NOW).alerts as SerialisableAlerts;
@@ -276,10 +277,11 @@ describe.each(CASES)('$name byte check', ({ check: byteCheck, schema, kinds, bas
           check(Buffer.from(bytes));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000, 3000) }, // never fewer: the share accepted is checked below
     );
     // The cases must exercise the accepting side too, not only "don't know".
-    expect(accepted).toBeGreaterThan(500);
+    // 10 % at least: measured 546–582 of 3000, so 500 would fail now and then by chance alone.
+    expect(accepted).toBeGreaterThan(300);
   });
 
   it('declares exactly the fields of its zod schema', () => {

@@ -10,6 +10,7 @@ import { tokenUrl } from '../../src/auth/app-credential.js';
 import { buildSiemUrl } from '../../src/api/siem.js';
 import { resolvePullConfig, type PullConfig } from '../../src/config/resolve.js';
 import { UsageError } from '../../src/errors.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const NOW = new Date('2024-05-01T12:00:00Z');
 const GOOD = {
@@ -52,7 +53,7 @@ describe('tenant validation', () => {
         expect(url.pathname).toBe(`${new URL(host).pathname.replace(/\/$/, '')}/${tenant}/oauth2/token`);
         expect(url.search).toBe('');
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -129,7 +130,7 @@ describe('base URL and authority host validation', () => {
         expect(api.origin).toBe(base.origin);
         expect(api.pathname).toBe(`${base.pathname.replace(/\/+$/, '')}/api/alerts`);
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -143,7 +144,7 @@ describe('base URL and authority host validation', () => {
         expect(host.protocol === 'https:' || (host.protocol === 'http:' && loopback)).toBe(true);
         expect([host.username, host.password, host.search, host.hash]).toEqual(['', '', '', '']);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });

@@ -21,6 +21,7 @@ import {
 } from '../../src/state/format.js';
 import { dateOf, normalizeTimestamp, timestampOf } from '../../src/time.js';
 import { WindowPlan } from '../../src/state/window-plan.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const identity = { api: 'siem', tenant: '00000000-0000-4000-8000-000000000001', endpoint: 'https://wdatp-alertexporter-eu.windows.com/' };
 const T0 = Date.parse('2024-05-01T00:00:00.000Z');
@@ -147,7 +148,7 @@ describe('parseState', () => {
         checkpoint.readTo(dateOf(state.readUntil));
         expect(parseState(serializeState(checkpoint.state(new Date(T0))), identity).ok).toBe(true);
       }),
-      { numRuns: 2_000 },
+      { numRuns: propertyRuns(2_000) },
     );
   });
 
@@ -156,7 +157,7 @@ describe('parseState', () => {
       fc.property(fc.oneof(validState, noCheckpointState), (state) => {
         expect(parseState(serializeState(state), identity)).toEqual({ ok: true, state });
       }),
-      { numRuns: 1_000 },
+      { numRuns: propertyRuns(1_000) },
     );
   });
 
@@ -169,7 +170,7 @@ describe('parseState', () => {
         expect(result.ok).toBe(false);
         if (!result.ok) expect(result.reason).toContain(`belongs to ${key}`);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });
@@ -305,7 +306,7 @@ describe('Checkpoint', () => {
         const wanted = new Set(store.filter((a) => a.time >= timestampOf(firstSince)).map((a) => a.key));
         for (const key of wanted) expect(delivered).toContain(key);
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Window } from '../../src/state/checkpoint.js';
 import { WindowPlan, type WindowPlanOptions } from '../../src/state/window-plan.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -94,7 +95,7 @@ describe('WindowPlan', () => {
           for (const w of windows) expect(w.until.getTime()).toBeGreaterThan(w.since.getTime());
         },
       ),
-      { numRuns: 150 },
+      { numRuns: propertyRuns(150) },
     );
   });
 });
