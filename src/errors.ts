@@ -7,7 +7,7 @@
  * stderr lines and exit codes (src/main.ts sets the process's exit code from its result); anything
  * that is not an AppError is a bug (exit 1, stack printed).
  *
- * Exit codes are part of the interface (README "Exit codes", docs/design.md).
+ * Exit codes are part of the interface (docs/reference.md "Exit codes", docs/design.md).
  */
 
 export const ExitCode = {

@@ -20,7 +20,7 @@ import { readerGone } from './util/errno.js';
 import { runForcedExitSteps } from './util/forced-exit.js';
 
 /**
- * How long a stopped run may take to end (README "Exit codes"): 5 s from the signal. Ending takes
+ * How long a stopped run may take to end (docs/reference.md "Exit codes"): 5 s from the signal. Ending takes
  * milliseconds, unless stdout is stuck (a reader that stopped reading); then what the pipe did not
  * take is abandoned, the lock, spool and temp files are removed here, and the process exits.
  */

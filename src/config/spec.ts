@@ -238,7 +238,7 @@ export const PULL_SETTINGS = [
   },
 ] as const satisfies readonly SettingSpec[];
 
-/** Settings of `pull` for many tenants in one run (README "Many tenants"). */
+/** Settings of `pull` for many tenants in one run (docs/many-tenants.md). */
 export const FLEET_SETTINGS = [
   {
     flag: 'tenants',

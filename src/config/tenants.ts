@@ -27,8 +27,8 @@ const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, 'i
 const path = text('a file path').refine((p) => p !== '-', 'stdin ("-") cannot be read per tenant; name a file');
 
 /**
- * One JSON entry. The keys are the camel-cased flags of `pull` they override (README "Many
- * tenants"); an inline secret is refused so that a tenants file never becomes a secrets file.
+ * One JSON entry. The keys are the camel-cased flags of `pull` they override
+ * (docs/many-tenants.md); an inline secret is refused so that a tenants file never becomes a secrets file.
  */
 const ENTRY_SHAPE = {
   tenant: z.string({ error: 'required' }).refine((t) => GUID.test(t) || DOMAIN.test(t), TENANT_ID_MESSAGE),

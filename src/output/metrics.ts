@@ -52,7 +52,7 @@ const FAMILIES: readonly Family[] = [
   {
     name: 'defender_alerts_last_attempt_exit_code',
     type: 'gauge',
-    help: 'Exit code of the last run (0 success; README "Exit codes").',
+    help: 'Exit code of the last run (0 success; docs/reference.md "Exit codes").',
     value: (s) => (s.state?.lastRun ? (s.state.lastRun.exitCode ?? 0) : s.attempt?.exitCode),
   },
   {

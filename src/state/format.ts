@@ -1,6 +1,6 @@
 /**
  * The state file of `pull --state`: what a scheduled export has delivered so far. Versioned JSON,
- * documented in the README ("Scheduled export"). Pure: parse and serialise, no I/O.
+ * documented in docs/scheduled-export.md. Pure: parse and serialise, no I/O.
  */
 import { z } from 'zod';
 import { dateOf, normalizeTimestamp } from '../time.js';
