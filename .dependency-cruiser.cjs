@@ -14,9 +14,12 @@ const LAYERS = [
   // The three alert APIs behind one AlertSource interface.
   ['sources', '^src/api/'],
   // Where alerts go and what a scheduled run remembers.
-  ['delivery', '^src/(state|output)/'],
+  ['storage', '^src/(state|output)/'],
   // Flags, environment and files turned into one validated configuration.
   ['config', '^src/config/'],
+  // A command's setup (environment, dispatcher, sign-in) and the delivery engine it drives: the
+  // loop, its windows, the state session, the service and the fleet.
+  ['engine', '^src/(context|delivery)/'],
   // The commands, each a plain async function.
   ['commands', '^src/commands/'],
   // The commander shell and the process entry point.

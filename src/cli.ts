@@ -19,7 +19,7 @@ import {
   type SettingSpec,
 } from './config/spec.js';
 import { ExitCode, INTERNAL_MESSAGE, outcomeLine, outcomeOf } from './errors.js';
-import type { CommandIo } from './commands/context.js';
+import type { CommandIo } from './context/command-context.js';
 import { writeNotice, type NoticeStream } from './notice.js';
 import { createProgress } from './output/progress.js';
 import { pauseOnlyAt } from './state/pause.js';

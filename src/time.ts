@@ -130,3 +130,12 @@ export function timestampOf(date: Date): string {
 export function dateOf(normalized: string): Date {
   return new Date(`${normalized.slice(0, 23)}Z`);
 }
+
+/**
+ * A stretch of time read as one: what a `pull --state` run cuts its range into, and what its
+ * checkpoint moves over once a window is delivered.
+ */
+export interface Window {
+  since: Date;
+  until: Date;
+}

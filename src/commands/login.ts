@@ -8,7 +8,8 @@ import { signInWithDeviceCode } from '../auth/device-code.js';
 import { saveEntry } from '../auth/token-store.js';
 import { resourceScope, type UserTokens } from '../auth/user-credential.js';
 import { resolveLoginConfig, type Env, type Flags } from '../config/resolve.js';
-import { buildContext, userTokenCachePath, type CommandIo } from './context.js';
+import { buildContext, type CommandIo } from '../context/command-context.js';
+import { userTokenCachePath } from '../context/sign-in.js';
 
 export interface LoginDeps {
   /** Where the user is talked to (default: process stderr). */

@@ -2,17 +2,17 @@
  * `defender-alerts logout`: removes the cached user sign-in (or, with --all, the whole token
  * cache file). It forgets the tokens on this machine; it does not revoke them at Entra ID.
  */
-import { readEnvFile } from '../config/files.js';
-import { resolveLoginConfig, type Env, type Flags } from '../config/resolve.js';
+import { resolveLoginConfig, type Flags } from '../config/resolve.js';
+import { loadEnvironment } from '../context/environment.js';
 import { removeEntries } from '../auth/token-store.js';
 import { resourceScope } from '../auth/user-credential.js';
-import { buildContext, userTokenCachePath, type CommandIo } from './context.js';
+import { buildContext, type CommandIo } from '../context/command-context.js';
+import { userTokenCachePath } from '../context/sign-in.js';
 
 export async function logoutCommand(flags: Flags, io: CommandIo, stderr: NodeJS.WritableStream = process.stderr): Promise<void> {
   if (flags['all'] === true) {
     // --all needs no tenant or client id: only where the cache is.
-    const envFilePath = typeof flags['envFile'] === 'string' ? flags['envFile'] : io.env['DEFENDER_ENV_FILE'] || undefined;
-    const env: Env = { ...(envFilePath !== undefined ? await readEnvFile(envFilePath) : {}), ...io.env };
+    const { env } = await loadEnvironment(flags, io);
     const path = userTokenCachePath(env);
     const removed = await removeEntries(path, { all: true });
     stderr.write(

@@ -7,7 +7,7 @@ import { runSimulate } from '../../simulator/command.js';
 import { servedTenantId } from '../../simulator/credentials.js';
 import { isOrigin } from '../../simulator/server.js';
 import { TENANT_TROUBLES, isTenantTrouble, type TenantTrouble } from '../../simulator/tenants.js';
-import type { CommandIo } from './context.js';
+import type { CommandIo } from '../context/command-context.js';
 
 // Repeatable flags arrive as arrays of strings.
 type Opts = Record<string, string | string[] | boolean | undefined>;

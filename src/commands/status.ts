@@ -19,7 +19,7 @@ import { readState } from '../state/file.js';
 import { peekLock } from '../state/lock.js';
 import { formatStatusTable, reportState, staleSummary, unusableState, type ListedTenant, type StateReport } from '../state/status.js';
 import { describeFileError } from '../util/errno.js';
-import type { CommandIo } from './context.js';
+import type { CommandIo } from '../context/command-context.js';
 
 interface StatusOptions {
   paths: string[];

@@ -4,7 +4,7 @@
  */
 import { resolveAuthConfig } from '../config/resolve.js';
 import type { Flags } from '../config/resolve.js';
-import { buildContext, type CommandIo } from './context.js';
+import { buildContext, type CommandIo } from '../context/command-context.js';
 
 export async function tokenCommand(flags: Flags, io: CommandIo): Promise<void> {
   const ctx = await buildContext(flags, io, (input) => resolveAuthConfig(input));

@@ -58,6 +58,7 @@ export function shareOutput(sink: AlertSink): SharedOutput {
         get count() {
           return written;
         },
+        durableOnFlush: sink.durableOnFlush,
         write(raw) {
           if (ended) return Promise.reject(new Error('AlertSink.write() after the view ended'));
           const pending = sink.write(member === undefined ? raw : withMember(raw, member));

@@ -40,6 +40,12 @@ export interface AlertSink {
    */
   finish(): Promise<void>;
   readonly count: number;
+  /**
+   * Whether what flush() accepted is delivered for good, so a checkpoint may move after a flush:
+   * stdout and an appended file, yes; a replaced `--output` file exists only once close() renamed
+   * it into place, so its checkpoint waits for the end.
+   */
+  readonly durableOnFlush: boolean;
 }
 
 /** Options of {@link openSink}. */
@@ -92,6 +98,8 @@ interface Destination {
    * put back as promised (an appended file not cut back to its last checkpoint), saying so.
    */
   abort(pending: Buffer, previous: Promise<void>): Promise<void>;
+  /** See {@link AlertSink.durableOnFlush}. */
+  readonly durableOnFlush: boolean;
 }
 
 class BatchingSink implements AlertSink {
@@ -113,6 +121,10 @@ class BatchingSink implements AlertSink {
 
   get count(): number {
     return this.written;
+  }
+
+  get durableOnFlush(): boolean {
+    return this.destination.durableOnFlush;
   }
 
   write(raw: Buffer): Promise<void> | undefined {
@@ -260,6 +272,7 @@ function streamDestination(stream: NodeJS.WritableStream, signal: AbortSignal | 
   signal?.addEventListener('abort', () => rejectWaiting(signal.reason), { once: true });
 
   return {
+    durableOnFlush: true,
     write(data) {
       if (failure !== undefined) return Promise.reject(failure);
       let accepted = true;
@@ -325,6 +338,7 @@ async function fileDestination(path: string): Promise<Destination> {
   }
 
   return {
+    durableOnFlush: false,
     write: (data) => file.write(data),
     async flush() {
       await file.handle.sync();
@@ -374,6 +388,7 @@ async function appendDestination(path: string): Promise<Destination> {
   }
   let closed = false;
   return {
+    durableOnFlush: true,
     write: append,
     async flush() {
       await handle.sync();

@@ -5,17 +5,12 @@
  * - Each run reads from `readUntil − overlap` of the last run, so late arrivals are caught, and
  *   suppresses the keys it already delivered there, so nothing is repeated. An alert whose
  *   LastProcessedTimeUtc changed has a new key: an update, delivered again.
- * - A long range is read in windows (./window-plan.ts cuts them), and the state can advance
+ * - A long range is read in windows (delivery/window-plan.ts cuts them), and the state can advance
  *   window by window.
  */
 import type { AlertRecord } from '../api/source.js';
 import { CHECKPOINT_VERSION, hasCheckpoint, type State, type StateFile, type StateIdentity } from './format.js';
-import { dateOf, normalizeTimestamp, timestampOf } from '../time.js';
-
-export interface Window {
-  since: Date;
-  until: Date;
-}
+import { dateOf, normalizeTimestamp, timestampOf, type Window } from '../time.js';
 
 /** The time part of a key `FullId|LastProcessedTimeUtc`, normalised. */
 function keyTime(key: string): string | undefined {
@@ -93,11 +88,11 @@ export class Checkpoint {
   }
 
   /**
-   * Records that everything up to `until` has been read (and, once saved, delivered), and forgets
-   * keys older than `until − overlap`: no later window or run asks for them again, so memory stays
-   * bounded by the alerts of one window plus the overlap.
+   * Records that everything up to the window's `until` has been read (and, once saved, delivered),
+   * and forgets keys older than `until − overlap`: no later window or run asks for them again, so
+   * memory stays bounded by the alerts of one window plus the overlap.
    */
-  readTo(until: Date): void {
+  readTo({ until }: Pick<Window, 'until'>): void {
     const t = timestampOf(until);
     if (this.#readUntil === undefined || t > this.#readUntil) this.#readUntil = t;
     const keepFrom = timestampOf(new Date(dateOf(this.#readUntil).getTime() - this.#overlapMs));

@@ -1,7 +1,7 @@
 /**
  * `--parallel k`: a backfill's windows read k at a time must give exactly what k = 1 gives — the
  * same lines in the same order and the same state. (That a failed window ends the run in its
- * turn, after the ones before it, is test/unit/window-prefetch.test.ts.)
+ * turn, after the ones before it, is test/delivery/spooled-windows.test.ts.)
  */
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -20,7 +20,7 @@ import {
   type State,
 } from '../../src/state/format.js';
 import { dateOf, normalizeTimestamp, timestampOf } from '../../src/time.js';
-import { WindowPlan } from '../../src/state/window-plan.js';
+import { WindowPlan } from '../../src/delivery/window-plan.js';
 import { propertyRuns } from '../helpers/property-runs.js';
 
 const identity = { api: 'siem', tenant: '00000000-0000-4000-8000-000000000001', endpoint: 'https://wdatp-alertexporter-eu.windows.com/' };
@@ -145,7 +145,7 @@ describe('parseState', () => {
         const checkpoint = new Checkpoint(identity, state, overlapMs);
         const { since } = checkpoint.startFrom(new Date(T0));
         expect(Number.isFinite(since.getTime())).toBe(true);
-        checkpoint.readTo(dateOf(state.readUntil));
+        checkpoint.readTo({ until: dateOf(state.readUntil) });
         expect(parseState(serializeState(checkpoint.state(new Date(T0))), identity).ok).toBe(true);
       }),
       { numRuns: propertyRuns(2_000) },
@@ -209,7 +209,7 @@ describe('Checkpoint', () => {
           checkpoint.startFrom(new Date(T0));
           let max = '';
           for (const offset of offsets) {
-            checkpoint.readTo(new Date(T0 + offset));
+            checkpoint.readTo({ until: new Date(T0 + offset) });
             const state = checkpoint.state(new Date(T0));
             if (timestampOf(new Date(T0 + offset)) > max) max = timestampOf(new Date(T0 + offset));
             expect(state.readUntil).toBe(max);
@@ -283,7 +283,7 @@ describe('Checkpoint', () => {
               if (checkpoint.admit({ raw: Buffer.from('{}'), id: a.key, updatedAt: a.time, key: a.key })) delivered.push(a.key);
             }
             plan.done(window, answered);
-            checkpoint.readTo(window.until);
+            checkpoint.readTo(window);
             const state = checkpoint.state(new Date(nowMs));
             // readUntil never goes back, within a run or across runs.
             expect(state.readUntil >= lastReadUntil).toBe(true);

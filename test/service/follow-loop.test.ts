@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError, NetworkError, ServiceError, TenantsFailedError, ExitCode } from '../../src/errors.js';
-import { healsByWaiting, MAX_BACKOFF_MS, MAX_PERMANENT_FAILURES, nextCycle } from '../../src/commands/follow-schedule.js';
-import { follow } from '../../src/commands/follow.js';
+import { healsByWaiting, MAX_BACKOFF_MS, MAX_PERMANENT_FAILURES, nextCycle } from '../../src/delivery/follow-schedule.js';
+import { follow } from '../../src/delivery/follow.js';
 import { createLogger } from '../../src/log.js';
 
 const log = createLogger('silent');

@@ -6,7 +6,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CommandIo } from '../../src/commands/context.js';
+import type { CommandIo } from '../../src/context/command-context.js';
 import { simulateCommand } from '../../src/commands/simulate.js';
 import { UsageError } from '../../src/errors.js';
 import { SIMULATOR_CREDENTIALS, fleetTenantId } from '../../simulator/credentials.js';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_ASSERTION_TYPE, createClientAssertion, loadCertificate } from '../../src/auth/client-assertion.js';
-import type { CommandIo } from '../../src/commands/context.js';
+import type { CommandIo } from '../../src/context/command-context.js';
 import { simulateCommand } from '../../src/commands/simulate.js';
 import { UsageError } from '../../src/errors.js';
 import type { SiemAlert } from '../../simulator/alert-types.js';

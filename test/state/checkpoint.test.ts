@@ -43,7 +43,7 @@ describe('Checkpoint', () => {
   it('starts a first run at the given time, a later run at readUntil − overlap', () => {
     const first = new Checkpoint(identity, undefined, 10 * MIN);
     expect(first.startFrom(new Date('2024-05-01T08:00:00Z')).since.toISOString()).toBe('2024-05-01T08:00:00.000Z');
-    first.readTo(new Date('2024-05-01T10:00:00Z'));
+    first.readTo({ until: new Date('2024-05-01T10:00:00Z') });
     const next = new Checkpoint(identity, first.state(new Date()), 10 * MIN);
     expect(next.startFrom(new Date(0))).toEqual({ since: new Date('2024-05-01T09:50:00.000Z'), clamped: false });
   });
@@ -51,12 +51,12 @@ describe('Checkpoint', () => {
   it('after the overlap grew, takes alerts older than the known keys as delivered, then covers the full overlap', () => {
     const first = new Checkpoint(identity, undefined, 10 * MIN);
     first.startFrom(new Date('2024-05-01T08:00:00Z'));
-    first.readTo(new Date('2024-05-01T10:00:00Z'));
+    first.readTo({ until: new Date('2024-05-01T10:00:00Z') });
     const wider = new Checkpoint(identity, first.state(new Date()), 60 * MIN);
     expect(wider.startFrom(new Date(0))).toEqual({ since: new Date('2024-05-01T09:00:00.000Z'), clamped: true });
     expect(wider.admit(alert('seen-long-ago', '2024-05-01T09:20:00.0000000Z'))).toBe(false);
     expect(wider.admit(alert('inside-old-overlap', '2024-05-01T09:55:00.0000000Z'))).toBe(true);
-    wider.readTo(new Date('2024-05-01T10:05:00Z'));
+    wider.readTo({ until: new Date('2024-05-01T10:05:00Z') });
     const next = new Checkpoint(identity, wider.state(new Date()), 60 * MIN);
     expect(next.startFrom(new Date(0))).toEqual({ since: new Date('2024-05-01T09:05:00.000Z'), clamped: false });
     expect(next.admit(alert('seen-long-ago', '2024-05-01T09:20:00.0000000Z'))).toBe(false);
@@ -67,7 +67,7 @@ describe('Checkpoint', () => {
     const a = new Checkpoint(identity, undefined, 10 * MIN);
     expect(a.admit(alert('x', '2024-05-01T09:55:00.1234567Z'))).toBe(true);
     expect(a.admit(alert('x', '2024-05-01T09:55:00.1234567Z'))).toBe(false);
-    a.readTo(new Date('2024-05-01T10:00:00Z'));
+    a.readTo({ until: new Date('2024-05-01T10:00:00Z') });
     const b = new Checkpoint(identity, a.state(new Date()), 10 * MIN);
     expect(b.admit(alert('x', '2024-05-01T09:55:00.1234567Z'))).toBe(false);
     expect(b.admit(alert('x', '2024-05-01T10:01:00.0000000Z'))).toBe(true);
@@ -79,7 +79,7 @@ describe('Checkpoint', () => {
     c.admit(alert('old', '2024-05-01T09:40:00.0000000Z'));
     c.admit(alert('edge', '2024-05-01T09:50:00.0000000Z'));
     c.admit(alert('new', '2024-05-01T09:59:59.9999999Z'));
-    c.readTo(new Date('2024-05-01T10:00:00Z'));
+    c.readTo({ until: new Date('2024-05-01T10:00:00Z') });
     const state = c.state(new Date('2024-05-01T10:00:01Z'));
     expect(state.recent).toEqual(['edge:ioc|2024-05-01T09:50:00.0000000Z', 'new:ioc|2024-05-01T09:59:59.9999999Z']);
     expect(state.latestAlert).toBe('2024-05-01T09:59:59.9999999Z');
@@ -91,29 +91,29 @@ describe('Checkpoint', () => {
     const c = new Checkpoint(identity, undefined, 10 * MIN);
     c.startFrom(new Date('2024-05-01T09:00:00Z'));
     expect(c.admit(alert('odd', ''))).toBe(true);
-    c.readTo(new Date('2024-05-01T10:00:00Z'));
+    c.readTo({ until: new Date('2024-05-01T10:00:00Z') });
     // The next run reads its overlap again: the undatable alert is still recognised.
     const next = new Checkpoint(identity, c.state(new Date()), 10 * MIN);
     expect(next.admit(alert('odd', ''))).toBe(false);
-    next.readTo(new Date('2024-05-01T10:05:00Z'));
+    next.readTo({ until: new Date('2024-05-01T10:05:00Z') });
     expect(next.state(new Date()).recent).toContain('odd:ioc|');
     // A window ending past its window's end + the overlap: no re-read reaches it any more.
-    next.readTo(new Date('2024-05-01T10:10:00.001Z'));
+    next.readTo({ until: new Date('2024-05-01T10:10:00.001Z') });
     expect(next.state(new Date()).recent).not.toContain('odd:ioc|');
     // A thousand cycles of undatable alerts keep one window's worth, not a thousand.
     const service = new Checkpoint(identity, undefined, 10 * MIN);
     service.startFrom(new Date('2024-05-01T00:00:00Z'));
     for (let minute = 1; minute <= 1000; minute++) {
       service.admit(alert(`odd-${minute}`, 'not a time'));
-      service.readTo(new Date(Date.parse('2024-05-01T00:00:00Z') + minute * MIN));
+      service.readTo({ until: new Date(Date.parse('2024-05-01T00:00:00Z') + minute * MIN) });
     }
     expect(service.state(new Date()).recent.length).toBeLessThanOrEqual(11);
   });
 
   it('never moves readUntil backwards', () => {
     const c = new Checkpoint(identity, undefined, MIN);
-    c.readTo(new Date('2024-05-01T10:00:00Z'));
-    c.readTo(new Date('2024-05-01T09:00:00Z'));
+    c.readTo({ until: new Date('2024-05-01T10:00:00Z') });
+    c.readTo({ until: new Date('2024-05-01T09:00:00Z') });
     expect(c.state(new Date()).readUntil).toBe(timestampOf(new Date('2024-05-01T10:00:00Z')));
   });
 });
@@ -181,7 +181,7 @@ describe('state file format', () => {
   it('writes a checkpoint as version 2, which the release before version 3 still reads', () => {
     const first = new Checkpoint(identity, undefined, 10 * MIN);
     first.startFrom(new Date('2024-05-01T09:55:00Z'));
-    first.readTo(new Date('2024-05-01T10:00:00Z'));
+    first.readTo({ until: new Date('2024-05-01T10:00:00Z') });
     expect(first.state(new Date()).version).toBe(2);
   });
 
@@ -213,7 +213,7 @@ describe('Checkpoint origin', () => {
   it("does not reach before the first run's --since, and says nothing about it", () => {
     const first = new Checkpoint(identity, undefined, 10 * MIN);
     first.startFrom(new Date('2024-05-01T09:55:00Z')); // --since 5m with a 10m overlap
-    first.readTo(new Date('2024-05-01T10:00:00Z'));
+    first.readTo({ until: new Date('2024-05-01T10:00:00Z') });
     const state = first.state(new Date());
     expect(state.origin).toBe('2024-05-01T09:55:00.0000000Z');
     const next = new Checkpoint(identity, state, 10 * MIN);

@@ -13,7 +13,7 @@ import { rootCertificates } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEnvironment } from '../../src/commands/context.js';
+import { loadEnvironment } from '../../src/context/environment.js';
 import { layerEnvironment, parseEnvFile } from '../../src/config/env-file.js';
 import { checkNames, KNOWN_VARIABLES } from '../../src/config/env-names.js';
 import { readCaCertificates, readEnvFile } from '../../src/config/files.js';

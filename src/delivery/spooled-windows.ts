@@ -19,40 +19,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { AlertQuery, AlertRecord } from '../api/source.js';
+import type { AlertRecord } from '../api/source.js';
 import { undoOnForcedExit } from '../util/forced-exit.js';
-
-export type FetchWindow = (window: AlertQuery, signal: AbortSignal) => AsyncIterable<AlertRecord>;
-
-/**
- * The windows of a delivery, decided one at a time (state/window-plan.ts sizes each by what the
- * earlier ones held), and told what each held once it was read.
- */
-export interface Windows {
-  next(): AlertQuery | undefined;
-  /** `window` was read to its end: `alerts` records came from the source. */
-  done(window: AlertQuery, alerts: number): void;
-  /** How many windows in all, as far as known now (for the progress line). */
-  estimate(): number;
-}
-
-/** Windows known in advance (a plain pull's single range, tests). */
-export function fixedWindows(windows: readonly AlertQuery[]): Windows {
-  let next = 0;
-  return { next: () => windows[next++], done: () => {}, estimate: () => windows.length };
-}
-
-/**
- * One window in its turn. `read`, on a window read live, is for the consumer to call with how many
- * records it read once it has read them all: counting there costs nothing, where wrapping every
- * record in a counting generator would cost a resumption per alert. A spooled window has none: it
- * was counted (and the plan told) as soon as its spool was complete.
- */
-export interface WindowInTurn {
-  window: AlertQuery;
-  records: AsyncIterable<AlertRecord>;
-  read?: (records: number) => void;
-}
+import { inTurn, type FetchWindow, type WindowInTurn, type Windows, type WindowStream } from './windows.js';
 
 /** Spools a killed run of the same state left behind (this run holds the state's lock). */
 async function removeLeftovers(dir: string, prefix: string): Promise<void> {
@@ -83,7 +52,7 @@ async function* readSpool(path: string): AsyncGenerator<AlertRecord> {
 }
 
 /** Reads a whole window into a spool file; resolves with its path once the window is complete. */
-async function spool(fetch: FetchWindow, window: AlertQuery, path: string, signal: AbortSignal, windows: Windows): Promise<string> {
+async function spool<W>(fetch: FetchWindow<W>, window: W, path: string, signal: AbortSignal, windows: Windows<W>): Promise<string> {
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   // Stays attached for the stream's life: a write that fails (ENOSPC), or one still under way when
   // a stop destroys the stream below (ERR_STREAM_DESTROYED), is an 'error' event, and one with no
@@ -108,28 +77,38 @@ async function spool(fetch: FetchWindow, window: AlertQuery, path: string, signa
   }
 }
 
+/** Where a spool goes: `<dir>/.<name>.windows-…`. */
+export interface SpoolAt {
+  dir: string;
+  name: string;
+}
+
 /**
- * The windows, in order, each with its records: at most `parallel` read at once. A window that
- * failed throws when its turn comes (the ones before it were handed on, as with k = 1). Leaving
- * the loop early (an error, Ctrl-C) stops every read and removes the spool.
+ * The windows read `parallel` at a time, handed on in order: the stream {@link inTurn} gives,
+ * with every window after the first read ahead into a spool file. The spool is removed when the
+ * loop ends, however it ends.
  */
-export async function* windowsInOrder(
-  windows: Windows,
+export function spooled<W>(
+  windows: Windows<W>,
   parallel: number,
-  fetch: FetchWindow,
+  spoolAt: SpoolAt = { dir: tmpdir(), name: 'defender-alerts' },
+): WindowStream<W> {
+  if (parallel <= 1) return inTurn(windows);
+  return {
+    turns: (fetch, signal) => readAhead(windows, parallel, fetch, signal, spoolAt),
+    estimate: () => windows.estimate(),
+  };
+}
+
+async function* readAhead<W>(
+  windows: Windows<W>,
+  parallel: number,
+  fetch: FetchWindow<W>,
   signal: AbortSignal,
-  /** Where the spool goes: `<dir>/.<name>.windows-…` (default: the system's temp directory). */
-  spoolAt: { dir: string; name: string } = { dir: tmpdir(), name: 'defender-alerts' },
-): AsyncGenerator<WindowInTurn> {
+  spoolAt: SpoolAt,
+): AsyncGenerator<WindowInTurn<W>> {
   const first = windows.next();
   if (first === undefined) return;
-  if (parallel <= 1) {
-    for (let window: AlertQuery | undefined = first; window !== undefined; window = windows.next()) {
-      const w = window;
-      yield { window: w, records: fetch(w, signal), read: (n) => windows.done(w, n) };
-    }
-    return;
-  }
   const stop = new AbortController();
   // Every request and wait of the k reads listens to it (as to the run's own signal, main.ts).
   setMaxListeners(64 * parallel, stop.signal);
@@ -150,7 +129,7 @@ export async function* windowsInOrder(
         return made;
       }));
   /** The windows being read ahead, in order, each with its spool file to come. */
-  const pending: { window: AlertQuery; task: Promise<string> }[] = [];
+  const pending: { window: W; task: Promise<string> }[] = [];
   let planned = 0;
   let exhausted = false;
   // While the first window streams live, k − 1 others are read; after it, k are.
@@ -175,7 +154,7 @@ export async function* windowsInOrder(
     reading = parallel;
     prefetch();
     while (pending.length > 0) {
-      const { window, task } = pending.shift() as { window: AlertQuery; task: Promise<string> };
+      const { window, task } = pending.shift() as { window: W; task: Promise<string> };
       const path = await task;
       prefetch();
       yield { window, records: readSpool(path) };

@@ -3,8 +3,6 @@
  * from the state files the run just wrote, replaced atomically so node_exporter never reads half a
  * file. A failure to write it is logged, not fatal: the alerts were delivered all the same.
  */
-import type { PullConfig } from '../config/resolve.js';
-import { ExitCode } from '../errors.js';
 import { renderMetrics, type MetricsSource } from '../output/metrics.js';
 import type { Logger } from '../log.js';
 import { readState } from '../state/file.js';
@@ -31,11 +29,4 @@ export async function writeMetricsFile(path: string, targets: readonly MetricsTa
   } catch (err) {
     log.error({ metricsFile: path, err: String(err) }, 'could not write the metrics file');
   }
-}
-
-/** The metrics file of one configuration's run that ended with `exitCode`, when it asks for one. */
-export async function writeRunMetrics(config: PullConfig, exitCode: number, now: Date, log: Logger): Promise<void> {
-  if (config.metricsFile === undefined || config.state === undefined) return;
-  const attempt = { finishedAt: now, ok: exitCode === ExitCode.ok, exitCode };
-  await writeMetricsFile(config.metricsFile, [{ api: config.api, tenant: config.tenant, statePath: config.state.path, attempt }], now, log);
 }

@@ -4,9 +4,9 @@
  * never replaces the run's own error.
  */
 import { describe, expect, it } from 'vitest';
-import type { AlertRecord, AlertSource } from '../../src/api/source.js';
-import { deliver, PASS_THROUGH } from '../../src/commands/deliver.js';
-import { fixedWindows } from '../../src/commands/window-prefetch.js';
+import type { AlertQuery, AlertRecord, AlertSource } from '../../src/api/source.js';
+import { deliver, PASS_THROUGH, type Delivery } from '../../src/delivery/deliver.js';
+import { fixedWindows, inTurn } from '../../src/delivery/windows.js';
 import { ServiceError } from '../../src/errors.js';
 import type { AlertSink } from '../../src/output/sink.js';
 import { recordingLogger, WARN } from '../helpers/logger.js';
@@ -23,11 +23,12 @@ const failing: AlertSource = {
   },
 };
 
-function sink(abort: () => Promise<void>): AlertSink & { written: Buffer[] } {
+function sink(abort: () => Promise<void>, durableOnFlush = true): AlertSink & { written: Buffer[] } {
   const written: Buffer[] = [];
   return {
     written,
     count: 0,
+    durableOnFlush,
     write(raw) {
       written.push(raw);
       return undefined;
@@ -36,6 +37,17 @@ function sink(abort: () => Promise<void>): AlertSink & { written: Buffer[] } {
     close: () => Promise.resolve(),
     finish: () => Promise.resolve(),
     abort,
+  };
+}
+
+/** A plain pull of one window from `source` into `out`. */
+function plain(source: AlertSource, out: AlertSink): Delivery<AlertQuery> {
+  return {
+    source,
+    windows: inTurn(fixedWindows([{ machineGroups: [] }])),
+    query: (q) => q,
+    checkpoint: PASS_THROUGH,
+    openOutput: () => Promise.resolve(out),
   };
 }
 
@@ -49,9 +61,7 @@ describe('deliver, when the run fails', () => {
       aborted++;
       return Promise.resolve();
     });
-    await expect(
-      deliver(failing, fixedWindows([{ machineGroups: [] }]), PASS_THROUGH, () => Promise.resolve(out), io, log),
-    ).rejects.toThrow('the API answered 503 five times');
+    await expect(deliver(plain(failing, out), io, log)).rejects.toThrow('the API answered 503 five times');
     expect(aborted).toBe(1);
     expect(out.written).toEqual([ALERT.raw]);
     expect(lines.filter((l) => l.level === WARN)).toEqual([]);
@@ -62,14 +72,50 @@ describe('deliver, when the run fails', () => {
     const out = sink(() =>
       Promise.reject(new Error('could not cut alerts.ndjson back to 120 bytes, its size at the last checkpoint (EIO)')),
     );
-    await expect(
-      deliver(failing, fixedWindows([{ machineGroups: [] }]), PASS_THROUGH, () => Promise.resolve(out), io, log),
-    ).rejects.toThrow('the API answered 503 five times');
+    await expect(deliver(plain(failing, out), io, log)).rejects.toThrow('the API answered 503 five times');
     const warnings = lines.filter((l) => l.level === WARN);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({
       msg: 'the output could not be put back as it was before this run',
       err: expect.stringContaining('could not cut alerts.ndjson back to 120 bytes') as unknown,
     });
+  });
+});
+
+describe('deliver, when the checkpoint may move', () => {
+  const io = { signal: new AbortController().signal };
+  const working: AlertSource = {
+    api: 'test',
+    async *fetch() {
+      await Promise.resolve();
+      yield ALERT;
+    },
+  };
+
+  async function commitsOver(windows: number, durableOnFlush: boolean): Promise<string[]> {
+    const { log } = recordingLogger('info');
+    const events: string[] = [];
+    const out = sink(() => Promise.resolve(), durableOnFlush);
+    out.flush = () => (events.push('flush'), Promise.resolve());
+    out.close = () => (events.push('close'), Promise.resolve());
+    const ranges = Array.from({ length: windows }, () => ({ machineGroups: [] }));
+    await deliver(
+      {
+        ...plain(working, out),
+        windows: inTurn(fixedWindows(ranges)),
+        commit: () => (events.push('commit'), Promise.resolve()),
+      },
+      io,
+      log,
+    );
+    return events;
+  }
+
+  it('commits after each window when what a flush accepted is delivered (stdout, an appended file)', async () => {
+    expect(await commitsOver(3, true)).toEqual(['flush', 'commit', 'flush', 'commit', 'flush', 'commit', 'close']);
+  });
+
+  it('commits once, after the output is in place, when it is not (a replaced file)', async () => {
+    expect(await commitsOver(3, false)).toEqual(['close', 'commit']);
   });
 });

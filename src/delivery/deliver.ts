@@ -1,37 +1,27 @@
 /**
  * The one delivery loop: read a source in windows, write each new alert to the sink, and after a
  * window (or at the end) tell the checkpoint what was delivered. A plain `pull` is one window with a
- * pass-through checkpoint; `pull --state` plans the windows and saves its state (pull-state.ts).
- * `--follow` (each cycle) and `--tenants` (each tenant) drive this same loop.
+ * pass-through checkpoint; `pull --state` plans the windows and saves its state (state-session.ts).
+ * `--follow` (each cycle) and `--tenants` (each tenant) drive this same loop through run-once.ts.
  */
 import type { AlertQuery, AlertRecord, AlertSource } from '../api/source.js';
 import { OutputClosedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Progress } from '../output/progress.js';
-import { windowsInOrder, type Windows } from './window-prefetch.js';
+import type { WindowStream } from './windows.js';
 import type { AlertSink } from '../output/sink.js';
 import { NO_PAUSE, type Pause } from '../state/pause.js';
 
-/** What the loop tells about delivery, and when it may commit. */
-export interface DeliveryCheckpoint {
+/** What the loop tells about delivery: a plain pull's pass-through, or a state's Checkpoint. */
+export interface DeliveryCheckpoint<W> {
   /** Whether an alert is new (to be written); false skips it. */
   admit(alert: AlertRecord): boolean;
   /** Everything of this window has been read (and, once committed, delivered). */
-  readTo(window: AlertQuery): void;
-  /**
-   * Saves what was delivered (`written`: alerts written so far), or undefined when nothing is saved
-   * (a plain pull). Called after each window when `perWindow`, else once after the output is complete.
-   */
-  commit: ((written: number) => Promise<void>) | undefined;
-  /**
-   * Whether the output has delivered what was flushed, so the checkpoint may move window by window
-   * (stdout, an appended file); a replaced `--output` file exists only once renamed at the end.
-   */
-  perWindow: boolean;
+  readTo(window: W): void;
 }
 
-/** A plain pull: every alert is new, nothing is saved. */
-export const PASS_THROUGH: DeliveryCheckpoint = { admit: () => true, readTo: () => {}, commit: undefined, perWindow: false };
+/** A plain pull: every alert is new, nothing is remembered. */
+export const PASS_THROUGH: DeliveryCheckpoint<unknown> = { admit: () => true, readTo: () => {} };
 
 export interface Delivered {
   written: number;
@@ -51,11 +41,23 @@ export interface DeliveryIo {
   signal: AbortSignal;
   /** The progress line of a run by hand on a terminal (output/progress.ts). */
   progress?: Progress | undefined;
-  /** How many windows may be read at once (`--parallel`; window-prefetch.ts); 1 when absent. */
-  parallel?: number | undefined;
-  /** Where parallel windows are spooled (beside the state file). */
-  spoolAt?: { dir: string; name: string } | undefined;
   pause?: Pause | undefined;
+}
+
+/** One delivery: what is read, in which windows, what is new, where it goes and what is saved. */
+export interface Delivery<W> {
+  source: AlertSource;
+  windows: WindowStream<W>;
+  /** The query that reads `window` from the source. */
+  query: (window: W) => AlertQuery;
+  checkpoint: DeliveryCheckpoint<W>;
+  /**
+   * Saves what was delivered (`written`: alerts written so far); absent when nothing is saved (a
+   * plain pull). Called after each window when the sink's flush is durable, else once after the
+   * output is complete.
+   */
+  commit?: ((written: number) => Promise<void>) | undefined;
+  openOutput: OpenOutput;
 }
 
 /**
@@ -63,24 +65,20 @@ export interface DeliveryIo {
  * the output is still ended cleanly (a JSON array closed); on any other failure it is abandoned
  * (a replaced file never appears, an appended one is cut back to its last commit).
  */
-export async function deliver(
-  source: AlertSource,
-  windows: Windows,
-  checkpoint: DeliveryCheckpoint,
-  openOutput: OpenOutput,
-  io: DeliveryIo,
-  log: Logger,
-): Promise<Delivered> {
+export async function deliver<W>(delivery: Delivery<W>, io: DeliveryIo, log: Logger): Promise<Delivered> {
+  const { source, windows, query, checkpoint, commit } = delivery;
   const pause = io.pause ?? NO_PAUSE;
-  const commit = checkpoint.commit;
-  const sink = await openOutput();
+  const sink = await delivery.openOutput();
+  // Stdout and an appended file have delivered what was flushed, so the state may move window by
+  // window; a replaced file exists only once renamed at the end, so the state waits for it.
+  const perWindow = sink.durableOnFlush;
   const progress = io.progress;
   progress?.plan(windows.estimate());
   let windowsRead = 0;
   await pause('before-output');
   try {
-    const fetch = (window: AlertQuery, signal: AbortSignal) => source.fetch(window, signal);
-    for await (const { window, records, read } of windowsInOrder(windows, io.parallel ?? 1, fetch, io.signal, io.spoolAt)) {
+    const fetch = (window: W, signal: AbortSignal) => source.fetch(query(window), signal);
+    for await (const { window, records, read } of windows.turns(fetch, io.signal)) {
       let fetched = 0;
       for await (const alert of records) {
         fetched++;
@@ -97,7 +95,7 @@ export async function deliver(
       windowsRead++;
       progress?.windowDone();
       progress?.plan(windows.estimate());
-      if (commit && checkpoint.perWindow) {
+      if (commit && perWindow) {
         await sink.flush();
         await pause('after-flush');
         await commit(sink.count);
@@ -114,7 +112,7 @@ export async function deliver(
     }
     throw err;
   }
-  if (commit && !checkpoint.perWindow && windowsRead > 0) {
+  if (commit && !perWindow && windowsRead > 0) {
     await pause('after-flush');
     await commit(sink.count);
   }

@@ -5,7 +5,12 @@
  */
 import type { Logger } from '../log.js';
 import { acquireLock, type Lock } from '../state/lock.js';
-import type { LockHolder } from './pull-state.js';
+
+/** Locks kept for longer than one run (`--follow` holds its state's lock for the whole service). */
+export interface LockHolder {
+  /** The lock of `path`, taken on first use and kept; released by whoever made the holder. */
+  lock(path: string, log: Logger): Promise<Lock>;
+}
 
 export interface HeldLocks extends LockHolder {
   releaseAll(): Promise<void>;

@@ -14,7 +14,7 @@
  * Sizes never change what is read: every window is read to its proven end, and consecutive windows
  * share their boundary instant (the checkpoint drops what a window already delivered).
  */
-import type { Window } from './checkpoint.js';
+import type { Window } from '../time.js';
 
 export interface WindowPlanOptions {
   /** The first windows' length; every window's when not adaptive. */

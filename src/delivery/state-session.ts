@@ -21,16 +21,18 @@ import { NO_REQUESTS, tallySince, type RequestStats } from '../http/request-stat
 import type { Logger } from '../log.js';
 import { redactSecrets } from '../secrets.js';
 import { Checkpoint } from '../state/checkpoint.js';
-import { WindowPlan } from '../state/window-plan.js';
 import { readState, writeState } from '../state/file.js';
 import { hasCheckpoint, type RunRecord, type State, type StateFile } from '../state/format.js';
-import { acquireLock, type Lock } from '../state/lock.js';
+import { acquireLock } from '../state/lock.js';
 import { NO_PAUSE } from '../state/pause.js';
 import { failedBeforeDelivery, withRunHistory, type RunDelta } from '../state/run-record.js';
-import { parseIsoDuration } from '../time.js';
+import { parseIsoDuration, type Window } from '../time.js';
 import type { Progress } from '../output/progress.js';
-import type { CommandIo } from './context.js';
-import { deliver, type Delivered, type DeliveryCheckpoint, type OpenOutput } from './deliver.js';
+import type { CommandIo } from '../context/command-context.js';
+import { deliver, type Delivered, type OpenOutput } from './deliver.js';
+import type { LockHolder } from './lock-holder.js';
+import { spooled } from './spooled-windows.js';
+import { WindowPlan } from './window-plan.js';
 
 /** The SIEM API's own default window when no start is given: the last two hours (docs/microsoft-apis.md §1). */
 const API_DEFAULT_WINDOW_MS = 2 * 3_600_000;
@@ -40,12 +42,6 @@ export function firstRunSince(config: PullConfig, now: Date): Date {
   if (config.query.since) return config.query.since;
   const back = config.query.ago !== undefined ? parseIsoDuration(config.query.ago) : API_DEFAULT_WINDOW_MS;
   return new Date(now.getTime() - back);
-}
-
-/** Locks kept for longer than one run (`--follow` holds its state's lock for the whole service). */
-export interface LockHolder {
-  /** The lock of `path`, taken on first use and kept; released by whoever made the holder. */
-  lock(path: string, log: Logger): Promise<Lock>;
 }
 
 /** What the state's run history is made from, besides the delivery itself. */
@@ -64,15 +60,26 @@ function describeFailure(err: unknown): Pick<RunRecord, 'exitCode' | 'error'> {
   return { exitCode: outcome.exitCode, error: redactSecrets(text).replace(/\s+/g, ' ').slice(0, 500) };
 }
 
-export async function runStatefulPull(
-  config: PullConfig,
-  stateConfig: StateConfig,
-  source: AlertSource,
-  openOutput: OpenOutput,
+/** What a run with a state delivers: the configuration's alerts from its source, into its output. */
+export interface StateSession {
+  config: PullConfig;
+  state: StateConfig;
+  source: AlertSource;
+  openOutput: OpenOutput;
+  tally?: RunTally | undefined;
+}
+
+/**
+ * The state session of one run: takes the state's lock (or uses the one a service holds), reads
+ * the state, delivers from its checkpoint window by window, commits each, and records how the run
+ * ended.
+ */
+export async function deliverWithState(
+  session: StateSession,
   io: Pick<CommandIo, 'signal' | 'now' | 'pause'> & { progress?: Progress | undefined },
   log: Logger,
-  tally: RunTally = {},
 ): Promise<Delivered> {
+  const { config, state: stateConfig, source, openOutput, tally = {} } = session;
   const pause = io.pause ?? NO_PAUSE;
   const held = tally.locks !== undefined;
   const lock = held ? await tally.locks?.lock(stateConfig.path, log) : await acquireLock(stateConfig.path, log);
@@ -139,39 +146,24 @@ export async function runStatefulPull(
     );
     const { ago: _ago, ...query } = config.query;
     const base = previous;
-    const delivery: DeliveryCheckpoint = {
-      admit: (alert) => checkpoint.admit(alert),
-      readTo: (window) => checkpoint.readTo(window.until ?? until),
-      commit: async (written) => {
-        const state = withRunHistory(checkpoint.state(io.now()), base, delta(written));
-        await writeState(stateConfig.path, state, pause);
-        committed = state;
-        committedAlerts = written;
-        await pause('after-commit');
-      },
-      // Stdout and an appended file have delivered what was flushed, so the state may move window
-      // by window. A replaced --output file exists only once renamed at the end: the state waits.
-      perWindow: config.output === undefined || config.append,
+    const commit = async (written: number): Promise<void> => {
+      const state = withRunHistory(checkpoint.state(io.now()), base, delta(written));
+      await writeState(stateConfig.path, state, pause);
+      committed = state;
+      committedAlerts = written;
+      await pause('after-commit');
     };
+    const spoolAt = { dir: dirname(stateConfig.path), name: basename(stateConfig.path) };
     const result = await deliver(
-      source,
       {
-        next: () => {
-          const w = plan.next();
-          return w && { ...query, since: w.since, until: w.until };
-        },
-        done: (w, alerts) => plan.done({ since: w.since as Date, until: w.until as Date }, alerts),
-        estimate: () => plan.estimate(),
+        source,
+        windows: spooled(plan, stateConfig.parallel, spoolAt),
+        query: (window: Window) => ({ ...query, since: window.since, until: window.until }),
+        checkpoint,
+        commit,
+        openOutput,
       },
-      delivery,
-      openOutput,
-      {
-        signal: io.signal,
-        pause,
-        progress: io.progress,
-        parallel: stateConfig.parallel,
-        spoolAt: { dir: dirname(stateConfig.path), name: basename(stateConfig.path) },
-      },
+      { signal: io.signal, pause, progress: io.progress },
       log,
     );
     // The run's record, beside what it committed (not behind a pause point: those mark delivery).

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AlertQuery, AlertRecord } from '../../src/api/source.js';
-import { fixedWindows, windowsInOrder, type Windows } from '../../src/commands/window-prefetch.js';
+import { spooled, type SpoolAt } from '../../src/delivery/spooled-windows.js';
+import { fixedWindows, type FetchWindow, type Windows } from '../../src/delivery/windows.js';
+
+/** The stream the delivery loop reads: `windows` read `parallel` at a time, in order. */
+function inOrder(windows: Windows<AlertQuery>, parallel: number, fetch: FetchWindow<AlertQuery>, signal: AbortSignal, at?: SpoolAt) {
+  return spooled(windows, parallel, at).turns(fetch, signal);
+}
 
 const windows: AlertQuery[] = Array.from({ length: 9 }, (_, i) => ({
   machineGroups: [],
@@ -44,14 +50,14 @@ async function spoolFolder(): Promise<{ spoolAt: { dir: string; name: string }; 
   return { spoolAt: { dir, name: 'state.json' }, left: () => readdir(dir) };
 }
 
-describe('windowsInOrder', () => {
+describe('spooled windows', () => {
   it('hands on every window in order, each record exactly as read, at most k read at once', async () => {
     const { spoolAt, left } = await spoolFolder();
     for (const parallel of [1, 2, 4, 16]) {
       const source = fakeFetch();
       const seen: AlertRecord[] = [];
       const order: AlertQuery[] = [];
-      for await (const { window, records } of windowsInOrder(
+      for await (const { window, records } of inOrder(
         fixedWindows(windows),
         parallel,
         source.fetch,
@@ -75,13 +81,7 @@ describe('windowsInOrder', () => {
     const delivered: number[] = [];
     await expect(
       (async () => {
-        for await (const { window, records } of windowsInOrder(
-          fixedWindows(windows),
-          4,
-          source.fetch,
-          new AbortController().signal,
-          spoolAt,
-        )) {
+        for await (const { window, records } of inOrder(fixedWindows(windows), 4, source.fetch, new AbortController().signal, spoolAt)) {
           for await (const _ of records) void _;
           delivered.push((window.since?.getTime() ?? 0) / 1000);
         }
@@ -95,7 +95,7 @@ describe('windowsInOrder', () => {
     const { spoolAt, left } = await spoolFolder();
     const source = fakeFetch();
     let spooling: string[] = [];
-    for await (const { records } of windowsInOrder(fixedWindows(windows), 4, source.fetch, new AbortController().signal, spoolAt)) {
+    for await (const { records } of inOrder(fixedWindows(windows), 4, source.fetch, new AbortController().signal, spoolAt)) {
       for await (const _ of records) void _;
       // The windows read ahead are being spooled: there is something to remove.
       for (let i = 0; i < 100 && spooling.length === 0; i++) {
@@ -116,13 +116,13 @@ describe('windowsInOrder', () => {
       const held = new Map<number, number>();
       let planned = 0;
       // Each next window waits for the plan: the third is planned only once a slot is free.
-      const plan: Windows = {
+      const plan: Windows<AlertQuery> = {
         next: () => windows[planned++],
         done: (w, n) => held.set((w.since?.getTime() ?? 0) / 1000, n),
         estimate: () => windows.length,
       };
       const order: number[] = [];
-      for await (const { window, records, read } of windowsInOrder(plan, parallel, source.fetch, new AbortController().signal)) {
+      for await (const { window, records, read } of inOrder(plan, parallel, source.fetch, new AbortController().signal)) {
         const w = (window.since?.getTime() ?? 0) / 1000;
         order.push(w);
         // A spooled window was counted before its turn; a live one is the consumer's to count.
@@ -145,13 +145,7 @@ describe('windowsInOrder', () => {
     await mkdir(join(dir, '.state.json.windows-left'));
     const source = fakeFetch();
     const spoolAt = { dir, name: 'state.json' };
-    for await (const { records } of windowsInOrder(
-      fixedWindows(windows.slice(0, 1)),
-      4,
-      source.fetch,
-      new AbortController().signal,
-      spoolAt,
-    )) {
+    for await (const { records } of inOrder(fixedWindows(windows.slice(0, 1)), 4, source.fetch, new AbortController().signal, spoolAt)) {
       for await (const _ of records) void _;
     }
     expect(await readdir(dir)).toEqual([]);
@@ -177,7 +171,7 @@ describe('windowsInOrder', () => {
       }
     };
     const consume = (async () => {
-      for await (const { records } of windowsInOrder(fixedWindows(windows), 4, fetch, stop.signal, { dir, name: 'state.json' })) {
+      for await (const { records } of inOrder(fixedWindows(windows), 4, fetch, stop.signal, { dir, name: 'state.json' })) {
         for await (const _ of records) void _;
       }
     })();

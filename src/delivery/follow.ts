@@ -1,21 +1,16 @@
 /**
- * `pull --follow`: the export as a service. Runs one cycle — exactly a `--state` run (or a
- * `--tenants` run) — after another, `--interval` apart, until SIGTERM or Ctrl-C. Cycles never
+ * The scheduler of `pull --follow`: runs one cycle — exactly a `--state` run (or a `--tenants`
+ * run; service.ts) — after another, `--interval` apart, until SIGTERM or Ctrl-C. Cycles never
  * overlap. A failure that waiting can heal is logged and the next cycle comes later (backoff); one
  * that cannot ends the service after a few in a row (follow-schedule.ts). A requested stop ends the
  * current cycle as a single run would (output closed, state never ahead of delivery) and is not a
  * failure: the service returns normally.
  */
-import type { PullConfig } from '../config/resolve.js';
 import { outcomeOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatDuration } from '../time.js';
 import { sleep as realSleep } from '../util/sleep.js';
-import { shareOutput } from '../output/shared-output.js';
-import type { AlertSink } from '../output/sink.js';
-import type { CommandIo } from './context.js';
 import { MAX_PERMANENT_FAILURES, healsByWaiting, nextCycle } from './follow-schedule.js';
-import { holdLocks, type HeldLocks } from './lock-holder.js';
 
 export interface FollowSettings {
   intervalMs: number;
@@ -92,45 +87,4 @@ export async function follow(cycle: (n: number) => Promise<void | 'stop'>, setti
   }
   log.info({ cycles: n }, 'stopped on request');
   return n;
-}
-
-/** What a `--follow` service holds for its whole life, as the cycles use it. */
-export interface ServiceResources {
-  /** Where a cycle writes: a view of stdout (opened once for the service), or the file opened afresh. */
-  openOutput: () => Promise<AlertSink>;
-  locks: HeldLocks;
-}
-
-/**
- * Runs `body` with a service's resources — the state locks held throughout, stdout opened once
- * (`openStdout`; undefined when the output is a file, which `openFile` opens each cycle so that a
- * rotated file is started anew), SIGHUP logged rather than ending the service — and releases them
- * however it ends: the locks first, since ending stdout may wait on its reader (and on a stop,
- * when nothing more is delivered, it does not wait at all).
- */
-export async function withServiceResources<T>(
-  open: { stdout: (() => Promise<AlertSink>) | undefined; file: () => Promise<AlertSink> },
-  io: Pick<CommandIo, 'onHangup' | 'signal'>,
-  log: Logger,
-  body: (resources: ServiceResources) => Promise<T>,
-): Promise<T> {
-  const locks = holdLocks();
-  const stdout = open.stdout && shareOutput(await open.stdout());
-  const stopListening = io.onHangup?.(() => log.info('SIGHUP: the output file is opened afresh at the next cycle'));
-  try {
-    return await body({ openOutput: stdout ? () => Promise.resolve(stdout.view()) : open.file, locks });
-  } finally {
-    stopListening?.();
-    await locks.releaseAll();
-    await (io.signal.aborted ? stdout?.sink.finish() : stdout?.sink.close())?.catch(() => {});
-  }
-}
-
-/**
- * The configuration of a service's cycles after the first: `--since`/`--ago` decide the first cycle
- * only, and the state decides the others, as for cron runs (which would otherwise say so every cycle).
- */
-export function laterCycles(config: PullConfig): PullConfig {
-  const { since: _since, ago: _ago, ...query } = config.query;
-  return { ...config, query };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Window } from '../../src/state/checkpoint.js';
-import { WindowPlan, type WindowPlanOptions } from '../../src/state/window-plan.js';
+import type { Window } from '../../src/time.js';
+import { WindowPlan, type WindowPlanOptions } from '../../src/delivery/window-plan.js';
 import { propertyRuns } from '../helpers/property-runs.js';
 
 const MIN = 60_000;
