@@ -7,7 +7,7 @@ import { signInWithAuthorizationCode } from '../auth/authorization-code.js';
 import { signInWithDeviceCode } from '../auth/device-code.js';
 import { saveEntry } from '../auth/token-store.js';
 import { resourceScope, type UserTokens } from '../auth/user-credential.js';
-import { resolveLoginConfig, type Env, type Flags } from '../config/resolve.js';
+import { resolveLoginConfig, type AuthConfig, type Env, type Flags } from '../config/resolve.js';
 import { buildContext, type CommandIo } from '../context/command-context.js';
 import { userTokenCachePath } from '../context/sign-in.js';
 
@@ -97,6 +97,14 @@ export async function loginCommand(flags: Flags, io: CommandIo, deps: LoginDeps 
   }
   stderr.write(
     `Signed in${tokens.account ? ` as ${tokens.account}` : ''} (tenant ${config.tenant}, client ${config.clientId}); ` +
-      `the sign-in is cached in ${cachePath}. Use it with: defender-alerts pull --auth user\n`,
+      `the sign-in is cached in ${cachePath}. Use it with: ${pullHint(config)}\n`,
   );
+}
+
+/**
+ * The pull that uses this sign-in: the cache holds one per tenant, client and API audience, so the
+ * hint names the API (and a cloud other than the public one) it was made for.
+ */
+function pullHint(config: Pick<AuthConfig, 'api' | 'cloud'>): string {
+  return `defender-alerts pull --api ${config.api}${config.cloud === 'public' ? '' : ` --cloud ${config.cloud}`} --auth user`;
 }

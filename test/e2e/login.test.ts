@@ -113,7 +113,10 @@ describe('login with a browser (authorization code + PKCE)', () => {
     expect(authorize?.query['scope']?.[0]).toContain('offline_access');
 
     const tokenRequests = sim.stats.count('token');
-    const pull = await runCli(['pull', '--auth', 'user', '--since', '3h'], { env: userEnv(sim, cache) });
+    // The hint login prints is the pull that works.
+    const hint = /Use it with: defender-alerts (.+)$/m.exec(result.stderr)?.[1];
+    expect(hint).toBe('pull --api siem --auth user');
+    const pull = await runCli([...(hint ?? '').split(' '), '--since', '3h'], { env: userEnv(sim, cache) });
     expect(pull.stderr).not.toContain('defender-alerts:');
     expect(pull.code).toBe(0);
     expect((JSON.parse(pull.stdout) as unknown[]).length).toBeGreaterThan(5);
