@@ -1,40 +1,74 @@
 /**
- * Time, in one module: parsing of the time options `--since`, `--until` (absolute or relative),
- * `--ago` (ISO-8601 duration) and the durations; formatting for people; and the exact 7-digit
+ * Time, in one module: parsing of the time options `--since`, `--until` (absolute or a duration
+ * before now), `--ago` (a duration sent in ISO-8601) and the durations, each in one grammar; formatting for people; and the exact 7-digit
  * timestamps the APIs write. Pure: `now` is passed in.
  */
 
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const UNIT_MS = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 } as const;
+type Unit = keyof typeof UNIT_MS;
+const UNITS = Object.keys(UNIT_MS) as Unit[];
 
-// `90s`, `15m`, `2h`, `7d` — a whole number and one unit, as README documents and `journalctl --since` users expect.
-const RELATIVE = /^(\d{1,9})\s*([smhd])$/;
+// `90s`, `15m`, `2h`, `7d`, `1w`, and compounds in falling order `2h30m`, `1d12h`, `1w2d`: each part
+// a whole number (at most 9 digits) and a unit, as README documents and `journalctl --since` or Go's
+// time.ParseDuration users expect. Lower case only: `M` would read as months to some.
+const COMPOUND = /^(?:(\d{1,9})\s*w)?\s*(?:(\d{1,9})\s*d)?\s*(?:(\d{1,9})\s*h)?\s*(?:(\d{1,9})\s*m)?\s*(?:(\d{1,9})\s*s)?$/;
+
+// ISO-8601 duration (`PT10M`, `P1DT2H`, `P1W`): days and weeks, hours, minutes, seconds with a
+// fraction. Months and years are left out: their length depends on the calendar.
+const ISO_DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
 
 // ISO-8601 date-time as the SIEM API documents it (`2016-09-12T00:00:00.000`) and as people type it:
 // a date, optionally a time with up to 7 fractional digits (Defender's own precision), optionally a
 // zone. A date-time without a zone is taken as UTC, which is what the API's `*TimeUtc` parameters mean.
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** The forms a duration takes, for messages. */
+const DURATION_FORMS = '90s, 15m, 2h30m, 7d, 1w or PT2H';
+
 /** A time option that could not be understood; `reason` completes "… <reason>". */
 export class TimeParseError extends Error {}
 
-/** Parses a relative duration (`90s`, `15m`, `2h`, `7d`) into milliseconds (`--overlap`, `--window`). */
-export function parseDuration(input: string): number {
-  const rel = RELATIVE.exec(input.trim());
-  if (!rel) throw new TimeParseError(`"${input}" is not a duration such as 90s, 15m, 2h or 7d`);
-  return Number(rel[1]) * UNIT_MS[rel[2] as keyof typeof UNIT_MS];
+/** The parts of an ISO-8601 duration (`P1W`, `PT1.5S`), or undefined when `text` is not one. */
+function isoParts(text: string): Record<Unit, number> | undefined {
+  const m = ISO_DURATION.exec(text);
+  if (!m || /^P$|T$/i.test(text)) return undefined;
+  const [, w = '0', d = '0', h = '0', mi = '0', s = '0'] = m;
+  return { w: Number(w), d: Number(d), h: Number(h), m: Number(mi), s: Number(s) };
+}
+
+const part = (digits: string | undefined): number => Number(digits ?? 0);
+
+/** The length of `text` in ms when it is a duration in any accepted form, else undefined. */
+function durationMs(text: string): number | undefined {
+  const compound = text === '' ? null : COMPOUND.exec(text);
+  const parts = compound
+    ? { w: part(compound[1]), d: part(compound[2]), h: part(compound[3]), m: part(compound[4]), s: part(compound[5]) }
+    : isoParts(text);
+  if (parts === undefined) return undefined;
+  return Math.round(UNITS.reduce((ms, unit) => ms + parts[unit] * UNIT_MS[unit], 0));
 }
 
 /**
- * Parses `--since`/`--until`: a relative duration before `now` (`90s`, `15m`, `2h`, `7d`) or an
+ * Parses a duration into milliseconds (`--overlap`, `--window`, `--interval`, …): `90s`, `15m`,
+ * `2h`, `7d`, `1w`, a compound in falling order (`2h30m`, `1d12h`), or ISO-8601 (`PT2H`, `P1D`,
+ * `P1W`, `PT1.5S`).
+ */
+export function parseDuration(input: string): number {
+  const ms = durationMs(input.trim());
+  if (ms === undefined) throw new TimeParseError(`"${input}" is not a duration such as ${DURATION_FORMS}`);
+  if (!Number.isFinite(ms)) throw new TimeParseError(`"${input}" is too long a duration`);
+  return ms;
+}
+
+/**
+ * Parses `--since`/`--until`: a duration before `now` (any form {@link parseDuration} takes) or an
  * ISO-8601 date-time (no zone = UTC). Returns the instant.
  */
 export function parseTimeOption(input: string, now: Date): Date {
   const text = input.trim();
-  const rel = RELATIVE.exec(text);
-  if (rel) {
-    const amount = Number(rel[1]);
-    const unit = rel[2] as keyof typeof UNIT_MS;
-    const date = new Date(now.getTime() - amount * UNIT_MS[unit]);
+  const back = durationMs(text);
+  if (back !== undefined) {
+    const date = new Date(now.getTime() - back);
     // `999999999d` is before the earliest Date (-271821): an Invalid Date would surface much
     // later as a RangeError (exit 1) when the URL is built.
     if (Number.isNaN(date.getTime())) throw new TimeParseError(`"${input}" is too far in the past`);
@@ -42,7 +76,7 @@ export function parseTimeOption(input: string, now: Date): Date {
   }
   const iso = ISO.exec(text);
   if (!iso) {
-    throw new TimeParseError(`"${input}" is neither a relative time (90s, 15m, 2h, 7d) nor an ISO-8601 time (2024-05-01T12:00:00Z)`);
+    throw new TimeParseError(`"${input}" is neither a duration before now (${DURATION_FORMS}) nor an ISO-8601 time (2024-05-01T12:00:00Z)`);
   }
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = iso;
   const ms = Number((frac + '000').slice(0, 3));
@@ -63,21 +97,33 @@ export function parseTimeOption(input: string, now: Date): Date {
   return date;
 }
 
-// ISO-8601 duration as the SIEM API's `ago` parameter takes it (`PT10M`, `P1DT2H`). Weeks, months
-// and years are left out: their length is ambiguous and the API's examples never use them.
-const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
-
-/** Validates an ISO-8601 duration for `--ago` and returns its length in ms (it is sent as typed). */
+/**
+ * Validates an ISO-8601 duration as the SIEM API's `ago` parameter takes it (`PT10M`, `P1DT2H`:
+ * no weeks, which its examples never use) and returns its length in ms.
+ */
 export function parseIsoDuration(input: string): number {
-  const text = input.trim();
-  const m = DURATION.exec(text);
-  if (!m || text.toUpperCase() === 'P' || text.toUpperCase().endsWith('T')) {
+  const parts = isoParts(input.trim());
+  if (parts === undefined || parts.w !== 0 || /W/i.test(input)) {
     throw new TimeParseError(`"${input}" is not an ISO-8601 duration such as PT10M, PT2H or P1D`);
   }
-  const [, d = '0', h = '0', mi = '0', s = '0'] = m;
-  const ms = Number(d) * UNIT_MS.d + Number(h) * UNIT_MS.h + Number(mi) * UNIT_MS.m + Number(s) * UNIT_MS.s;
+  const ms = UNITS.reduce((sum, unit) => sum + parts[unit] * UNIT_MS[unit], 0);
   if (ms <= 0) throw new TimeParseError(`"${input}" is an empty duration`);
   return ms;
+}
+
+/**
+ * The ISO-8601 form of a length of time that {@link parseIsoDuration} reads back to the same
+ * milliseconds: days, hours, minutes, seconds (`P1DT2H30M`, `PT0.5S`).
+ */
+export function isoDuration(ms: number): string {
+  const days = Math.floor(ms / UNIT_MS.d);
+  const hours = Math.floor((ms % UNIT_MS.d) / UNIT_MS.h);
+  const minutes = Math.floor((ms % UNIT_MS.h) / UNIT_MS.m);
+  const millis = ms % UNIT_MS.m;
+  const seconds = millis % 1000 === 0 ? String(millis / 1000) : (millis / 1000).toFixed(3).replace(/0+$/, '');
+  const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${millis ? `${seconds}S` : ''}`;
+  if (days === 0 && time === '') return 'PT0S';
+  return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
 }
 
 /** The form we send in `sinceTimeUtc`/`untilTimeUtc`: ISO-8601 UTC with milliseconds. */

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIsoDuration, parseTimeOption, TimeParseError } from '../../src/time.js';
+import { isoDuration, parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../../src/time.js';
 
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const NOW = new Date('2024-05-01T12:00:00.000Z');
 // Dates the ISO form can express: years 0000-9999.
 const anyDate = fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true });
@@ -114,6 +114,72 @@ describe('parseIsoDuration', () => {
         const ms = (d ?? 0) * UNIT_MS.d + (h ?? 0) * UNIT_MS.h + (m ?? 0) * UNIT_MS.m + (s ?? 0) * UNIT_MS.s;
         if (ms > 0) expect(parseIsoDuration(text)).toBe(ms);
         else expect(() => parseIsoDuration(text)).toThrow(TimeParseError);
+      }),
+    );
+  });
+});
+
+describe('parseDuration', () => {
+  /** A length in parts: weeks, days, hours, minutes, seconds (any may be left out). */
+  const part = fc.option(fc.integer({ min: 0, max: 999 }), { nil: undefined });
+  const parts = fc.record({ w: part, d: part, h: part, m: part, s: part });
+  const msOf = (p: Record<keyof typeof UNIT_MS, number | undefined>): number =>
+    (Object.keys(UNIT_MS) as (keyof typeof UNIT_MS)[]).reduce((ms, unit) => ms + (p[unit] ?? 0) * UNIT_MS[unit], 0);
+
+  it('any text: a length of zero or more or a TimeParseError', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (text) => void outcome(() => parseDuration(text))));
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^\s?(\d{0,3}[wdhms]\s?){0,4}$|^[Pp](\d{0,3}[WwDd]){0,2}([Tt](\d{0,3}[HhMmSs]){0,3})?$/),
+        (text) => void outcome(() => parseDuration(text)),
+      ),
+    );
+  });
+
+  it('what it read before means the same: n and one unit is exactly n of that unit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 999_999_999 }),
+        fc.constantFrom('s', 'm', 'h', 'd'),
+        fc.constantFrom('', ' '),
+        (n, unit, space) => {
+          expect(parseDuration(`${n}${space}${unit}`)).toBe(n * UNIT_MS[unit]);
+        },
+      ),
+    );
+  });
+
+  it('a compound and its ISO-8601 form are the same length: their parts added up', () => {
+    fc.assert(
+      fc.property(parts, fc.constantFrom('', ' '), (p, space) => {
+        const units = (['w', 'd', 'h', 'm', 's'] as const).filter((unit) => p[unit] !== undefined);
+        fc.pre(units.length > 0);
+        const compound = units.map((unit) => `${p[unit]}${unit}`).join(space);
+        const date = `${p.w !== undefined ? `${p.w}W` : ''}${p.d !== undefined ? `${p.d}D` : ''}`;
+        const time = `${p.h !== undefined ? `${p.h}H` : ''}${p.m !== undefined ? `${p.m}M` : ''}${p.s !== undefined ? `${p.s}S` : ''}`;
+        const iso = `P${date}${time ? `T${time}` : ''}`;
+        expect(parseDuration(compound)).toBe(msOf(p));
+        expect(parseDuration(iso)).toBe(msOf(p));
+      }),
+    );
+  });
+
+  it('the ISO-8601 form of any whole length reads back to it, as a duration and as the API form', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3650 * UNIT_MS.d }), (ms) => {
+        expect(parseDuration(isoDuration(ms))).toBe(ms);
+        expect(parseIsoDuration(isoDuration(ms))).toBe(ms);
+      }),
+    );
+  });
+
+  it('--since takes every duration as that long before now', () => {
+    fc.assert(
+      fc.property(parts, (p) => {
+        const units = (['w', 'd', 'h', 'm', 's'] as const).filter((unit) => p[unit] !== undefined);
+        fc.pre(units.length > 0);
+        const text = units.map((unit) => `${p[unit]}${unit}`).join('');
+        expect(parseTimeOption(text, NOW).getTime()).toBe(NOW.getTime() - parseDuration(text));
       }),
     );
   });
