@@ -36,6 +36,8 @@ export interface AppErrorOptions {
    * service. The retry loop retries exactly the errors so marked (besides HTTP and transport failures).
    */
   retryable?: boolean | undefined;
+  /** Every problem, one line each, when the message lists several (a configuration's). */
+  problems?: readonly string[] | undefined;
 }
 
 export abstract class AppError extends Error {
@@ -43,6 +45,7 @@ export abstract class AppError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
   readonly retryable: boolean;
+  readonly problems: readonly string[] | undefined;
 
   constructor(code: string, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -50,6 +53,7 @@ export abstract class AppError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.retryable = options.retryable ?? false;
+    this.problems = options.problems;
   }
 }
 
@@ -132,6 +136,8 @@ export interface Outcome {
   code: string;
   message: string;
   hint?: string | undefined;
+  /** Every problem of a configuration, one line each (the message lists them too). */
+  problems?: readonly string[] | undefined;
   /** Set for a bug only: what to put in a report. */
   stack?: string | undefined;
 }
@@ -139,12 +145,18 @@ export interface Outcome {
 export const INTERNAL_MESSAGE = 'internal error (a bug — please report it with this output)';
 
 export function outcomeOf(err: unknown): Outcome {
-  if (err instanceof AppError) return { exitCode: err.exitCode, code: err.code, message: err.message, hint: err.hint };
+  if (err instanceof AppError) {
+    return { exitCode: err.exitCode, code: err.code, message: err.message, hint: err.hint, problems: err.problems };
+  }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return { exitCode: ExitCode.internal, code: 'INTERNAL', message: err instanceof Error ? err.message : String(err), stack };
 }
 
-/** The message and its hint on one line, as a person reads a failure: `<message> — <hint>`. */
+/**
+ * The message and its hint, as a person reads a failure: `<message> — <hint>` on one line; a
+ * message of several lines (a list of problems) has the hint on a line of its own after it.
+ */
 export function outcomeLine(outcome: Outcome): string {
-  return outcome.hint ? `${outcome.message} — ${outcome.hint}` : outcome.message;
+  if (!outcome.hint) return outcome.message;
+  return outcome.message.includes('\n') ? `${outcome.message}\n${outcome.hint}` : `${outcome.message} — ${outcome.hint}`;
 }

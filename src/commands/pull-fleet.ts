@@ -61,7 +61,7 @@ async function planFleet(flags: Flags, settings: FleetSettings, loaded: LoadedEn
   const first = fleet.tenants[0]?.config;
   return {
     value: fleet,
-    warnings,
+    warnings: [...warnings, ...fleet.warnings],
     logLevel: first?.logLevel ?? fallbackLevel(flags, loaded),
     timeoutMs: first?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };

@@ -6,6 +6,7 @@
  */
 import { fleetSettings } from '../config/fleet.js';
 import { fail } from '../config/fields.js';
+import type { Problem } from '../config/problems.js';
 import { resolvePullConfig, type Flags, type PullConfig } from '../config/resolve.js';
 import { buildContext, type CommandContext, type CommandIo } from '../context/command-context.js';
 import type { FollowSettings } from '../delivery/follow.js';
@@ -17,7 +18,7 @@ import { openSink } from '../output/sink.js';
 export type { PullResult } from '../delivery/run-once.js';
 
 export async function pullCommand(flags: Flags, io: CommandIo): Promise<PullResult> {
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const fleet = fleetSettings(flags, io.env, problems);
   if (problems.length > 0) fail(problems);
   if (fleet !== undefined) {

@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { collect, duration, fail, gather } from '../config/fields.js';
 import { readTenantsText } from '../config/files.js';
+import type { Problem } from '../config/problems.js';
 import { tenantStatePath } from '../config/fleet.js';
 import type { Flags } from '../config/resolve.js';
 import { STATUS_SETTINGS } from '../config/spec.js';
@@ -31,7 +32,7 @@ interface StatusOptions {
 
 function statusOptions(flags: Flags, env: CommandIo['env']): StatusOptions {
   const raw = gather(STATUS_SETTINGS, flags, env);
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const parsed = z
     .object({
       state: z.union([z.array(z.string().min(1, 'is empty')), z.string().min(1, 'is empty')]).optional(),

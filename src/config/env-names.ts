@@ -8,7 +8,7 @@ import { EVERY_SETTING as SETTINGS } from './spec.js';
 
 /**
  * Read outside the option table: the secret (config/resolve.ts), the key's password
- * (commands/context.ts), the sign-in cache (auth/token-store.ts), the crash-safety tests' pause
+ * (context/sign-in.ts), the sign-in cache (auth/token-store.ts), the crash-safety tests' pause
  * points (cli.ts), the proxies (http/dispatcher.ts) and the extra CA certificates.
  */
 const READ_ELSEWHERE = [

@@ -1,23 +1,14 @@
 /**
  * The building blocks of configuration validation: zod field builders (origins, times, durations,
  * whole numbers, the auth fields), gathering each setting by precedence, and turning zod's issues
- * into `--flag (or VARIABLE): problem` lines. Pure.
+ * into problems of their settings (problems.ts words them). Pure.
  */
 import { z } from 'zod';
-import { UsageError } from '../errors.js';
 import { LOG_LEVELS } from '../log.js';
 import { APIS, CLOUDS } from '../microsoft.js';
 import { parseDuration, parseTimeOption, TimeParseError } from '../time.js';
-import {
-  AUTH_SETTINGS,
-  FLEET_SETTINGS,
-  LOGIN_SETTINGS,
-  PULL_SETTINGS,
-  STATUS_SETTINGS,
-  optionKey,
-  settingLabel,
-  type SettingSpec,
-} from './spec.js';
+import { settingProblem, type Problem } from './problems.js';
+import { optionKey, type SettingKey, type SettingSpec } from './spec.js';
 import type { Env, Flags } from './types.js';
 
 export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -82,12 +73,23 @@ export function duration(minMs: number, maxMs: number) {
   });
 }
 
+/**
+ * A whole number from `min` to `max`, with one problem in our words whatever is wrong: digits too
+ * many for a JavaScript number are simply too large.
+ */
 export function wholeNumber(min: number, max: number) {
-  return z
-    .string()
-    .regex(/^\d+$/, `expected a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+  return z.string().transform((text, ctx) => {
+    if (!/^\d+$/.test(text)) {
+      ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}` });
+      return z.NEVER;
+    }
+    const n = Number(text);
+    if (n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: n < min ? `must be at least ${min}` : `must be at most ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
 }
 
 export const required = (schema: z.ZodString) => z.string({ error: 'required' }).min(1, 'required').pipe(schema);
@@ -125,35 +127,20 @@ export function gather(specs: readonly SettingSpec[], flags: Flags, env: Env): R
   const raw: Record<string, unknown> = {};
   for (const spec of specs) {
     const key = optionKey(spec.flag);
-    const flag = flags[key];
+    const flag = flags[key as SettingKey];
     const fromEnv = spec.env ? env[spec.env] : undefined;
     raw[key] = flag ?? (fromEnv === '' ? undefined : fromEnv) ?? spec.default;
   }
   return raw;
 }
 
-const SPEC_BY_KEY = new Map<string, SettingSpec>(
-  [...AUTH_SETTINGS, ...PULL_SETTINGS, ...FLEET_SETTINGS, ...LOGIN_SETTINGS, ...STATUS_SETTINGS].map(
-    (s) => [optionKey(s.flag), s] as const,
-  ),
-);
-
-function label(key: string): string {
-  if (key === 'clientSecret') return '--client-secret-file (or AZURE_CLIENT_SECRET)';
-  const spec = SPEC_BY_KEY.get(key);
-  return spec ? settingLabel(spec) : key;
-}
-
-export function fail(problems: string[]): never {
-  const [first, ...rest] = problems;
-  const message =
-    rest.length === 0 ? `invalid configuration: ${first}` : `invalid configuration (${problems.length} problems): ${problems.join('; ')}`;
-  throw new UsageError(message, { hint: 'run with --help for every option and its environment variable' });
-}
-
-export function collect(result: z.ZodSafeParseResult<unknown>, problems: string[]): void {
+/** Adds a problem for each of zod's issues, at the setting of its path. */
+export function collect(result: z.ZodSafeParseResult<unknown>, problems: Problem[]): void {
   if (result.success) return;
   for (const issue of result.error.issues) {
-    problems.push(`${label(String(issue.path[0] ?? ''))}: ${issue.message}`);
+    const key = issue.path[0];
+    problems.push(typeof key === 'string' ? settingProblem(key as SettingKey, issue.message) : { message: issue.message });
   }
 }
+
+export { fail } from './problems.js';

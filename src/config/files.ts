@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { exposedWarning, MAX_CONFIG_FILE_BYTES, readSmallFile, readSmallFileWithMode } from '../util/small-file.js';
 import { parseEnvFile } from './env-file.js';
 import { checkNames } from './env-names.js';
+import { listing } from './problems.js';
 
 /**
  * Reads `--env-file`: its lines checked (config/env-file.ts) and its names too (config/env-names.ts).
@@ -20,7 +21,13 @@ export async function readEnvFile(path: string, warnings: string[] = []): Promis
   const file = parseEnvFile(await readSmallFile(path, '--env-file'));
   const names = checkNames(file.entries);
   const problems = [...file.problems, ...names.problems].sort((a, b) => a.line - b.line);
-  if (problems.length > 0) throw new UsageError(`${where} ${problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `line ${p.line}: ${p.message}`);
+    const [only] = lines;
+    throw new UsageError(lines.length === 1 ? `${where} ${only}` : listing(`${where} (${lines.length} problems)`, lines), {
+      problems: lines,
+    });
+  }
   warnings.push(...names.warnings.map((w) => `${where} line ${w.line}: ${w.message}`));
   return file.values;
 }

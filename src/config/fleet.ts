@@ -7,10 +7,11 @@
  */
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
-import { collect, fail, gather, wholeNumber } from './fields.js';
+import { collect, gather, wholeNumber } from './fields.js';
+import { fail, flagProblem, problemLine, problemOf, settingProblem, type Problem } from './problems.js';
 import { checkPullConfig } from './resolve.js';
 import { inShard, parseShard, type Shard } from './shard.js';
-import { AUTH_SETTINGS, FLEET_SETTINGS, PULL_SETTINGS, optionKey } from './spec.js';
+import { AUTH_SETTINGS, FLEET_SETTINGS, PULL_SETTINGS } from './spec.js';
 import { fileSafeLabel, tenantFlags, type TenantEntry } from './tenants.js';
 import type { Env, Flags, PullConfig } from './types.js';
 
@@ -46,10 +47,12 @@ export interface FleetConfig extends FleetSettings {
    * tenant's label; undefined when each tenant has its own file.
    */
   shared: { format: PullConfig['format']; output: string | undefined; append: boolean; split: PullConfig['split'] } | undefined;
+  /** What the tenants' configurations ignore, to be logged: one every tenant shares once, the others by entry. */
+  warnings: string[];
 }
 
 /** The fleet settings, or undefined when `--tenants` is not given; problems are added to `problems`. */
-export function fleetSettings(flags: Flags, env: Env, problems: string[]): FleetSettings | undefined {
+export function fleetSettings(flags: Flags, env: Env, problems: Problem[]): FleetSettings | undefined {
   const raw = gather(FLEET_SETTINGS, flags, env);
   const parsed = z
     .object({
@@ -74,8 +77,8 @@ export function fleetSettings(flags: Flags, env: Env, problems: string[]): Fleet
   const s = parsed.data;
   if (s.tenants === undefined) {
     // Only flags: a variable set for the whole machine does not break its single-tenant runs.
-    for (const flag of ['state-dir', 'concurrency', 'shard']) {
-      if (flags[optionKey(flag)] !== undefined) problems.push(`--${flag}: only with --tenants <file>`);
+    for (const key of ['stateDir', 'concurrency', 'shard'] as const) {
+      if (flags[key] !== undefined) problems.push(flagProblem(key, 'only with --tenants <file>'));
     }
     return undefined;
   }
@@ -97,14 +100,16 @@ export interface FleetInput {
 /** Resolves every tenant of the file (of this shard); throws a UsageError with every problem. */
 export function resolveFleetConfig(input: FleetInput): FleetConfig {
   const { flags, env, settings } = input;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const pull = gather(PULL_SETTINGS, flags, env);
   if (pull['state'] !== undefined) {
-    problems.push('--state (or DEFENDER_STATE_FILE): not with --tenants; give --state-dir <dir>, which holds one state file per tenant');
+    problems.push(settingProblem('state', 'not with --tenants; give --state-dir <dir>, which holds one state file per tenant'));
   }
-  if (flags['tenant'] !== undefined) problems.push('--tenant: not with --tenants (the file names the tenants)');
+  if (flags['tenant'] !== undefined) problems.push(flagProblem('tenant', 'not with --tenants (the file names the tenants)'));
   if (gather(AUTH_SETTINGS, flags, env)['auth'] === 'user') {
-    problems.push('--auth user: not with --tenants; many tenants sign in as the app (a secret or certificate consented in each)');
+    problems.push(
+      problemOf('--auth user', 'not with --tenants; many tenants sign in as the app (a secret or certificate consented in each)'),
+    );
   }
   const output = typeof pull['output'] === 'string' ? pull['output'] : undefined;
   const perTenantOutput = output?.includes(TENANT_PLACEHOLDER) === true;
@@ -112,13 +117,17 @@ export function resolveFleetConfig(input: FleetInput): FleetConfig {
   const append = pull['append'] === true || pull['follow'] === true;
   if (output !== undefined && !perTenantOutput && !append && settings.stateDir !== undefined) {
     problems.push(
-      `--output: with --state-dir, one file for all tenants must be --append (a replaced file appears only when the last tenant is done, so no tenant's state could move before); or name one file per tenant with ${TENANT_PLACEHOLDER}`,
+      flagProblem(
+        'output',
+        `with --state-dir, one file for all tenants must be --append (a replaced file appears only when the last tenant is done, so no tenant's state could move before); or name one file per tenant with ${TENANT_PLACEHOLDER}`,
+      ),
     );
   }
 
   // Each tenant is resolved as a single pull would be. A problem every tenant has is the command
   // line's: said once. The others are said per tenant, at the entry's key when it set that setting.
-  const perTenant = new Map<string, { entries: TenantEntry[]; message: string }>();
+  const perTenant = new Map<string, { entries: TenantEntry[]; problem: Problem }>();
+  const warned = new Map<string, TenantEntry[]>();
   const tenants: TenantPlan[] = [];
   const selected = inShard(input.entries, settings.shard);
   for (const entry of selected) {
@@ -139,42 +148,48 @@ export function resolveFleetConfig(input: FleetInput): FleetConfig {
     });
     if (resolution.ok) {
       tenants.push({ label: entry.label, where: entry.where, config: resolution.config });
+      for (const warning of resolution.config.warnings) warned.set(warning, [...(warned.get(warning) ?? []), entry]);
       continue;
     }
     for (const problem of resolution.problems) {
-      const seen = perTenant.get(problem) ?? { entries: [], message: problem };
+      const line = problemLine(problem);
+      const seen = perTenant.get(line) ?? { entries: [], problem };
       seen.entries.push(entry);
-      perTenant.set(problem, seen);
+      perTenant.set(line, seen);
     }
   }
-  for (const { entries, message } of perTenant.values()) {
-    if (entries.length === selected.length && selected.length > 1) {
-      problems.push(message);
-      continue;
-    }
-    for (const entry of entries) problems.push(attribute(entry, message));
+  // Said once when every tenant of several has it: it is the command line's (or the environment's).
+  const everyTenant = (entries: readonly TenantEntry[]) => entries.length === selected.length && selected.length > 1;
+  for (const { entries, problem } of perTenant.values()) {
+    if (everyTenant(entries)) problems.push(problem);
+    else for (const entry of entries) problems.push(attribute(entry, problem));
   }
   if (problems.length > 0) fail(problems);
+  const warnings = [...warned].flatMap(([warning, entries]) =>
+    everyTenant(entries) ? [warning] : entries.map((entry) => `${entry.where} (${entry.label}): ${warning}`),
+  );
   return {
     ...settings,
     tenants,
     listed: input.entries.length,
     shared: perTenantOutput ? undefined : { format: tenants[0]?.config.format ?? 'json', output, append, split: tenants[0]?.config.split },
+    warnings,
   };
 }
+
+/** Entry keys that name a setting otherwise (tenants.ts reads them into these flags). */
+const ENTRY_KEY_OF: Readonly<Partial<Record<string, string>>> = { machineGroup: 'machineGroups' };
 
 /**
  * A tenant's problem, at the key of its entry when the entry set that setting (`tenants.json[3].region: …`),
  * else with the entry named in front (`tenants.json[3] (contoso): --page-size: …`).
  */
-function attribute(entry: TenantEntry, problem: string): string {
-  const match = /^--([a-z-]+)(?: \(or [A-Z_]+\))?: (.*)$/s.exec(problem);
-  if (match) {
-    const key = optionKey(match[1] ?? '');
-    const entryKey = key === 'machineGroup' ? 'machineGroups' : key;
-    if (entry.overrides[key] !== undefined) return `${entry.where}.${entryKey}: ${match[2] ?? ''}`;
+function attribute(entry: TenantEntry, problem: Problem): Problem {
+  const { setting } = problem;
+  if (setting !== undefined && problem.subject === undefined && entry.overrides[setting] !== undefined) {
+    return problemOf(`${entry.where}.${ENTRY_KEY_OF[setting] ?? setting}`, problem.message);
   }
-  return `${entry.where} (${entry.label}): ${problem}`;
+  return problemOf(`${entry.where} (${entry.label})`, problemLine(problem));
 }
 
 /**

@@ -8,16 +8,21 @@ import type { AlertQuery } from '../api/source.js';
 import { NO_FILTERS, type AlertFilters } from '../api/odata-filters.js';
 import {
   ALERT_FILTER_VALUES,
+  APIS,
   authorityHost,
+  CLOUDS,
   defaultBaseUrl,
   GRAPH_MAX_PAGE,
   MDE_MAX_PAGE,
   regionsOf,
   tokenAudience,
+  type ApiName,
+  type Cloud,
 } from '../microsoft.js';
-import { parseIsoDuration } from '../time.js';
-import { authShape, collect, duration, fail, gather, timeOption, wholeNumber } from './fields.js';
-import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS, optionKey } from './spec.js';
+import { authShape, collect, gather } from './fields.js';
+import { fail, flagProblem, problemLine, problemOf, settingProblem, type Problem } from './problems.js';
+import { readValues, type PartialValues } from './setting-values.js';
+import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS } from './spec.js';
 import type { AuthConfig, Flags, LoginConfig, PullConfig, ResolveInput } from './types.js';
 
 /** `--window auto`: the first windows' length, before what they held sizes the next ones. */
@@ -25,15 +30,15 @@ const AUTO_FIRST_WINDOW_MS = 3_600_000;
 
 export type { AuthConfig, Env, Flags, LoginConfig, ODataSettings, PullConfig, ResolveInput, StateConfig } from './types.js';
 
-function pickSecret(input: ResolveInput, problems: string[]): string | undefined {
+function pickSecret(input: ResolveInput, problems: Problem[]): string | undefined {
   const { flags, env, secretFromFile } = input;
   const flagSecret = typeof flags['clientSecret'] === 'string' ? flags['clientSecret'] : undefined;
   if (flagSecret !== undefined && flags['clientSecretFile'] !== undefined) {
-    problems.push('--client-secret and --client-secret-file: give only one of them');
+    problems.push(problemOf('--client-secret and --client-secret-file', 'give only one of them'));
   }
   const fromFlags = secretFromFile ?? flagSecret;
   if (fromFlags !== undefined && flags['certificate'] !== undefined) {
-    problems.push('--certificate and a client secret flag: give only one of them');
+    problems.push(problemOf('--certificate and a client secret flag', 'give only one of them'));
   }
   return fromFlags ?? (env['AZURE_CLIENT_SECRET'] || undefined);
 }
@@ -51,7 +56,7 @@ function pickCredential(flags: Flags, secret: string | undefined, certificate: s
 
 /** Resolves and validates what `token` needs; every problem is reported at once (UsageError). */
 export function resolveAuthConfig(input: ResolveInput): AuthConfig {
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const auth = authConfig(input, problems);
   if (problems.length > 0 || auth === undefined) fail(problems);
   return auth;
@@ -61,7 +66,7 @@ export function resolveAuthConfig(input: ResolveInput): AuthConfig {
  * The sign-in half of every command's configuration: the config, or undefined with the reasons
  * added to `problems` (the caller reports them with its own, all at once).
  */
-function authConfig(input: ResolveInput, problems: string[]): AuthConfig | undefined {
+function authConfig(input: ResolveInput, problems: Problem[]): AuthConfig | undefined {
   const raw = gather(AUTH_SETTINGS, input.flags, input.env);
   raw['clientSecret'] = pickSecret(input, problems);
   const parsed = z.object(authShape()).safeParse(raw);
@@ -69,8 +74,8 @@ function authConfig(input: ResolveInput, problems: string[]): AuthConfig | undef
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const asUser = raw['auth'] === 'user';
   if (asUser) {
-    for (const flag of ['client-secret', 'client-secret-file', 'certificate']) {
-      if (input.flags[optionKey(flag)] !== undefined) problems.push(`--${flag}: not used with --auth user (the cached sign-in is)`);
+    for (const key of ['clientSecret', 'clientSecretFile', 'certificate'] as const) {
+      if (input.flags[key] !== undefined) problems.push(flagProblem(key, 'not used with --auth user (the cached sign-in is)'));
     }
   }
   // With --auth user a secret or certificate in the environment is simply not used.
@@ -79,21 +84,20 @@ function authConfig(input: ResolveInput, problems: string[]): AuthConfig | undef
     : pickCredential(input.flags, text(raw['clientSecret']), text(raw['certificate']));
   if (credential === undefined) {
     problems.push(
-      '--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH): required (or --auth user after defender-alerts login)',
+      problemOf(
+        '--client-secret-file (or AZURE_CLIENT_SECRET), or --certificate (or AZURE_CLIENT_CERTIFICATE_PATH)',
+        'required (or --auth user after defender-alerts login)',
+      ),
     );
   }
-  if (!parsed.success || credential === undefined) return undefined;
+  // Checked whatever else is wrong, so that a bad region is not found only once the rest is fixed.
+  const api = APIS.find((a) => a === raw['api']);
+  const cloud = CLOUDS.find((c) => c === raw['cloud']);
+  const region = typeof raw['region'] === 'string' && api && cloud ? checkRegion(api, cloud, raw['region']) : undefined;
+  if (region?.problem) problems.push(region.problem);
+  if (!parsed.success || credential === undefined || region?.problem) return undefined;
   const c = parsed.data;
-  const regions = regionsOf(c.api);
-  if (c.region !== undefined && !regions.includes(c.region)) {
-    problems.push(
-      regions.length === 0
-        ? `--region (or DEFENDER_REGION): --api ${c.api} has no regions; leave it out`
-        : `--region (or DEFENDER_REGION): expected ${regions.join(', ')} for --api ${c.api}, got "${c.region}"`,
-    );
-    return undefined;
-  }
-  const fallback = defaultBaseUrl(c.api, c.cloud, c.region);
+  const fallback = defaultBaseUrl(c.api, c.cloud, region?.region);
   return {
     api: c.api,
     cloud: c.cloud,
@@ -107,11 +111,29 @@ function authConfig(input: ResolveInput, problems: string[]): AuthConfig | undef
     maxRetries: c.maxRetries,
     maxThrottleWaitMs: c.maxThrottleWait,
     logLevel: c.logLevel,
+    warnings: region?.warning ? [problemLine(region.warning)] : [],
   };
 }
 
+/**
+ * A region is one of the API's (else a problem); where the API has none (graph), or one host in
+ * a government cloud, it does not apply: a warning, and it is ignored — an env file written for
+ * one API keeps working when --api changes.
+ */
+function checkRegion(api: ApiName, cloud: Cloud, region: string): { region?: string; problem?: Problem; warning?: Problem } {
+  const regions = regionsOf(api);
+  if (regions.length === 0) return { warning: settingProblem('region', `--api ${api} has no regions; "${region}" is ignored`) };
+  if (!regions.includes(region)) {
+    return { problem: settingProblem('region', `expected ${regions.join(', ')} for --api ${api}, got "${region}"`) };
+  }
+  if (cloud !== 'public') {
+    return { warning: settingProblem('region', `--api ${api} has one host in --cloud ${cloud}; "${region}" is ignored`) };
+  }
+  return { region };
+}
+
 /** A configuration, or every problem that keeps it from being one. */
-export type Resolution<C> = { ok: true; config: C } | { ok: false; problems: string[] };
+export type Resolution<C> = { ok: true; config: C } | { ok: false; problems: Problem[] };
 
 /** Resolves and validates what `pull` needs; every problem of both halves is reported together. */
 export function resolvePullConfig(input: ResolveInput): PullConfig {
@@ -120,117 +142,35 @@ export function resolvePullConfig(input: ResolveInput): PullConfig {
   return resolution.config;
 }
 
+type PullValues = PartialValues<typeof PULL_SETTINGS>;
+
 /** {@link resolvePullConfig} without the throw: a many-tenant pull checks each tenant and reports all at once. */
 export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const raw = gather(PULL_SETTINGS, input.flags, input.env);
-  // A service writes one alert per line unless told otherwise (and json is then refused below).
-  if (raw['follow'] === true && input.flags['format'] === undefined) raw['format'] = 'ndjson';
-  const pullShape = z
-    .object({
-      since: timeOption(input.now).optional(),
-      until: timeOption(input.now).optional(),
-      ago: z
-        .string()
-        .refine(
-          (t) => {
-            try {
-              return parseIsoDuration(t) > 0;
-            } catch {
-              return false;
-            }
-          },
-          { message: 'expected an ISO-8601 duration such as PT10M, PT2H or P1D' },
-        )
-        .optional(),
-      limit: wholeNumber(1, 1_000_000_000).optional(),
-      machineGroup: z.array(z.string().min(1, 'is empty')).optional(),
-      deviceTag: z.string().min(1, 'is empty').optional(),
-      cloudTag: z.string().min(1, 'is empty').optional(),
-      format: z.enum(['json', 'ndjson', 'cef', 'leef'], { error: 'expected json, ndjson, cef or leef' }),
-      split: z.literal('evidence', { error: 'expected evidence' }).optional(),
-      severity: z.array(z.string().min(1, 'is empty')).optional(),
-      status: z.array(z.string().min(1, 'is empty')).optional(),
-      detectionSource: z.array(z.string().min(1, 'is empty')).optional(),
-      output: z.string().min(1, 'is empty').optional(),
-      append: z.boolean().optional(),
-      state: z.string().min(1, 'is empty').optional(),
-      metricsFile: z.string().min(1, 'is empty').optional(),
-      follow: z.boolean().optional(),
-      interval: duration(1000, 86_400_000),
-      jitter: duration(0, 86_400_000),
-      overlap: duration(0, 7 * 86_400_000),
-      window: z.union([z.literal('auto'), duration(60_000, 7 * 86_400_000)], {
-        error: 'expected auto or a duration from 1m to 7d (e.g. 30m, 6h, 1d)',
-      }),
-      parallel: wholeNumber(1, 16),
-      filterOn: z.enum(['updated', 'created'], { error: 'expected updated or created' }),
-      expand: z.literal('evidence', { error: 'expected evidence' }).optional(),
-      serviceSource: z.string().min(1, 'is empty').optional(),
-      pageSize: wholeNumber(1, 10_000).optional(),
-      schema: z.enum(['native', 'siem'], { error: 'expected native or siem' }),
-    })
-    .safeParse(raw);
-  collect(pullShape, problems);
-
-  const auth = authConfig(input, problems);
-  if (pullShape.success) {
-    const p = pullShape.data;
-    if (p.ago !== undefined && p.since !== undefined) problems.push('--ago and --since: give only one of them');
-    if (p.since && p.until && p.since.getTime() >= p.until.getTime()) {
-      problems.push(`--until: must be later than --since (${p.since.toISOString()})`);
-    }
-    if (p.since && p.since.getTime() > input.now.getTime()) problems.push('--since: is in the future');
-    if (p.output?.includes('{tenant}')) problems.push('--output: {tenant} names one file per tenant; only with --tenants <file>');
-    if (p.append && p.output === undefined) problems.push('--append: needs --output <file> (stdout is appended to by the shell: >>)');
-    if (p.append && p.format === 'json') problems.push('--append: appends one alert per line; use it with --format ndjson, cef or leef');
-    if (p.split !== undefined && p.format !== 'ndjson')
-      problems.push('--split evidence: writes NDJSON records; use it with --format ndjson');
-    if ((p.format === 'cef' || p.format === 'leef') && input.flags['schema'] === 'native') {
-      problems.push(`--format ${p.format}: maps the SIEM layout (every API through --schema siem); leave out --schema native`);
-    }
-    if (p.split !== undefined && p.schema === 'siem')
-      problems.push('--split evidence: the SIEM layout has no evidence; leave out --schema siem');
-    // The SIEM API answers --limit with the *most recent* n alerts, so a checkpoint after a limited
-    // answer would silently skip the older rest (docs/microsoft-apis.md §1). --window bounds each request instead.
-    if (p.follow) {
-      if (p.state === undefined) {
-        problems.push('--follow: needs --state <file> (or --tenants with --state-dir): each cycle is a --state run');
-      }
-      if (p.format === 'json') problems.push('--follow: writes one alert per line; use --format ndjson (a JSON array would never end)');
-      if (p.jitter > p.interval) problems.push('--jitter: must not be longer than --interval');
-    } else {
-      for (const flag of ['interval', 'jitter']) {
-        if (input.flags[flag] !== undefined) problems.push(`--${flag}: only with --follow`);
-      }
-    }
-    // A plain pull reads one range; windows (and so parallel ones) belong to --state runs.
-    if (p.state === undefined && input.flags['parallel'] !== undefined) {
-      problems.push('--parallel: with --state (or --state-dir), whose runs read their range in --window windows');
-    }
-    if (p.metricsFile !== undefined && p.state === undefined) {
-      problems.push(
-        '--metrics-file (or DEFENDER_METRICS_FILE): needs --state <file> (or --state-dir with --tenants): the counters live in the state',
-      );
-    }
-    if (p.state !== undefined && p.limit !== undefined) {
-      problems.push('--limit with --state would silently lose the older alerts of a range; use --window to bound each request');
-    }
+  // What writes one alert per line — a service, evidence records, an appended file — writes NDJSON
+  // unless told otherwise (and a --format that contradicts it is refused below).
+  if (input.flags['format'] === undefined && (raw['follow'] === true || raw['split'] !== undefined || raw['append'] === true)) {
+    raw['format'] = 'ndjson';
   }
+  const read = readValues(PULL_SETTINGS, raw, input.now);
+  problems.push(...read.problems);
+  const auth = authConfig(input, problems);
+  problems.push(...combinationProblems(read.values, raw, input));
   const where = gather(AUTH_SETTINGS, input.flags, input.env);
   const api = String(where['api']);
   if (api === 'siem' && where['cloud'] === 'public' && where['region'] === undefined && where['baseUrl'] === undefined) {
-    problems.push('--region (or DEFENDER_REGION): required unless --base-url (or DEFENDER_BASE_URL) is given; one of eu, us, uk');
+    problems.push(settingProblem('region', 'required unless --base-url (or DEFENDER_BASE_URL) is given; one of eu, us, uk'));
   }
-  if (pullShape.success) problems.push(...apiSpecificProblems(api, input.flags, pullShape.data));
-  const filters = pullShape.success ? alertFilters(api, pullShape.data, problems) : undefined;
-  if (problems.length > 0 || !auth || !auth.baseUrl || !pullShape.success) return { ok: false, problems };
+  problems.push(...apiSpecificProblems(api, input.flags, read.values));
+  const filters = alertFilters(api, read.values, problems);
+  const p = read.complete;
+  if (problems.length > 0 || !auth || !auth.baseUrl || p === undefined) return { ok: false, problems };
 
-  const p = pullShape.data;
   const query: AlertQuery = { machineGroups: p.machineGroup ?? [] };
   if (p.since) query.since = p.since;
   if (p.until) query.until = p.until;
-  if (p.ago !== undefined) query.ago = p.ago.trim();
+  if (p.ago !== undefined) query.ago = p.ago;
   if (p.limit !== undefined) query.limit = p.limit;
   if (p.deviceTag !== undefined) query.deviceTag = p.deviceTag;
   if (p.cloudTag !== undefined) query.cloudTag = p.cloudTag;
@@ -269,33 +209,92 @@ export function checkPullConfig(input: ResolveInput): Resolution<PullConfig> {
   return { ok: true, config };
 }
 
+/**
+ * Settings that do not go together. Each check reads what could be read (a bad value is undefined
+ * and reported on its own), so every problem is found in one run.
+ */
+function combinationProblems(p: PullValues, raw: Readonly<Record<string, unknown>>, input: ResolveInput): Problem[] {
+  const problems: Problem[] = [];
+  const given = (key: keyof PullValues) => raw[key] !== undefined;
+  if (p.ago !== undefined && p.since !== undefined) problems.push(problemOf('--ago and --since', 'give only one of them'));
+  if (p.since && p.until && p.since.getTime() >= p.until.getTime()) {
+    problems.push(settingProblem('until', `must be later than --since (${p.since.toISOString()})`));
+  }
+  if (p.since && p.since.getTime() > input.now.getTime()) problems.push(settingProblem('since', 'is in the future'));
+  if (p.output?.includes('{tenant}'))
+    problems.push(settingProblem('output', '{tenant} names one file per tenant; only with --tenants <file>'));
+  if (p.append && !given('output'))
+    problems.push(settingProblem('append', 'needs --output <file> (stdout is appended to by the shell: >>)'));
+  if (p.append && p.format === 'json') {
+    problems.push(settingProblem('append', 'appends one alert per line; use it with --format ndjson, cef or leef'));
+  }
+  if (p.split !== undefined && p.format !== undefined && p.format !== 'ndjson') {
+    problems.push(problemOf('--split evidence', 'writes NDJSON records; use it with --format ndjson'));
+  }
+  if ((p.format === 'cef' || p.format === 'leef') && input.flags['schema'] === 'native') {
+    problems.push(problemOf(`--format ${p.format}`, 'maps the SIEM layout (every API through --schema siem); leave out --schema native'));
+  }
+  if (p.split !== undefined && p.schema === 'siem') {
+    problems.push(problemOf('--split evidence', 'the SIEM layout has no evidence; leave out --schema siem'));
+  }
+  if (p.follow) {
+    if (!given('state')) {
+      problems.push(settingProblem('follow', 'needs --state <file> (or --tenants with --state-dir): each cycle is a --state run'));
+    }
+    if (p.format === 'json') {
+      problems.push(settingProblem('follow', 'writes one alert per line; use --format ndjson (a JSON array would never end)'));
+    }
+    if (p.jitter !== undefined && p.interval !== undefined && p.jitter > p.interval) {
+      problems.push(settingProblem('jitter', 'must not be longer than --interval'));
+    }
+  } else {
+    for (const flag of ['interval', 'jitter'] as const) {
+      if (input.flags[flag] !== undefined) problems.push(flagProblem(flag, 'only with --follow'));
+    }
+  }
+  // A plain pull reads one range; windows (and so parallel ones) belong to --state runs.
+  if (!given('state') && input.flags['parallel'] !== undefined) {
+    problems.push(flagProblem('parallel', 'with --state (or --state-dir), whose runs read their range in --window windows'));
+  }
+  if (given('metricsFile') && !given('state')) {
+    problems.push(settingProblem('metricsFile', 'needs --state <file> (or --state-dir with --tenants): the counters live in the state'));
+  }
+  // The SIEM API answers --limit with the *most recent* n alerts, so a checkpoint after a limited
+  // answer would silently skip the older rest (docs/microsoft-apis.md §1). --window bounds each request instead.
+  if (given('state') && given('limit')) {
+    problems.push(problemOf('--limit with --state', 'would silently lose the older alerts of a range; use --window to bound each request'));
+  }
+  return problems;
+}
+
 /** Options that belong to one API only: a usage error elsewhere, rather than silently ignored. */
-function apiSpecificProblems(api: string, flags: Flags, p: { pageSize?: number | undefined; schema: string }): string[] {
-  const problems: string[] = [];
-  const only = (flag: string, apis: string[]) => {
-    if (flags[optionKey(flag)] !== undefined && !apis.includes(api)) {
-      problems.push(`--${flag}: only with --api ${apis.join(' or ')} (this is --api ${api})`);
+function apiSpecificProblems(api: string, flags: Flags, p: PullValues): Problem[] {
+  const problems: Problem[] = [];
+  const only = (key: keyof PullValues, apis: string[]) => {
+    if (flags[key] !== undefined && !apis.includes(api)) {
+      problems.push(flagProblem(key, `only with --api ${apis.join(' or ')} (this is --api ${api})`));
     }
   };
   only('ago', ['siem']);
-  only('machine-group', ['siem']);
-  only('device-tag', ['siem']);
-  only('cloud-tag', ['siem']);
-  only('filter-on', ['mde']);
+  only('machineGroup', ['siem']);
+  only('deviceTag', ['siem']);
+  only('cloudTag', ['siem']);
+  only('filterOn', ['mde']);
   only('expand', ['mde']);
-  only('service-source', ['graph']);
+  only('serviceSource', ['graph']);
   // The SIEM API filters on time, machine groups and tags only (docs/microsoft-apis.md §1).
   only('severity', ['mde', 'graph']);
   only('status', ['mde', 'graph']);
-  only('detection-source', ['mde', 'graph']);
-  if (flags['split'] !== undefined && api === 'siem')
-    problems.push('--split evidence: only with --api mde (with --expand evidence) or graph');
-  if (flags['split'] !== undefined && api === 'mde' && flags['expand'] !== 'evidence') {
-    problems.push('--split evidence: with --api mde, also give --expand evidence (the API sends evidence only when asked)');
+  only('detectionSource', ['mde', 'graph']);
+  if (flags['split'] !== undefined && api === 'siem') {
+    problems.push(problemOf('--split evidence', 'only with --api mde (with --expand evidence) or graph'));
   }
-  only('page-size', ['mde', 'graph']);
+  if (flags['split'] !== undefined && api === 'mde' && flags['expand'] !== 'evidence') {
+    problems.push(problemOf('--split evidence', 'with --api mde, also give --expand evidence (the API sends evidence only when asked)'));
+  }
+  only('pageSize', ['mde', 'graph']);
   if (api === 'graph' && p.pageSize !== undefined && p.pageSize > GRAPH_MAX_PAGE) {
-    problems.push(`--page-size: Graph answers at most ${GRAPH_MAX_PAGE} alerts a page`);
+    problems.push(flagProblem('pageSize', `Graph answers at most ${GRAPH_MAX_PAGE} alerts a page`));
   }
   return problems;
 }
@@ -304,22 +303,18 @@ function apiSpecificProblems(api: string, flags: Flags, p: { pageSize?: number |
  * `--severity`, `--status`, `--detection-source` as the API writes them: severity and status
  * matched case-insensitively against its values (microsoft.ts), a detection source as given.
  */
-function alertFilters(
-  api: string,
-  p: { severity?: string[] | undefined; status?: string[] | undefined; detectionSource?: string[] | undefined },
-  problems: string[],
-): AlertFilters | undefined {
+function alertFilters(api: string, p: PullValues, problems: Problem[]): AlertFilters | undefined {
   if (api !== 'mde' && api !== 'graph') return undefined;
   const known = ALERT_FILTER_VALUES[api];
-  const canonical = (flag: string, values: string[] | undefined, allowed: readonly string[]): string[] =>
-    (values ?? []).flatMap((v) => {
+  const canonical = (key: 'severity' | 'status', allowed: readonly string[]): string[] =>
+    (p[key] ?? []).flatMap((v) => {
       const match = allowed.find((a) => a.toLowerCase() === v.toLowerCase());
-      if (match === undefined) problems.push(`--${flag}: expected one of ${allowed.join(', ')} for --api ${api}, got "${v}"`);
+      if (match === undefined) problems.push(flagProblem(key, `expected one of ${allowed.join(', ')} for --api ${api}, got "${v}"`));
       return match === undefined ? [] : [match];
     });
   return {
-    severity: canonical('severity', p.severity, known.severity),
-    status: canonical('status', p.status, known.status),
+    severity: canonical('severity', known.severity),
+    status: canonical('status', known.status),
     detectionSource: p.detectionSource ?? [],
   };
 }
@@ -329,28 +324,19 @@ function alertFilters(
  * id, the API's token audience), never a secret.
  */
 export function resolveLoginConfig(input: ResolveInput): LoginConfig {
-  const problems: string[] = [];
-  const raw = gather(LOGIN_SETTINGS, input.flags, input.env);
-  const parsed = z
-    .object({
-      redirectPort: wholeNumber(0, 65_535).optional(),
-      wait: z
-        .string()
-        .regex(/^\d+$/, 'expected whole seconds, e.g. 300')
-        .transform(Number)
-        .pipe(z.number().int().min(1, 'must be at least 1').max(3600, 'must be at most 3600')),
-    })
-    .safeParse(raw);
-  collect(parsed, problems);
+  const problems: Problem[] = [];
+  const read = readValues(LOGIN_SETTINGS, gather(LOGIN_SETTINGS, input.flags, input.env), input.now);
+  problems.push(...read.problems);
   const auth = authConfig({ ...input, flags: { ...input.flags, auth: 'user' } }, problems);
   const deviceCode = input.flags['deviceCode'] === true;
-  if (deviceCode && input.flags['redirectPort'] !== undefined) problems.push('--redirect-port: not used with --device-code');
-  if (problems.length > 0 || !auth || !parsed.success) fail(problems);
+  if (deviceCode && input.flags['redirectPort'] !== undefined) problems.push(flagProblem('redirectPort', 'not used with --device-code'));
+  const values = read.complete;
+  if (problems.length > 0 || !auth || values === undefined) fail(problems);
   return {
     ...auth,
     deviceCode,
-    redirectPort: parsed.data.redirectPort ?? 0,
+    redirectPort: values.redirectPort ?? 0,
     openBrowser: input.flags['browser'] !== false,
-    waitMs: parsed.data.wait * 1000,
+    waitMs: values.wait * 1000,
   };
 }

@@ -2,7 +2,8 @@
  * The option table of every command (`pull`, `token`, `status`, `login`, `logout`, `simulate`):
  * each setting's flag, environment variable and default, declared once. `src/cli.ts` builds
  * commander options (and their help) from it; `resolve.ts` applies the one precedence rule:
- * flag > environment > --env-file > default; `env-names.ts` knows every variable from it.
+ * flag > environment > --env-file > default, and `setting-values.ts` reads each value by the
+ * setting's `value` rule; `env-names.ts` knows every variable from it.
  *
  * Environment names are the Azure SDKs' own where one exists (AZURE_TENANT_ID, …), so a machine
  * already set up for `az`/azure-identity needs nothing new.
@@ -17,7 +18,27 @@ export interface SettingSpec {
   readonly default?: string;
   /** Repeatable flags collect every value (`--machine-group A --machine-group B`). */
   readonly repeatable?: boolean;
+  /**
+   * What the value must be, checked by config/setting-values.ts (which words the problem) and
+   * typed by {@link SettingValues}: declaring a setting here is all it takes to validate it.
+   */
+  readonly value?: ValueRule;
 }
+
+/** How a setting's text is read. Plain data: `--help` loads this table without zod. */
+export type ValueRule =
+  /** Any text but empty (repeatable: each value). */
+  | { readonly kind: 'text' }
+  /** A flag without a value. */
+  | { readonly kind: 'switch' }
+  | { readonly kind: 'choice'; readonly choices: readonly string[] }
+  | { readonly kind: 'whole'; readonly min: number; readonly max: number }
+  /** A length of time (src/time.ts `parseDuration`), in ms; `auto` as well when `auto` is set. */
+  | { readonly kind: 'duration'; readonly minMs: number; readonly maxMs: number; readonly auto?: true }
+  /** An instant: ISO-8601, or a duration before now. */
+  | { readonly kind: 'time' }
+  /** A duration sent to the API as an ISO-8601 duration (`--ago`): its ISO form. */
+  | { readonly kind: 'api-duration' };
 
 /** Settings shared by every command that signs in (`pull`, `token`; `login`/`logout` take a subset). */
 export const AUTH_SETTINGS = [
@@ -124,33 +145,73 @@ export const PULL_SETTINGS = [
   {
     flag: 'since',
     arg: '<time>',
-    description: 'lower bound on LastProcessedTimeUtc: ISO-8601, or relative 90s, 15m, 2h, 7d (API default: 2h)',
+    description: 'lower bound on LastProcessedTimeUtc: ISO-8601, or a duration before now: 90s, 15m, 2h30m, 7d, 1w, PT2H (API default: 2h)',
+    value: { kind: 'time' },
   },
-  { flag: 'until', arg: '<time>', description: 'upper bound, same forms (API default: now)' },
-  { flag: 'limit', arg: '<n>', description: 'at most n alerts (siem: the most recent n of the range, as the API does)' },
-  { flag: 'ago', arg: '<duration>', description: 'siem: ISO-8601 duration (PT10M) sent as ago=; instead of --since' },
-  { flag: 'machine-group', arg: '<name>', description: 'siem: only these machine groups (repeatable)', repeatable: true },
-  { flag: 'device-tag', arg: '<tag>', description: 'siem: only machines with this device-created tag (DeviceCreatedMachineTags)' },
-  { flag: 'cloud-tag', arg: '<tag>', description: 'siem: only machines with this portal-created tag (CloudCreatedMachineTags)' },
+  { flag: 'until', arg: '<time>', description: 'upper bound, same forms (API default: now)', value: { kind: 'time' } },
+  {
+    flag: 'limit',
+    arg: '<n>',
+    description: 'at most n alerts (siem: the most recent n of the range, as the API does)',
+    value: { kind: 'whole', min: 1, max: 1_000_000_000 },
+  },
+  {
+    flag: 'ago',
+    arg: '<duration>',
+    description: 'siem: a duration (PT10M, 10m, 2h30m) sent as ago= in ISO-8601; instead of --since',
+    value: { kind: 'api-duration' },
+  },
+  {
+    flag: 'machine-group',
+    arg: '<name>',
+    description: 'siem: only these machine groups (repeatable)',
+    repeatable: true,
+    value: { kind: 'text' },
+  },
+  {
+    flag: 'device-tag',
+    arg: '<tag>',
+    description: 'siem: only machines with this device-created tag (DeviceCreatedMachineTags)',
+    value: { kind: 'text' },
+  },
+  {
+    flag: 'cloud-tag',
+    arg: '<tag>',
+    description: 'siem: only machines with this portal-created tag (CloudCreatedMachineTags)',
+    value: { kind: 'text' },
+  },
   {
     flag: 'filter-on',
     arg: '<updated|created>',
     description: 'mde: filter the time range on lastUpdateTime or alertCreationTime',
     default: 'updated',
+    value: { kind: 'choice', choices: ['updated', 'created'] },
   },
-  { flag: 'expand', arg: '<evidence>', description: "mde: include each alert's evidence ($expand=evidence)" },
-  { flag: 'service-source', arg: '<name>', description: 'graph: only alerts of this product, e.g. microsoftDefenderForEndpoint' },
+  {
+    flag: 'expand',
+    arg: '<evidence>',
+    description: "mde: include each alert's evidence ($expand=evidence)",
+    value: { kind: 'choice', choices: ['evidence'] },
+  },
+  {
+    flag: 'service-source',
+    arg: '<name>',
+    description: 'graph: only alerts of this product, e.g. microsoftDefenderForEndpoint',
+    value: { kind: 'text' },
+  },
   {
     flag: 'severity',
     arg: '<level>',
     description: 'mde/graph: only alerts of this severity, filtered by the service (repeatable): informational, low, medium, high',
     repeatable: true,
+    value: { kind: 'text' },
   },
   {
     flag: 'status',
     arg: '<status>',
     description: 'mde/graph: only alerts in this status, filtered by the service (repeatable): new, inProgress, resolved',
     repeatable: true,
+    value: { kind: 'text' },
   },
   {
     flag: 'detection-source',
@@ -158,13 +219,20 @@ export const PULL_SETTINGS = [
     description:
       'mde/graph: only alerts of this detection source, as the API names it (repeatable; e.g. mde WindowsDefenderAv, graph antivirus)',
     repeatable: true,
+    value: { kind: 'text' },
   },
-  { flag: 'page-size', arg: '<n>', description: 'mde/graph: alerts per request ($top; mde at most 10000, graph at most 1000)' },
+  {
+    flag: 'page-size',
+    arg: '<n>',
+    description: 'mde/graph: alerts per request ($top; mde at most 10000, graph at most 1000)',
+    value: { kind: 'whole', min: 1, max: 10_000 },
+  },
   {
     flag: 'schema',
     arg: '<native|siem>',
     description: "native: each API's own alert objects; siem: mde/graph alerts mapped onto the SIEM API's flat fields",
     default: 'native',
+    value: { kind: 'choice', choices: ['native', 'siem'] },
   },
   {
     flag: 'format',
@@ -172,16 +240,25 @@ export const PULL_SETTINGS = [
     description:
       "json: one array, like the API; ndjson: one alert per line; cef (ArcSight, Sentinel) or leef (QRadar): one line per alert with Microsoft's field mapping",
     default: 'json',
+    value: { kind: 'choice', choices: ['json', 'ndjson', 'cef', 'leef'] },
   },
   {
     flag: 'split',
     arg: '<evidence>',
-    description: "with --format ndjson: one record per evidence item, the alert's fields kept (mde with --expand evidence, graph)",
+    description:
+      "one NDJSON record per evidence item, the alert's fields kept (mde with --expand evidence, graph); implies --format ndjson",
+    value: { kind: 'choice', choices: ['evidence'] },
   },
-  { flag: 'output', arg: '<file>', description: 'write to this file (atomically: temp file + rename) instead of stdout' },
+  {
+    flag: 'output',
+    arg: '<file>',
+    description: 'write to this file (atomically: temp file + rename) instead of stdout',
+    value: { kind: 'text' },
+  },
   {
     flag: 'append',
-    description: 'with --output and --format ndjson: append to the file (fsynced before the state moves on)',
+    description: 'with --output: append to the file, NDJSON unless --format cef or leef (fsynced before the state moves on)',
+    value: { kind: 'switch' },
   },
   {
     flag: 'state',
@@ -189,10 +266,12 @@ export const PULL_SETTINGS = [
     env: 'DEFENDER_STATE_FILE',
     description:
       'checkpoint file for scheduled exports: each run delivers what is new since the last one, never losing or repeating an alert',
+    value: { kind: 'text' },
   },
   {
     flag: 'follow',
     description: 'with --state: run as a service, a --state run every --interval until SIGTERM (--format ndjson; --output is appended to)',
+    value: { kind: 'switch' },
   },
   {
     flag: 'interval',
@@ -200,6 +279,7 @@ export const PULL_SETTINGS = [
     env: 'DEFENDER_INTERVAL',
     description: 'with --follow: from the start of one cycle to the start of the next (30s, 5m, 1h)',
     default: '5m',
+    value: { kind: 'duration', minMs: 1000, maxMs: 86_400_000 },
   },
   {
     flag: 'jitter',
@@ -207,6 +287,7 @@ export const PULL_SETTINGS = [
     env: 'DEFENDER_JITTER',
     description: 'with --follow: add a random delay up to this to each interval, so many services do not poll in step',
     default: '0s',
+    value: { kind: 'duration', minMs: 0, maxMs: 86_400_000 },
   },
   {
     flag: 'metrics-file',
@@ -214,12 +295,14 @@ export const PULL_SETTINGS = [
     env: 'DEFENDER_METRICS_FILE',
     description:
       "with --state: after each run, write Prometheus metrics here atomically (name it *.prom in node_exporter's textfile directory)",
+    value: { kind: 'text' },
   },
   {
     flag: 'overlap',
     arg: '<duration>',
     description: 'with --state: re-read this much before the checkpoint to catch late alerts (90s, 15m, 2h)',
     default: '10m',
+    value: { kind: 'duration', minMs: 0, maxMs: 7 * 86_400_000 },
   },
   {
     flag: 'parallel',
@@ -228,6 +311,7 @@ export const PULL_SETTINGS = [
     description:
       'with --state: read up to k windows at once (a backfill), delivered in window order; the quota is still shared (with --tenants: 1 unless given)',
     default: '4',
+    value: { kind: 'whole', min: 1, max: 16 },
   },
   {
     flag: 'window',
@@ -235,6 +319,7 @@ export const PULL_SETTINGS = [
     description:
       'with --state: read a long range in windows, saving the state after each; auto sizes each by what the last held (about four pages), a duration fixes them',
     default: 'auto',
+    value: { kind: 'duration', minMs: 60_000, maxMs: 7 * 86_400_000, auto: true },
   },
 ] as const satisfies readonly SettingSpec[];
 
@@ -327,9 +412,20 @@ export const USER_SIGN_IN_SETTINGS: readonly SettingSpec[] = AUTH_SETTINGS.filte
 /** Settings of `login` only. */
 export const LOGIN_SETTINGS = [
   { flag: 'device-code', description: 'sign in by entering a code on another device (for machines without a browser)' },
-  { flag: 'redirect-port', arg: '<port>', description: 'port of the local redirect listener on 127.0.0.1 (default: a free one)' },
+  {
+    flag: 'redirect-port',
+    arg: '<port>',
+    description: 'port of the local redirect listener on 127.0.0.1 (default: a free one)',
+    value: { kind: 'whole', min: 0, max: 65_535 },
+  },
   { flag: 'no-browser', description: 'only print the sign-in URL; do not try to open a browser' },
-  { flag: 'wait', arg: '<seconds>', description: 'how long to wait for the sign-in to be completed', default: '300' },
+  {
+    flag: 'wait',
+    arg: '<seconds>',
+    description: 'how long to wait for the sign-in to be completed',
+    default: '300',
+    value: { kind: 'whole', min: 1, max: 3600 },
+  },
 ] as const satisfies readonly SettingSpec[];
 
 /** Settings of `logout` only. */
@@ -393,9 +489,27 @@ export const SIMULATE_SETTINGS = [
   },
 ] as const satisfies readonly SettingSpec[];
 
-/** commander's key for a flag: `client-id` → `clientId`. */
-export function optionKey(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+
+/** commander's key for a flag, as a type: `client-id` → `clientId`, `no-browser` → `browser`. */
+export type OptionKey<Flag extends string> = Flag extends `no-${infer Rest}` ? CamelCase<Rest> : CamelCase<Flag>;
+
+/** The key of every setting of every command: what a parsed command line may hold. */
+export type SettingKey = OptionKey<
+  (
+    | typeof AUTH_SETTINGS
+    | typeof PULL_SETTINGS
+    | typeof FLEET_SETTINGS
+    | typeof STATUS_SETTINGS
+    | typeof LOGIN_SETTINGS
+    | typeof LOGOUT_SETTINGS
+    | typeof SIMULATE_SETTINGS
+  )[number]['flag']
+>;
+
+/** commander's key for a flag: `client-id` → `clientId`; a negated switch `no-browser` → `browser`. */
+export function optionKey<Flag extends string>(flag: Flag): OptionKey<Flag> {
+  return flag.replace(/^no-/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as OptionKey<Flag>;
 }
 
 /** Every setting of every command, once each (a setting two commands share is the same object). */

@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DOMAIN, GUID } from './fields.js';
+import { problemLine, problemOf, type Problem } from './problems.js';
+import type { SettingKey } from './spec.js';
 import type { Flags } from './types.js';
 
 /** What one tenant of the file asks for: its id, a label, and the flags it overrides. */
@@ -67,11 +69,12 @@ const Entry = z.strictObject(ENTRY_SHAPE, {
 /** Entry keys that are flags under another name. */
 const FLAG_OF: Readonly<Record<string, string>> = { machineGroups: 'machineGroup' };
 /** Flags a tenant's credential replaces: naming one source drops the command line's others. */
-const CREDENTIAL_FLAGS = ['clientSecretFile', 'clientSecret', 'certificate'];
+const CREDENTIAL_FLAGS = ['clientSecretFile', 'clientSecret', 'certificate'] as const satisfies readonly SettingKey[];
 
+/** What is wrong with a tenants file: every problem, each at its place in the file. */
 export class TenantsFileError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('; '));
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(problemLine).join('\n'));
   }
 }
 
@@ -84,20 +87,20 @@ export function parseTenantsFile(content: string, file: string): TenantEntry[] {
   const body = content.replace(/^\uFEFF/, '');
   const entries = /^\s*[[{]/.test(body) ? parseJson(body, file) : parseList(body, file);
   const problems = duplicateProblems(entries);
-  if (entries.length === 0) problems.push(`${file}: names no tenant`);
+  if (entries.length === 0) problems.push(problemOf(file, 'names no tenant'));
   if (problems.length > 0) throw new TenantsFileError(problems);
   return entries;
 }
 
 function parseList(body: string, file: string): TenantEntry[] {
   const entries: TenantEntry[] = [];
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   body.split(/\r?\n/).forEach((line, i) => {
     const tenant = line.replace(/(^|\s)#.*$/, '').trim();
     if (tenant === '') return;
     const where = `${file}:${i + 1}`;
     if (!GUID.test(tenant) && !DOMAIN.test(tenant)) {
-      problems.push(`${where}: "${tenant}": ${TENANT_ID_MESSAGE}`);
+      problems.push(problemOf(where, `"${tenant}": ${TENANT_ID_MESSAGE}`));
       return;
     }
     entries.push({ tenant, label: tenant, where, overrides: {} });
@@ -111,23 +114,23 @@ function parseJson(body: string, file: string): TenantEntry[] {
   try {
     json = JSON.parse(body);
   } catch (err) {
-    throw new TenantsFileError([`${file}: is not valid JSON (${err instanceof Error ? err.message : String(err)})`]);
+    throw new TenantsFileError([problemOf(file, `is not valid JSON (${err instanceof Error ? err.message : String(err)})`)]);
   }
   if (!Array.isArray(json)) {
-    throw new TenantsFileError([`${file}: expected a JSON array of tenants, such as [{"tenant": "contoso.onmicrosoft.com"}]`]);
+    throw new TenantsFileError([problemOf(file, 'expected a JSON array of tenants, such as [{"tenant": "contoso.onmicrosoft.com"}]')]);
   }
   const entries: TenantEntry[] = [];
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   json.forEach((item: unknown, i) => {
     const where = `${file}[${i}]`;
     const parsed = Entry.safeParse(item);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         if (issue.code === 'unrecognized_keys') {
-          for (const key of issue.keys) problems.push(`${where}.${key}: ${unknownKeyMessage(key)}`);
+          for (const key of issue.keys) problems.push(problemOf(`${where}.${key}`, unknownKeyMessage(key)));
         } else {
           const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-          problems.push(`${where}${at}: ${issue.message}`);
+          problems.push(problemOf(`${where}${at}`, issue.message));
         }
       }
       return;
@@ -152,8 +155,8 @@ function unknownKeyMessage(key: string): string {
 }
 
 /** Two entries may not share a label, nor a file name (state files, `{tenant}` outputs). */
-function duplicateProblems(entries: readonly TenantEntry[]): string[] {
-  const problems: string[] = [];
+function duplicateProblems(entries: readonly TenantEntry[]): Problem[] {
+  const problems: Problem[] = [];
   const byName = new Map<string, TenantEntry>();
   for (const entry of entries) {
     // Case-insensitive: on macOS and Windows, Contoso.json and contoso.json are one file.
@@ -164,9 +167,12 @@ function duplicateProblems(entries: readonly TenantEntry[]): string[] {
       continue;
     }
     problems.push(
-      first.label === entry.label
-        ? `${entry.where}: "${entry.label}" is already listed at ${first.where}; give each tenant once (or a distinct "name")`
-        : `${entry.where}: "${entry.label}" and "${first.label}" (${first.where}) would share the file name "${fileSafeLabel(entry.label)}"; give them distinct names`,
+      problemOf(
+        entry.where,
+        first.label === entry.label
+          ? `"${entry.label}" is already listed at ${first.where}; give each tenant once (or a distinct "name")`
+          : `"${entry.label}" and "${first.label}" (${first.where}) would share the file name "${fileSafeLabel(entry.label)}"; give them distinct names`,
+      ),
     );
   }
   return problems;

@@ -6,8 +6,13 @@ import type { AlertFilters } from '../api/odata-filters.js';
 import type { AlertQuery } from '../api/source.js';
 import type { LogLevel } from '../log.js';
 import type { ApiName, Cloud, TokenAudience } from '../microsoft.js';
+import type { SettingKey } from './spec.js';
 
-export type Flags = Readonly<Record<string, unknown>>;
+/**
+ * What commander parsed, by its key of each setting of the option table (spec.ts): a key that is
+ * no setting's does not compile.
+ */
+export type Flags = Readonly<Partial<Record<SettingKey, unknown>>>;
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface AuthConfig {
@@ -30,6 +35,8 @@ export interface AuthConfig {
   /** Total time a run may spend waiting out throttled answers (`--max-throttle-wait`). */
   maxThrottleWaitMs: number;
   logLevel: LogLevel;
+  /** What was given but does not apply, said as a warning and ignored (a region for --api graph). */
+  warnings: readonly string[];
 }
 
 /** Settings of the OData APIs (ignored for siem). */

@@ -92,7 +92,7 @@ export async function buildContext<C extends AuthConfig>(
       value: resolved,
       logLevel: resolved.logLevel,
       timeoutMs: resolved.timeoutMs,
-      warnings: secretFile?.warning ? [secretFile.warning] : [],
+      warnings: [...(secretFile?.warning ? [secretFile.warning] : []), ...resolved.warnings],
     };
   });
   try {

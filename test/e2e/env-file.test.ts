@@ -114,7 +114,11 @@ describe('a malformed env file', () => {
     const result = await runCli(['pull', '--env-file', path], { env: baseEnv() });
     expect(result.code).toBe(2);
     expect(failureLine(result.stderr)).toBe(
-      `defender-alerts: --env-file "${path}" line 6: unknown setting DEFENDER_APl — did you mean DEFENDER_API?; line 7: unknown setting DEFENDER_LOG_LEVL — did you mean DEFENDER_LOG_LEVEL?`,
+      [
+        `defender-alerts: --env-file "${path}" (2 problems):`,
+        '  line 6: unknown setting DEFENDER_APl — did you mean DEFENDER_API?',
+        '  line 7: unknown setting DEFENDER_LOG_LEVL — did you mean DEFENDER_LOG_LEVEL?',
+      ].join('\n'),
     );
   });
 });

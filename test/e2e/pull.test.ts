@@ -361,7 +361,7 @@ describe('help and version', () => {
     expect(result.stdout.trim()).toBe(pkg.version);
   });
 
-  it('pull --help shows every option with its variable, examples and exit codes', async () => {
+  it('pull --help shows every option with its variable, examples and where the exit codes are', async () => {
     const result = await runCli(['pull', '--help']);
     expect(result.code).toBe(0);
     for (const text of [
@@ -372,7 +372,7 @@ describe('help and version', () => {
       '--format',
       'jq',
       '*/5 * * * *',
-      '65  data error',
+      'defender-alerts help exit-codes',
     ]) {
       expect(result.stdout).toContain(text);
     }

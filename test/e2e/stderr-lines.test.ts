@@ -64,6 +64,27 @@ describe('off a terminal every stderr line is JSON, the last with the exit code'
     if (hasJq) expect(warningsAndErrors(result.stderr).trimEnd().split('\n').at(-1)).toBe(JSON.stringify(last));
   });
 
+  it('a configuration with several problems: one JSON line, the problems an array of lines in our words', async () => {
+    const result = await runCli(['pull', '--limit', '99999999999999999999', '--format', 'xml', '--since', 'PT2H'], { env: simEnv(sim) });
+    expect(result.code, result.stderr).toBe(2);
+    expectJsonLines(result);
+    const records = stderrRecords(result.stderr);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      msg: expect.stringMatching(/^invalid configuration \(2 problems\):\n {2}--limit: /) as string,
+      problems: ['--limit: must be at most 1000000000', '--format: expected json, ndjson, cef or leef'],
+      hint: expect.stringMatching(/--help/) as string,
+    });
+  });
+
+  it('a region --api graph has no use for: a warning line, and the run goes on', async () => {
+    const result = await runCli(['pull', '--api', 'graph', '--since', '1h30m'], { env: simEnv(sim, { DEFENDER_REGION: 'eu' }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(stderrRecords(result.stderr)).toContainEqual(
+      expect.objectContaining({ level: 40, msg: '--region (or DEFENDER_REGION): --api graph has no regions; "eu" is ignored' }),
+    );
+  });
+
   it('--help still prints text, on stdout', async () => {
     const result = await runCli(['pull', '--help'], { env: simEnv(sim) });
     expect(result.code).toBe(0);
@@ -111,6 +132,17 @@ describe.skipIf(!hasScript)('on a terminal the lines are as a person reads them'
     expect(screen).toMatch(/defender-alerts: Entra ID refused the sign-in: AADSTS7000215: .* — /);
     expect(screen).not.toContain('"level":');
     expect(screen).not.toContain('"exitCode"');
+  });
+
+  it('a configuration with several problems: a summary line, one problem a line, then the hint', async () => {
+    const { code, screen } = await onTerminal(`${cli} pull --limit 0 --format xml`, simEnv(sim));
+    expect(code).toBe(2);
+    expect(screen.replace(/\r/g, '').trimEnd().split('\n')).toEqual([
+      'defender-alerts: invalid configuration (2 problems):',
+      '  --limit: must be at least 1',
+      '  --format: expected json, ndjson, cef or leef',
+      'run with --help for every option and its environment variable',
+    ]);
   });
 
   it("commander's usage errors are its own two lines", async () => {

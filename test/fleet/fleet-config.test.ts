@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fleetSettings, resolveFleetConfig, withPathsFrom, type FleetInput } from '../../src/config/fleet.js';
+import { problemLine, type Problem } from '../../src/config/problems.js';
 import { parseTenantsFile } from '../../src/config/tenants.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -10,7 +11,7 @@ const env = { AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 'app-secret', AZURE_
 
 function fleet(json: unknown[], flags: Record<string, unknown> = {}, more: Partial<FleetInput> = {}) {
   const allFlags = { api: 'graph', tenants: 'tenants.json', ...flags };
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   const settings = fleetSettings(allFlags, env, problems);
   expect(problems).toEqual([]);
   return resolveFleetConfig({
@@ -35,11 +36,11 @@ function messageOf(fn: () => unknown): string {
   throw new Error('expected a UsageError');
 }
 
-/** The message that lists `problems`, as config/fields.ts `fail` words it. */
+/** The message that lists `problems`, as config/problems.ts `fail` words it: a summary, then one a line. */
 const listing = (problems: string[]) =>
   problems.length === 1
     ? `invalid configuration: ${problems[0]}`
-    : `invalid configuration (${problems.length} problems): ${problems.join('; ')}`;
+    : `invalid configuration (${problems.length} problems):\n${problems.map((p) => `  ${p}`).join('\n')}`;
 
 describe('resolveFleetConfig', () => {
   it('resolves each tenant as a single pull, with its overrides and its own state file', () => {
@@ -99,6 +100,24 @@ describe('resolveFleetConfig', () => {
     );
   });
 
+  it("reports an entry's bad region together with its other problems", () => {
+    const found = messageOf(() => fleet([{ tenant: T(1), api: 'siem', region: 'mars', clientId: 'not-a-guid' }, { tenant: T(2) }]));
+    expect(found).toBe(
+      listing([
+        'tenants.json[0].clientId: expected the application (client) id, a GUID',
+        'tenants.json[0].region: expected eu, us, uk for --api siem, got "mars"',
+      ]),
+    );
+  });
+
+  it('warns of a region that does not apply: once when every tenant has it, else by entry', () => {
+    const shared = fleet([{ tenant: T(1) }, { tenant: T(2) }], { region: 'eu' });
+    expect(shared.warnings).toEqual(['--region (or DEFENDER_REGION): --api graph has no regions; "eu" is ignored']);
+    const own = fleet([{ tenant: T(1), region: 'eu', name: 'a' }, { tenant: T(2) }]);
+    expect(own.warnings).toEqual(['tenants.json[0] (a): --region (or DEFENDER_REGION): --api graph has no regions; "eu" is ignored']);
+    expect(own.tenants.map((t) => t.config.baseUrl.href)).toEqual(['https://graph.microsoft.com/', 'https://graph.microsoft.com/']);
+  });
+
   it('refuses what a many-tenant pull cannot do', () => {
     expect(messageOf(() => fleet([{ tenant: T(1) }], { state: 's.json', tenant: T(1), auth: 'user' }))).toBe(
       listing([
@@ -122,9 +141,9 @@ describe('resolveFleetConfig', () => {
 
 describe('fleetSettings', () => {
   it('is absent without --tenants, and its flags are refused then', () => {
-    const problems: string[] = [];
+    const problems: Problem[] = [];
     expect(fleetSettings({ stateDir: 'd', concurrency: '4', shard: '0/2' }, {}, problems)).toBeUndefined();
-    expect(problems).toEqual([
+    expect(problems.map(problemLine)).toEqual([
       '--state-dir: only with --tenants <file>',
       '--concurrency: only with --tenants <file>',
       '--shard: only with --tenants <file>',
@@ -135,9 +154,9 @@ describe('fleetSettings', () => {
   });
 
   it('validates its own values', () => {
-    const problems: string[] = [];
+    const problems: Problem[] = [];
     fleetSettings({ tenants: 't', concurrency: '0', shard: '5/5' }, {}, problems);
-    expect(problems).toEqual([
+    expect(problems.map(problemLine)).toEqual([
       '--concurrency (or DEFENDER_CONCURRENCY): must be at least 1',
       '--shard (or DEFENDER_SHARD): the shard index counts from 0 and must be below 5, got 5',
     ]);

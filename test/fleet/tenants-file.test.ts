@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { problemLine } from '../../src/config/problems.js';
 import { fileSafeLabel, parseTenantsFile, tenantFlags, TenantsFileError } from '../../src/config/tenants.js';
 
 const A = '00000000-0000-4000-8001-000000000001';
@@ -9,7 +10,7 @@ function problems(content: string, file = 'tenants.json'): string[] {
     parseTenantsFile(content, file);
   } catch (err) {
     expect(err).toBeInstanceOf(TenantsFileError);
-    return (err as TenantsFileError).problems;
+    return (err as TenantsFileError).problems.map(problemLine);
   }
   throw new Error('expected a TenantsFileError');
 }

@@ -3,12 +3,14 @@
  * (or an env file) puts in AZURE_TENANT_ID, DEFENDER_BASE_URL, AZURE_AUTHORITY_HOST or the
  * filters, it is either refused with a UsageError before any request, or it lands in exactly
  * one URL path segment / query value — never a new path, host, query parameter or credential.
+ * And whatever the value of a setting of the option table, a refusal is in the tool's own words.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tokenUrl } from '../../src/auth/app-credential.js';
 import { buildSiemUrl } from '../../src/api/siem.js';
 import { resolvePullConfig, type PullConfig } from '../../src/config/resolve.js';
+import { optionKey, PULL_SETTINGS, settingLabel, type SettingSpec } from '../../src/config/spec.js';
 import { UsageError } from '../../src/errors.js';
 import { propertyRuns } from '../helpers/property-runs.js';
 
@@ -184,6 +186,46 @@ describe('filters reach the query as values, never as new parameters', () => {
           if (!(result instanceof UsageError)) expect(Number.isFinite(result.query.since?.getTime())).toBe(true);
         },
       ),
+    );
+  });
+});
+
+describe('the problems of any value', () => {
+  // Checked with --state and --follow, so that a value's own problem is the only one about it.
+  const context = { state: 's.json', follow: true, format: 'ndjson' };
+  const valued: readonly SettingSpec[] = PULL_SETTINGS.filter((s) => s.value.kind !== 'switch' && s.flag !== 'format');
+
+  it("any text for any pull setting: accepted, or each problem once, on a line of its own, never in zod's words", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...valued), fc.string({ unit: 'binary', maxLength: 25 }), (spec, text) => {
+        const result = resolve({}, { ...context, [optionKey(spec.flag)]: spec.repeatable ? [text] : text });
+        if (!(result instanceof UsageError)) return;
+        const lines = result.problems ?? [];
+        expect(lines.length).toBeGreaterThan(0);
+        expect(new Set(lines).size).toBe(lines.length);
+        for (const line of lines) {
+          expect(line).toMatch(/^--[a-z]/);
+          expect(line).not.toMatch(/Too (big|small)|Invalid (input|option)|expected (int|number|string|array|boolean)\b/);
+        }
+      }),
+      { numRuns: propertyRuns(1000) },
+    );
+  });
+
+  it('any digits for a whole-number setting: accepted when in range, else one problem naming the range', () => {
+    const whole = PULL_SETTINGS.flatMap((s) => (s.value.kind === 'whole' ? [{ flag: s.flag, label: settingLabel(s), ...s.value }] : []));
+    const named = /^--[a-z-]+(?: \(or \w+\))?:/;
+    // Numbers around the ranges, and numbers too long for a JavaScript number to hold exactly.
+    const digits = fc.oneof(fc.integer({ min: 0, max: 2_000_000_000 }).map(String), fc.stringMatching(/^[1-9]\d{15,24}$/));
+    fc.assert(
+      fc.property(fc.constantFrom(...whole), digits, ({ flag, label, min, max }, text) => {
+        const result = resolve({}, { api: 'mde', state: 's.json', [optionKey(flag)]: text });
+        const lines = result instanceof UsageError ? (result.problems ?? [result.message]) : [];
+        const own = lines.filter((l) => named.exec(l)?.[0].startsWith(`--${flag}`));
+        const n = Number(text);
+        expect(own).toEqual(n >= min && n <= max ? [] : [`${label}: must be ${n < min ? `at least ${min}` : `at most ${max}`}`]);
+      }),
+      { numRuns: propertyRuns(500) },
     );
   });
 });

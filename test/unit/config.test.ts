@@ -78,7 +78,7 @@ describe('resolvePullConfig', () => {
     ['since', 'yesterday', '--since'],
     ['limit', '0', '--limit'],
     ['limit', '1.5', '--limit'],
-    ['ago', '10m', '--ago'],
+    ['ago', 'ten minutes', '--ago'],
     ['format', 'csv', '--format'],
     ['timeout', '0', '--timeout'],
     ['maxRetries', '-1', '--max-retries'],
@@ -166,7 +166,21 @@ describe('--api, --cloud and the options of one API', () => {
     expect(c.baseUrl.href).toBe('https://graph.microsoft.com/');
     expect(c.audience).toEqual({ version: 'v2', scope: 'https://graph.microsoft.com/.default' });
     expect(c.graph).toEqual({ serviceSource: 'microsoftDefenderForEndpoint', pageSize: 1000 });
-    expect(problemsOf(() => resolvePullConfig(input({ api: 'graph', region: 'eu' }, noRegion)))).toContain('has no regions');
+  });
+
+  it('warns of a region where it does not apply (graph, a government cloud), and ignores it', () => {
+    // An env file written for siem (DEFENDER_REGION=eu) keeps working when --api changes.
+    const graph = resolvePullConfig(input({ api: 'graph' }, { ...noRegion, DEFENDER_REGION: 'eu' }));
+    expect(graph.baseUrl.href).toBe('https://graph.microsoft.com/');
+    expect(graph.warnings).toEqual(['--region (or DEFENDER_REGION): --api graph has no regions; "eu" is ignored']);
+    const gov = resolvePullConfig(input({ api: 'mde', cloud: 'gcc', region: 'eu' }, noRegion));
+    expect(gov.baseUrl.href).toBe('https://api-gcc.securitycenter.microsoft.us/');
+    expect(gov.warnings).toEqual(['--region (or DEFENDER_REGION): --api mde has one host in --cloud gcc; "eu" is ignored']);
+    expect(resolvePullConfig(input({ api: 'mde', region: 'au' }, noRegion)).warnings).toEqual([]);
+    // A region no API of that kind has is still a mistake.
+    expect(problemsOf(() => resolvePullConfig(input({ api: 'mde', region: 'mars' }, noRegion)))).toContain(
+      '--region (or DEFENDER_REGION): expected us, eu, uk, au, swa, ina, aea for --api mde, got "mars"',
+    );
   });
 
   it.each([

@@ -224,8 +224,16 @@ describe('readEnvFile', () => {
     const err = await rejection(readEnvFile(path));
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toBe(
-      `--env-file "${path}" line 3: unknown setting DEFENDER_APl — did you mean DEFENDER_API?; line 4: expected KEY=VALUE, a # comment or a blank line`,
+      [
+        `--env-file "${path}" (2 problems):`,
+        '  line 3: unknown setting DEFENDER_APl — did you mean DEFENDER_API?',
+        '  line 4: expected KEY=VALUE, a # comment or a blank line',
+      ].join('\n'),
     );
+    expect((err as UsageError).problems).toEqual([
+      'line 3: unknown setting DEFENDER_APl — did you mean DEFENDER_API?',
+      'line 4: expected KEY=VALUE, a # comment or a blank line',
+    ]);
   });
 
   it('returns the values and adds the warnings, naming file and line', async () => {

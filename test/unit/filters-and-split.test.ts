@@ -98,7 +98,11 @@ describe('--split evidence', () => {
 
   it('is for NDJSON from an API with evidence, and refused otherwise', () => {
     expect(resolve({ api: 'graph', split: 'evidence', format: 'ndjson' }).split).toBe('evidence');
-    expect(problem({ api: 'graph', split: 'evidence' })).toContain('--split evidence: writes NDJSON records; use it with --format ndjson');
+    // NDJSON is its only format: chosen when no --format is given, refused only when another one is.
+    expect(resolve({ api: 'graph', split: 'evidence' }).format).toBe('ndjson');
+    expect(problem({ api: 'graph', split: 'evidence', format: 'json' })).toContain(
+      '--split evidence: writes NDJSON records; use it with --format ndjson',
+    );
     expect(problem({ api: 'mde', split: 'evidence', format: 'ndjson' })).toContain('also give --expand evidence');
     expect(problem({ api: 'siem', region: 'eu', split: 'evidence', format: 'ndjson' })).toContain('only with --api mde');
     expect(problem({ api: 'graph', split: 'evidence', format: 'ndjson', schema: 'siem' })).toContain('the SIEM layout has no evidence');
@@ -110,5 +114,15 @@ describe('--format cef and leef', () => {
     expect(resolve({ api: 'graph', format: 'cef' }).schema).toBe('siem');
     expect(problem({ api: 'graph', format: 'leef', schema: 'native' })).toContain('--format leef: maps the SIEM layout');
     expect(resolve({ api: 'mde', format: 'leef', output: 'x.leef', append: true }).append).toBe(true);
+  });
+});
+
+describe('--append', () => {
+  it('writes NDJSON when no --format is given, keeps a line format given, and refuses json', () => {
+    expect(resolve({ api: 'graph', output: 'x.ndjson', append: true })).toMatchObject({ format: 'ndjson', append: true });
+    expect(resolve({ api: 'graph', output: 'x.cef', append: true, format: 'cef' }).format).toBe('cef');
+    expect(problem({ api: 'graph', output: 'x.json', append: true, format: 'json' })).toContain(
+      '--append: appends one alert per line; use it with --format ndjson, cef or leef',
+    );
   });
 });
