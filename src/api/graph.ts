@@ -9,10 +9,12 @@
 import { GRAPH_BYTE_CHECK, GraphAlertSchema, type GraphAlert } from '../alert/graph-schema.js';
 import { ServiceError } from '../errors.js';
 import { GRAPH_MAX_PAGE, GRAPH_MAX_SKIP } from '../microsoft.js';
-import { SkipProof } from './completeness.js';
-import { odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { readInstant } from './instant-reader.js';
+import { odataError, readPage, type ODataAlertKind, type ODataContext } from './odata-source.js';
 import { filterClauses, NO_FILTERS, quote, type AlertFilters } from './odata-filters.js';
+import type { PageResult } from './read-answer.js';
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
+import { takeAlerts, type Take } from './take-alerts.js';
 import { normalizeTimestamp } from '../time.js';
 
 export interface GraphOptions {
@@ -23,6 +25,9 @@ export interface GraphOptions {
   /** `--severity`, `--status`, `--detection-source` (absent: none). */
   filters?: AlertFilters | undefined;
 }
+
+/** Without it, Graph answers an evolvable enum's members added after `unknownFutureValue` as that sentinel. */
+const HEADERS = { prefer: 'include-unknown-enum-members' };
 
 const KIND: ODataAlertKind<GraphAlert> = {
   schema: GraphAlertSchema,
@@ -37,19 +42,20 @@ export interface GraphCursor {
   exclusive: boolean;
 }
 
-/**
- * A page's URL: alerts updated in [since, until], oldest first — or, for `--limit`, newest first
- * (the most recent n, as the SIEM API's `limit` means). `cursor` moves the near bound; `tie`
- * pins both bounds to one instant and pages through it with `$skip`.
- */
-export function buildGraphUrl(
-  options: GraphOptions,
-  query: AlertQuery,
-  cursor: GraphCursor | undefined,
-  top: number,
-  newestFirst = false,
-  tie?: { at: string; skip: number },
-): URL {
+/** Which page of a query to ask for. */
+export interface GraphPage {
+  top: number;
+  /** Moves the near bound (absent: the query's own). */
+  cursor?: GraphCursor | undefined;
+  /** For `--limit`: newest first (the most recent n, as the SIEM API's `limit` means). */
+  newestFirst?: boolean | undefined;
+  /** Pins both bounds to one instant and pages through it with `$skip` (the cursor is then unused). */
+  tie?: { at: string; skip: number } | undefined;
+}
+
+/** A page's URL: alerts updated in [since, until], oldest first — or, for `--limit`, newest first. */
+export function buildGraphUrl(options: GraphOptions, query: AlertQuery, page: GraphPage): URL {
+  const { cursor, top, newestFirst = false, tie } = page;
   const url = new URL(`${options.baseUrl.href.replace(/\/+$/, '')}/v1.0/security/alerts_v2`);
   const filters: string[] = [];
   const since = query.since?.toISOString();
@@ -95,7 +101,6 @@ export class GraphSource implements AlertSource {
   }
 
   async *fetch(query: AlertQuery, signal?: AbortSignal): AsyncGenerator<AlertRecord> {
-    const headers = { prefer: 'include-unknown-enum-members' };
     const limit = query.limit;
     let total = 0;
     let cursor: GraphCursor | undefined;
@@ -105,21 +110,20 @@ export class GraphSource implements AlertSource {
     // --limit asks for the most recent n (as the SIEM API's limit does): page backwards in time.
     const newestFirst = limit !== undefined;
     const beyond = (time: string, mark: string) => (newestFirst ? time < mark : time > mark);
+    const take = (alert: AlertRecord): Take =>
+      atCursor.has(alert.key) ? 'skip' : limit !== undefined && ++total >= limit ? 'last' : 'write';
     let requests = 0;
+    const read = (url: URL): AsyncGenerator<AlertRecord[], PageResult> => {
+      requests++;
+      return readPage({ url, kind: KIND, ctx: this.#ctx, headers: HEADERS, signal, checkAnswer: checkGraphAnswer });
+    };
     let ties = 0;
     try {
       for (;;) {
-        const url = buildGraphUrl(this.#options, query, cursor, topFor(), newestFirst);
+        const url = buildGraphUrl(this.#options, query, { cursor, top: topFor(), newestFirst });
         const top = Number(url.searchParams.get('$top'));
-        const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
-        requests++;
-        for await (const batch of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
-          for (const alert of batch) {
-            if (atCursor.has(alert.key)) continue;
-            yield alert;
-            if (limit !== undefined && ++total >= limit) return;
-          }
-        }
+        const page = yield* takeAlerts(read(url), take);
+        if (page === undefined) return;
         // Time-boundary paging needs no next link: a short page without one is the end of the range.
         // (A short page with a link is Graph paging on its own: go on from its last alert.)
         if (page.size < top && page.nextLink === undefined) break;
@@ -139,19 +143,20 @@ export class GraphSource implements AlertSource {
         // skipping what the pages at that instant already wrote.
         ties++;
         for (const alert of page.alerts) atCursor.add(alert.key);
-        const tie = yield* this.#readTie(
-          query,
-          cursor.at,
-          atCursor,
-          newestFirst,
-          headers,
-          signal,
-          limit === undefined ? undefined : limit - total,
-        );
-        requests += tie.requests;
-        total += tie.written;
-        if (limit !== undefined && total >= limit) return;
-        cursor = { at: cursor.at, exclusive: true };
+        const at = cursor.at;
+        // `$skip` over `lastUpdateDateTime eq at` (ge and le). Graph caps `$skip` at 500, so with
+        // `$top` at its maximum an instant of up to 1 500 alerts can be read; past that, exit 5.
+        const instant = readInstant({
+          name: `lastUpdateDateTime ${at}`,
+          api: 'Graph',
+          top: GRAPH_MAX_PAGE,
+          page: (skip) => read(buildGraphUrl(this.#options, query, { top: GRAPH_MAX_PAGE, newestFirst, tie: { at, skip } })),
+          take,
+          skipLimit: { max: GRAPH_MAX_SKIP, hint: 'narrow the range with --since/--until or --service-source; please report it' },
+          unorderedHint: 'run again; if it persists, please report it',
+        });
+        if ((yield* instant) === 'stopped') return;
+        cursor = { at, exclusive: true };
         atCursor = new Set();
       }
     } catch (err) {
@@ -161,62 +166,5 @@ export class GraphSource implements AlertSource {
       { since: query.since?.toISOString() ?? null, until: query.until?.toISOString() ?? null, requests, ties },
       `range read in ${requests} request(s) by time boundary${ties > 0 ? `, ${ties} instant(s) read with $skip` : ''}, ended by a short page`,
     );
-  }
-
-  /**
-   * Every alert of one instant, by `$skip` over `lastUpdateDateTime eq at` (ge and le). Graph caps
-   * `$skip` at 500, so with `$top` at its maximum an instant of up to 1 500 alerts can be read.
-   * The pages are proven not to overlap (completeness.ts); past the cap the run fails (exit 5).
-   */
-  async *#readTie(
-    query: AlertQuery,
-    at: string,
-    known: ReadonlySet<string>,
-    newestFirst: boolean,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-    left: number | undefined,
-  ): AsyncGenerator<AlertRecord, { requests: number; written: number }> {
-    const proof = new SkipProof();
-    let requests = 0;
-    let written = 0;
-    for (let skip = 0; ;) {
-      const top = GRAPH_MAX_PAGE;
-      const url = buildGraphUrl(this.#options, query, undefined, top, newestFirst, { at, skip });
-      const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
-      requests++;
-      for await (const batch of readPage(url, KIND, this.#ctx, headers, page, signal, checkGraphAnswer)) {
-        for (const alert of batch) {
-          // Pages overlap once $skip reaches its cap: what an earlier page (or the cursor's) wrote is skipped.
-          if (known.has(alert.key) || proof.has(alert.key)) continue;
-          yield alert;
-          if (left !== undefined && ++written >= left) return { requests, written };
-        }
-      }
-      proof.record(
-        page.alerts.map((a) => a.key),
-        page.size,
-      );
-      const end = skip + page.size;
-      if (page.size < top) {
-        if (proof.complete(end)) return { requests, written };
-        throw new ServiceError(
-          'PAGING_UNPROVEN',
-          `more than ${top} alerts share lastUpdateDateTime ${at} and Graph answered them in a different order to each $skip request (${proof.distinct} distinct of ${end}); some may be missing`,
-          { hint: 'run again; if it persists, please report it' },
-        );
-      }
-      if (skip >= GRAPH_MAX_SKIP) {
-        // Stopping here would silently drop the rest of this instant's alerts.
-        throw new ServiceError(
-          'PAGING_STUCK',
-          `more than ${end} alerts share lastUpdateDateTime ${at}: more than Graph's $skip (at most ${GRAPH_MAX_SKIP}) and $top (at most ${GRAPH_MAX_PAGE}) can reach`,
-          {
-            hint: 'narrow the range with --since/--until or --service-source; please report it',
-          },
-        );
-      }
-      skip = Math.min(end, GRAPH_MAX_SKIP);
-    }
   }
 }

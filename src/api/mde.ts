@@ -15,11 +15,14 @@ import { MDE_BYTE_CHECK, MdeAlertSchema, type MdeAlert } from '../alert/mde-sche
 import { ServiceError } from '../errors.js';
 import { dateOf, normalizeTimestamp } from '../time.js';
 import { HttpStatusError } from '../http/errors.js';
-import { judgeEndProof, judgePage, SkipProof, splitRange, type MsRange } from './completeness.js';
-import { classifyNextLink, odataError, readPage, type ODataAlertKind, type ODataContext, type PageResult } from './odata-source.js';
+import { judgeEndProof, judgePage, splitRange, type MsRange } from './completeness.js';
+import { readInstant } from './instant-reader.js';
+import { classifyNextLink, odataError, readPage, type ODataAlertKind, type ODataContext } from './odata-source.js';
+import type { PageResult } from './read-answer.js';
 import { SeenKeys } from './seen-keys.js';
 import { filterClauses, NO_FILTERS, type AlertFilters } from './odata-filters.js';
 import type { AlertQuery, AlertRecord, AlertSource } from './source.js';
+import { takeAlerts, type Take } from './take-alerts.js';
 
 export type MdeFilterField = 'lastUpdateTime' | 'alertCreationTime';
 
@@ -145,8 +148,8 @@ export class MdeSource implements AlertSource {
         // Elements the range's pages held so far, along its chain of next links: where an end proof skips to.
         let read = 0;
         for (;;) {
-          const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
-          if (yield* this.#read(url, page, run)) return;
+          const page = yield* takeAlerts(this.#page(url, run), (alert) => take(alert, run));
+          if (page === undefined) return;
           read += page.size;
           const link = classifyNextLink(page.nextLink, this.#options.baseUrl);
           const verdict = judgePage(page.size, top, link);
@@ -183,8 +186,8 @@ export class MdeSource implements AlertSource {
               { since: new Date(newer.since), until: new Date(newer.until) },
               { since: new Date(older.since), until: new Date(older.until) },
             );
-          } else {
-            if (yield* this.#readInstant({ since: new Date(bounds.since), until: new Date(bounds.until) }, top, run)) return;
+          } else if ((yield* this.#readInstant({ since: new Date(bounds.since), until: new Date(bounds.until) }, top, run)) === 'stopped') {
+            return;
           }
           break;
         }
@@ -215,12 +218,14 @@ export class MdeSource implements AlertSource {
     if (this.#endProofs !== 'ask') return this.#endProofs;
     run.report.requests++;
     run.report.proofs++;
-    const answer: PageResult = { alerts: [], size: 0, nextLink: undefined };
     const ctx: ODataContext = { ...this.#ctx, onInvalid: () => {} };
+    let answer: PageResult;
     try {
-      for await (const _batch of readPage(buildMdeUrl(this.#options, range, 1, read), this.#kind, ctx, {}, answer, run.signal)) {
-        // Not written: see above.
-      }
+      const reading = readPage({ url: buildMdeUrl(this.#options, range, 1, read), kind: this.#kind, ctx, signal: run.signal });
+      // Its alerts are not written: see above.
+      let step = await reading.next();
+      while (step.done !== true) step = await reading.next();
+      answer = step.value;
     } catch (err) {
       // A service that refuses $skip here: no proof, so the range is split as without one.
       if (!(err instanceof HttpStatusError && err.status === 400)) throw err;
@@ -240,54 +245,28 @@ export class MdeSource implements AlertSource {
   }
 
   /**
-   * A range too short to split (one millisecond) that still fills a page: `$skip` through it, and
-   * prove that the pages did not overlap (no order is documented). Returns true when --limit is reached.
+   * A range too short to split (one millisecond) that still fills a page: `$skip` through it
+   * (instant-reader.ts). The API documents no cap on `$skip`.
    */
-  async *#readInstant(range: MdeRange, top: number, run: Run): AsyncGenerator<AlertRecord, boolean> {
-    const proof = new SkipProof();
-    for (let skip = 0; ;) {
-      const page: PageResult = { alerts: [], size: 0, nextLink: undefined };
-      run.report.skipPages++;
-      if (yield* this.#read(buildMdeUrl(this.#options, range, top, skip), page, run)) return true;
-      const fresh = proof.record(
-        page.alerts.map((a) => a.key),
-        page.size,
-      );
-      const end = skip + page.size;
-      if (page.size >= top && fresh === 0) {
-        // A full page of nothing new: the service is not paging, and would be asked forever.
-        throw new ServiceError(
-          'PAGING_UNPROVEN',
-          `the API answered $skip=${skip} with alerts it had already sent for ${range.since?.toISOString() ?? '?'}; the range cannot be proven complete`,
-          {
-            hint: 'please report it; raising --page-size so one page holds them avoids $skip',
-          },
-        );
-      }
-      if (page.size < top) {
-        if (proof.complete(end)) return false;
-        throw new ServiceError(
-          'PAGING_UNPROVEN',
-          `more than ${top} alerts share ${range.since?.toISOString() ?? '?'} and the API answered them in a different order to each $skip request (${proof.distinct} distinct of ${end}); some may be missing`,
-          { hint: 'raise --page-size (at most 10000) so one page holds them, then run again' },
-        );
-      }
-      skip = end;
-    }
+  #readInstant(range: MdeRange, top: number, run: Run): AsyncGenerator<AlertRecord, 'complete' | 'stopped'> {
+    return readInstant({
+      name: range.since?.toISOString() ?? '?',
+      api: 'the API',
+      top,
+      page: (skip) => {
+        run.report.skipPages++;
+        return this.#page(buildMdeUrl(this.#options, range, top, skip), run);
+      },
+      take: (alert) => take(alert, run),
+      skipLimit: { max: undefined, hint: 'please report it; raising --page-size so one page holds them avoids $skip' },
+      unorderedHint: 'raise --page-size (at most 10000) so one page holds them, then run again',
+    });
   }
 
-  /** Reads one page into `page`, yielding its alerts not written before. Returns true when --limit is reached. */
-  async *#read(url: URL, page: PageResult, run: Run): AsyncGenerator<AlertRecord, boolean> {
+  /** Reads one page (counted in the report). */
+  #page(url: URL, run: Run): AsyncGenerator<AlertRecord[], PageResult> {
     run.report.requests++;
-    for await (const batch of readPage(url, this.#kind, this.#ctx, {}, page, run.signal)) {
-      for (const alert of batch) {
-        if (run.rereading && run.written.has(alert.key)) continue;
-        run.written.add(alert.key);
-        yield alert;
-        if (run.limit !== undefined && ++run.total >= run.limit) return true;
-      }
-    }
-    return false;
+    return readPage({ url, kind: this.#kind, ctx: this.#ctx, signal: run.signal });
   }
 
   #warnOnce(why: Quirk, origin: string | undefined, top: number): void {
@@ -311,6 +290,16 @@ export class MdeSource implements AlertSource {
       );
     }
   }
+}
+
+/**
+ * What a fetch() does with each alert of a page: once a continuation re-reads part of a range,
+ * what it wrote before is left out; the alert that reaches --limit is the last.
+ */
+function take(alert: AlertRecord, run: Run): Take {
+  if (run.rereading && run.written.has(alert.key)) return 'skip';
+  run.written.add(alert.key);
+  return run.limit !== undefined && ++run.total >= run.limit ? 'last' : 'write';
 }
 
 /** The debug line that says how a fetch() read its range. */

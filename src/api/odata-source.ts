@@ -1,17 +1,15 @@
 /**
  * What the OData APIs (Defender for Endpoint alerts, Graph alerts_v2) share: GET a page, stream the
- * alerts of its `value` as they arrive, validate each, and go on to the next page. Which page comes
- * next is each API's own business (`nextPage`): MDE follows `@odata.nextLink`, Graph pages by time.
+ * alerts of its `value` as they arrive, validate each (readPage, on the loop of read-answer.ts), and
+ * go on to the next page. Which page comes next is each API's own business: MDE follows
+ * `@odata.nextLink`, Graph pages by time.
  */
 import type { z } from 'zod';
-import type { ByteCheck, CheckedFields } from '../alert/byte-check.js';
+import type { ByteCheck } from '../alert/byte-check.js';
 import { AuthError, ForbiddenError, ServiceError } from '../errors.js';
 import { HttpStatusError } from '../http/errors.js';
-import { withRetries } from '../http/retry-loop.js';
-import { send } from '../http/send.js';
 import type { Pacer } from '../http/pacer.js';
-import { ODataPageSplitter } from '../json/odata-page.js';
-import { AlertGate, type Identity } from './alert-gate.js';
+import { readAnswer, type PageResult } from './read-answer.js';
 import type { AlertRecord, SourceContext } from './source.js';
 
 export interface ODataContext extends SourceContext {
@@ -35,18 +33,6 @@ export interface ODataAlertKind<T> {
 /** The identity of this version of an alert (`AlertRecord.key`): its id and update time. */
 export function keyOf<T>(kind: ODataAlertKind<T>, alert: T): string {
   return `${kind.id(alert)}|${kind.updatedAt(alert)}`;
-}
-
-/** One page's outcome, for deciding the next request. */
-export interface PageResult {
-  /**
-   * The identities of the page's valid alerts, in order: all paging needs. Not the alerts
-   * themselves, so a page of 10 000 holds no parsed objects (nor needs any: see AlertGate).
-   */
-  alerts: Identity[];
-  /** How many elements `value` had, valid or not. */
-  size: number;
-  nextLink: string | undefined;
 }
 
 /** The error JSON of both APIs: `{"error":{"code","message","target"}}` (target: a correlation id). */
@@ -84,71 +70,37 @@ export function odataError(err: unknown, what: string, permission: string): unkn
   return err;
 }
 
+/** One OData page to read. */
+export interface PageRequest<T> {
+  url: URL;
+  kind: ODataAlertKind<T>;
+  ctx: ODataContext;
+  /** Sent besides `authorization` and `accept` (Graph: `prefer`). */
+  headers?: Record<string, string> | undefined;
+  signal: AbortSignal | undefined;
+  /** Refuses an answer on its status and headers (Graph's partial 206). */
+  checkAnswer?: ((status: number, headers: Record<string, string | string[] | undefined>) => void) | undefined;
+}
+
 /**
- * Reads one page at `url` with retries, yielding its valid alerts: one array per network chunk, so
- * that the generators between here and the caller resume once a chunk, not once an alert. A retry
- * re-reads the page from its start; alerts already yielded are skipped (exactly as for the SIEM answer).
+ * Reads one page with retries (readAnswer), yielding its valid alerts one array per network chunk,
+ * and returns the page's result: the identities of its valid alerts, its size and its next link.
  */
-export async function* readPage<T>(
-  url: URL,
-  kind: ODataAlertKind<T>,
-  ctx: ODataContext,
-  headers: Record<string, string>,
-  result: PageResult,
-  signal: AbortSignal | undefined,
-  checkAnswer?: (status: number, headers: Record<string, string | string[] | undefined>) => void,
-): AsyncGenerator<AlertRecord[]> {
-  const gate = new AlertGate(
-    kind.schema,
-    (alert: T) => ({ id: kind.id(alert), updatedAt: kind.updatedAt(alert), key: keyOf(kind, alert) }),
-    ctx.onInvalid,
-    kind.byteCheck,
-  );
-  const { credential, dispatcher, retry, timeoutMs, log } = ctx;
-  const open = async function* (attempt: number): AsyncGenerator<AlertRecord[]> {
-    await ctx.pacer?.wait(signal);
-    const { token } = await credential.getToken(signal);
-    log.debug({ url: url.href, attempt }, 'requesting a page of alerts');
-    const res = await send(
-      { method: 'GET', url, headers: { ...headers, authorization: `Bearer ${token}`, accept: 'application/json' } },
-      { dispatcher, signal, timeoutMs },
-    );
-    try {
-      checkAnswer?.(res.status, res.headers);
-    } catch (err) {
-      res.discard();
-      throw err;
-    }
-    const splitter = new ODataPageSplitter(kind.byteCheck === undefined ? {} : { check: kind.byteCheck });
-    let index = 0;
-    const alerts: Identity[] = [];
-    const checked: (CheckedFields | undefined)[] = [];
-    for await (const chunk of res.body) {
-      checked.length = 0;
-      const raws = splitter.push(chunk, checked);
-      const batch: AlertRecord[] = [];
-      for (let i = 0; i < raws.length; i++) {
-        const admitted = gate.admitRecord(raws[i]!, index++, attempt, checked[i]);
-        if (!admitted) continue;
-        // Every valid alert of the page counts for paging, even one an earlier attempt wrote.
-        const { record } = admitted;
-        alerts.push({ id: record.id, updatedAt: record.updatedAt, key: record.key });
-        if (!admitted.repeated) batch.push(record);
-      }
-      if (batch.length > 0) yield batch;
-    }
-    const { nextLink } = splitter.end();
-    result.alerts = alerts;
-    result.size = index;
-    result.nextLink = nextLink;
-  };
-  const pacer = ctx.pacer;
-  yield* withRetries(open, {
-    policy: retry,
-    log,
-    what: 'alerts page request',
-    signal,
-    onThrottle: pacer && ((until) => pacer.hold(until)),
+export function readPage<T>(page: PageRequest<T>): AsyncGenerator<AlertRecord[], PageResult> {
+  const { kind, ctx } = page;
+  return readAnswer({
+    url: page.url,
+    format: 'odata-page',
+    schema: kind.schema,
+    byteCheck: kind.byteCheck,
+    identify: (alert: T) => ({ id: kind.id(alert), updatedAt: kind.updatedAt(alert), key: keyOf(kind, alert) }),
+    ctx,
+    pacer: ctx.pacer,
+    headers: page.headers,
+    signal: page.signal,
+    checkAnswer: page.checkAnswer,
+    identities: true,
+    words: { requesting: 'requesting a page of alerts', what: 'alerts page request' },
   });
 }
 

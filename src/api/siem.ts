@@ -7,13 +7,12 @@
 import { SIEM_BYTE_CHECK, SiemAlertSchema, type SiemAlert } from '../alert/siem-schema.js';
 import { AuthError, ForbiddenError, NetworkError, ServiceError } from '../errors.js';
 import { HttpStatusError, TransportError } from '../http/errors.js';
-import { withRetries } from '../http/retry-loop.js';
-import { send } from '../http/send.js';
-import type { CheckedFields } from '../alert/byte-check.js';
-import { JsonArraySplitter } from '../json/array-splitter.js';
 import { formatUtc } from '../time.js';
-import { AlertGate } from './alert-gate.js';
+import { readAnswer } from './read-answer.js';
 import type { AlertQuery, AlertRecord, AlertSource, SourceContext } from './source.js';
+
+/** Microsoft's SIEM exporter hosts, in every cloud (`wdatp-alertexporter-<region>.…`). */
+const EXPORTER_HOST = /^wdatp-alertexporter-[a-z]+\./i;
 
 const RETIREMENT =
   'Microsoft retired the SIEM API (deprecated 31 Dec 2023); if your tenant no longer has it, use --api graph (Microsoft Graph security/alerts_v2, the recommended successor; add --schema siem to keep this layout) or --api mde';
@@ -67,7 +66,9 @@ export function siemError(err: unknown, url: URL): unknown {
         return err;
     }
   }
-  if (err instanceof TransportError && err.transportCode === 'ENOTFOUND') {
+  // Only Microsoft's own exporter host can have been retired: a --base-url of one's own (a
+  // reverse proxy, the simulator) that does not resolve keeps the plain DNS advice.
+  if (err instanceof TransportError && err.transportCode === 'ENOTFOUND' && EXPORTER_HOST.test(url.hostname)) {
     return new NetworkError('ENOTFOUND', err.message, { cause: err, hint: `${RETIREMENT}; otherwise check --region or --base-url` });
   }
   return err;
@@ -83,42 +84,27 @@ export class SiemSource implements AlertSource {
   }
 
   async *fetch(query: AlertQuery, signal?: AbortSignal): AsyncGenerator<AlertRecord> {
-    const { baseUrl, credential, dispatcher, retry, log, onInvalid, timeoutMs } = this.#options;
-    const url = buildSiemUrl(baseUrl, query);
-    const gate = new AlertGate(
-      SiemAlertSchema,
-      (alert) => ({ id: alert.AlertId, updatedAt: alert.LastProcessedTimeUtc, key: siemKey(alert) }),
-      onInvalid,
-      SIEM_BYTE_CHECK,
-    );
+    const url = buildSiemUrl(this.#options.baseUrl, query);
     // One network chunk's alerts travel as one array through the retry loop: an async generator
     // layer costs a few promises per item, so per alert only the last one (below) remains.
-    const open = async function* (attempt: number): AsyncGenerator<AlertRecord[]> {
-      const { token } = await credential.getToken(signal);
-      log.debug({ url: url.href, attempt }, 'requesting alerts');
-      const res = await send(
-        { method: 'GET', url, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },
-        { dispatcher, signal, timeoutMs },
-      );
-      log.trace({ status: res.status, headers: res.headers }, 'alerts response started');
-      const splitter = new JsonArraySplitter({ check: SIEM_BYTE_CHECK });
-      let index = 0;
-      const checked: (CheckedFields | undefined)[] = [];
-      for await (const chunk of res.body) {
-        const batch: AlertRecord[] = [];
-        checked.length = 0;
-        const raws = splitter.push(chunk, checked);
-        for (let i = 0; i < raws.length; i++) {
-          const admitted = gate.admitRecord(raws[i]!, index++, attempt, checked[i]);
-          if (admitted && !admitted.repeated) batch.push(admitted.record);
-        }
-        if (batch.length > 0) yield batch;
-      }
-      splitter.end();
-      log.debug({ alerts: index, attempt }, 'alerts answer complete');
-    };
+    const answer = readAnswer({
+      url,
+      format: 'array',
+      schema: SiemAlertSchema,
+      byteCheck: SIEM_BYTE_CHECK,
+      identify: (alert) => ({ id: alert.AlertId, updatedAt: alert.LastProcessedTimeUtc, key: siemKey(alert) }),
+      ctx: this.#options,
+      signal,
+      identities: false,
+      words: {
+        requesting: 'requesting alerts',
+        what: 'alerts request',
+        started: 'alerts response started',
+        complete: 'alerts answer complete',
+      },
+    });
     try {
-      for await (const batch of withRetries(open, { policy: retry, log, what: 'alerts request', signal })) yield* batch;
+      for await (const batch of answer) yield* batch;
     } catch (err) {
       throw siemError(err, url);
     }

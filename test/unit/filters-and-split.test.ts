@@ -73,8 +73,7 @@ describe('server-side filters', () => {
         filters: { ...filters, severity: ['high'] },
       },
       { machineGroups: [], since: new Date('2024-05-01T10:00:00Z') },
-      undefined,
-      10,
+      { top: 10 },
     );
     expect(graph.searchParams.get('$filter')).toBe(
       "lastUpdateDateTime ge 2024-05-01T10:00:00.000Z and severity eq 'high' and status eq 'New'",

@@ -8,7 +8,7 @@ const query = { since: new Date('2024-05-01T10:00:00Z'), until: new Date('2024-0
 
 describe('buildGraphUrl', () => {
   it('asks oldest first within [since, until], the cursor moving the lower bound', () => {
-    const url = buildGraphUrl(options, query, { at: '2024-05-01T11:00:00.1234567Z', exclusive: false }, 1000);
+    const url = buildGraphUrl(options, query, { cursor: { at: '2024-05-01T11:00:00.1234567Z', exclusive: false }, top: 1000 });
     expect(url.pathname).toBe('/v1.0/security/alerts_v2');
     expect(url.searchParams.get('$filter')).toBe(
       'lastUpdateDateTime ge 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T12:00:00.000Z',
@@ -18,7 +18,7 @@ describe('buildGraphUrl', () => {
   });
 
   it('asks newest first for --limit, the cursor moving the upper bound', () => {
-    const url = buildGraphUrl(options, query, { at: '2024-05-01T11:00:00Z', exclusive: false }, 5, true);
+    const url = buildGraphUrl(options, query, { cursor: { at: '2024-05-01T11:00:00Z', exclusive: false }, top: 5, newestFirst: true });
     expect(url.searchParams.get('$filter')).toBe(
       'lastUpdateDateTime ge 2024-05-01T10:00:00.000Z and lastUpdateDateTime le 2024-05-01T11:00:00Z',
     );
@@ -26,29 +26,33 @@ describe('buildGraphUrl', () => {
   });
 
   it('moves past an instant read with $skip by excluding it (gt ascending, lt descending)', () => {
-    const asc = buildGraphUrl(options, query, { at: '2024-05-01T11:00:00.1234567Z', exclusive: true }, 1000);
+    const asc = buildGraphUrl(options, query, { cursor: { at: '2024-05-01T11:00:00.1234567Z', exclusive: true }, top: 1000 });
     expect(asc.searchParams.get('$filter')).toBe(
       'lastUpdateDateTime gt 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T12:00:00.000Z',
     );
-    const desc = buildGraphUrl(options, query, { at: '2024-05-01T11:00:00.1234567Z', exclusive: true }, 5, true);
+    const desc = buildGraphUrl(options, query, {
+      cursor: { at: '2024-05-01T11:00:00.1234567Z', exclusive: true },
+      top: 5,
+      newestFirst: true,
+    });
     expect(desc.searchParams.get('$filter')).toBe(
       'lastUpdateDateTime ge 2024-05-01T10:00:00.000Z and lastUpdateDateTime lt 2024-05-01T11:00:00.1234567Z',
     );
   });
 
   it('pins both bounds to one instant and pages through it with $skip', () => {
-    const url = buildGraphUrl(options, query, undefined, 1000, false, { at: '2024-05-01T11:00:00.1234567Z', skip: 500 });
+    const url = buildGraphUrl(options, query, { top: 1000, tie: { at: '2024-05-01T11:00:00.1234567Z', skip: 500 } });
     expect(url.searchParams.get('$filter')).toBe(
       'lastUpdateDateTime ge 2024-05-01T11:00:00.1234567Z and lastUpdateDateTime le 2024-05-01T11:00:00.1234567Z',
     );
     expect(url.searchParams.get('$skip')).toBe('500');
-    expect(buildGraphUrl(options, query, undefined, 1000, false, { at: '2024-05-01T11:00:00Z', skip: 0 }).searchParams.has('$skip')).toBe(
+    expect(buildGraphUrl(options, query, { top: 1000, tie: { at: '2024-05-01T11:00:00Z', skip: 0 } }).searchParams.has('$skip')).toBe(
       false,
     );
   });
 
   it('filters on the product, quoting it as OData does', () => {
-    const url = buildGraphUrl({ ...options, serviceSource: "o'brien" }, { machineGroups: [] }, undefined, 10);
+    const url = buildGraphUrl({ ...options, serviceSource: "o'brien" }, { machineGroups: [] }, { top: 10 });
     expect(url.searchParams.get('$filter')).toBe("serviceSource eq 'o''brien'");
   });
 });

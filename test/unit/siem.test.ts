@@ -82,6 +82,12 @@ describe('siemError', () => {
     expect(dns.hint).toContain('retired');
   });
 
+  it("keeps the plain DNS advice for a --base-url of one's own that does not resolve", () => {
+    const own = new URL('https://siem-proxy.corp.example/api/alerts');
+    const dns = new TransportError('ENOTFOUND', 'cannot resolve the host name siem-proxy.corp.example');
+    expect(siemError(dns, own)).toBe(dns);
+  });
+
   it('leaves other failures as they are', () => {
     const err = status(500);
     expect(siemError(err, url)).toBe(err);
