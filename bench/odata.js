@@ -40,18 +40,23 @@ import { DIST } from './lib/dist.js';
 const { startSimulator } = await import(`${DIST}simulator/server.js`);
 /** @type {typeof import('../simulator/credentials.js')} */
 const { GRAPH_RESOURCES, MDE_RESOURCES } = await import(`${DIST}simulator/credentials.js`);
+/** @typedef {import('../simulator/server.js').Simulator} Simulator */
+/** @typedef {Awaited<ReturnType<typeof startPageCache>>} PageCache */
+/** @typedef {{ sim: Simulator, cache: PageCache, scratch: string }} Ctx */
+/** @typedef {keyof typeof API} Api */
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./lib/floor-reader.js', import.meta.url));
 const args = process.argv.slice(2);
-const option = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+const option = (/** @type {string} */ name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
 const quick = args.includes('--quick');
 const RUNS = Number(option('--runs') ?? (quick ? 3 : 5));
 /** Rounds against the live simulator (slow: it renders every page anew); 0 leaves them out. */
 const LIVE_RUNS = Number(option('--live-runs') ?? (quick ? 1 : 2));
 /** Alert records in the simulator's store (the SIEM API serves each; MDE and Graph merge them by AlertId). */
 const ALERTS = Number(option('--alerts') ?? (quick ? 20_000 : 100_000));
-const APIS = (option('--apis') ?? 'mde,graph,siem').split(',');
+// Each checked to name an API below.
+const APIS = /** @type {Api[]} */ ((option('--apis') ?? 'mde,graph,siem').split(','));
 const SINCE = '2000-01-01T00:00:00.000Z';
 
 const API = {
@@ -64,9 +69,14 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs: a whole number
 if (!Number.isInteger(LIVE_RUNS) || LIVE_RUNS < 0) throw new Error('--live-runs: a whole number >= 0');
 if (!Number.isInteger(ALERTS) || ALERTS < 2) throw new Error('--alerts: a whole number >= 2');
 
-const log = (line) => process.stderr.write(`bench:odata: ${line}\n`);
+const log = (/** @type {string} */ line) => process.stderr.write(`bench:odata: ${line}\n`);
 
-/** The environment of a user pointing the CLI at the cache in front of `sim`, or (`live`) at the simulator itself. */
+/**
+ * The environment of a user pointing the CLI at the cache in front of `sim`, or (`live`) at the simulator itself.
+ * @param {Simulator} sim
+ * @param {PageCache} cache
+ * @param {boolean} [live]
+ */
 function cliEnv(sim, cache, live = false) {
   const server = live ? { url: sim.url, caCertPath: sim.caCertPath } : cache;
   return {
@@ -82,7 +92,7 @@ function cliEnv(sim, cache, live = false) {
   };
 }
 
-const pullArgs = (api) => [
+const pullArgs = (/** @type {Api} */ api) => [
   CLI,
   'pull',
   '--api',
@@ -94,13 +104,14 @@ const pullArgs = (api) => [
   ...(API[api].pageSize === undefined ? [] : ['--page-size', String(API[api].pageSize)]),
 ];
 
+/** @type {Map<string, string[]>} each distinct stderr text of a successful `pull`, with the APIs that wrote it */
 const stderrSeen = new Map();
 
 /**
  * One `pull`, measured: wall, CLI CPU and peak RSS (GNU time), and this process's CPU meanwhile
  * (simulator and cache). Through the cache unless `live`.
- * @param {{ sim: import('../simulator/server.js').Simulator, cache: Awaited<ReturnType<typeof startPageCache>> }} ctx
- * @param {string} api
+ * @param {Pick<Ctx, 'sim' | 'cache'>} ctx
+ * @param {Api} api
  * @param {{ live?: boolean, stdoutPath?: string }} [options]
  */
 async function pull(ctx, api, { live = false, ...options } = {}) {
@@ -119,6 +130,10 @@ async function pull(ctx, api, { live = false, ...options } = {}) {
 /**
  * The floor (lib/floor-reader.js) over the CLI's pages from the cache: wall, CPU and peak RSS, and
  * how many alerts it wrote (every alert of every page: it drops no overlap, as Graph's pages have).
+ * @param {Ctx} ctx
+ * @param {{ api: Api, floorUrls: string, carried: number }} p the prepared API (not `Prepared`, which holds floor's results)
+ * @param {string} token
+ * @param {import('./lib/proc.js').MeasureOptions} [options]
  */
 async function floor(ctx, p, token, options = {}) {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', URLS: p.floorUrls, T: token, CA: ctx.cache.caCertPath, API: p.api };
@@ -129,7 +144,11 @@ async function floor(ctx, p, token, options = {}) {
   return result;
 }
 
-/** A shell baseline (odata-shell.js), with this process's CPU meanwhile (simulator and cache). */
+/**
+ * A shell baseline (odata-shell.js), with this process's CPU meanwhile (simulator and cache).
+ * @param {string} script
+ * @param {Parameters<typeof runPages>[1]} options
+ */
 async function shell(script, options) {
   const before = process.cpuUsage();
   const result = await runPages(script, options);
@@ -137,10 +156,17 @@ async function shell(script, options) {
   return { ...result, serverCpuMs: (server.user + server.system) / 1000 };
 }
 
-/** GET `url` through the cache with `token`: `{ status, body }`. */
+/**
+ * GET `url` through the cache with `token`: `{ status, body }`.
+ * @param {string} url
+ * @param {string} token
+ * @param {string | undefined} ca
+ * @returns {Promise<{ status: number | undefined, body: Buffer }>}
+ */
 function get(url, token, ca) {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (res) => {
+      /** @type {Buffer[]} */
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
@@ -151,6 +177,10 @@ function get(url, token, ca) {
   });
 }
 
+/**
+ * @param {string} path
+ * @returns {Promise<string>}
+ */
 function sha256(path) {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
@@ -161,7 +191,10 @@ function sha256(path) {
   });
 }
 
-/** Alerts in a recorded page: its `value` (OData) or the array itself (SIEM). */
+/**
+ * Alerts in a recorded page: its `value` (OData) or the array itself (SIEM).
+ * @param {Buffer} body
+ */
 function alertsIn(body) {
   const parsed = JSON.parse(body.toString('utf8'));
   return Array.isArray(parsed) ? parsed.length : parsed.value.length;
@@ -170,6 +203,8 @@ function alertsIn(body) {
 /**
  * Fills the cache for `api` (one pull against the live simulator), checks the output byte for byte
  * against curl | jq, and returns what the timed rounds need.
+ * @param {Ctx} ctx
+ * @param {Api} api
  */
 async function prepare(ctx, api) {
   const { sim, cache, scratch } = ctx;
@@ -183,8 +218,9 @@ async function prepare(ctx, api) {
   const seen = cache.take();
   const bad = seen.requests.filter((r) => r.status !== 200);
   if (bad.length > 0) throw new Error(`pull --api ${api}: the simulator answered ${bad.map((r) => `${r.status} to ${r.url}`).join(', ')}`);
-  const paths = seen.requests.map((r) => r.url);
-  const pages = paths.map((p) => cache.page(p));
+  // The cache logs the URL of every request it answers, and holds every page it answered 200 (all, checked above).
+  const paths = /** @type {string[]} */ (seen.requests.map((r) => r.url));
+  const pages = paths.map((p) => /** @type {NonNullable<ReturnType<PageCache['page']>>} */ (cache.page(p)));
   const bytes = pages.reduce((n, p) => n + p.body.length, 0);
   const carried = pages.reduce((n, p) => n + alertsIn(p.body), 0);
   log(
@@ -193,10 +229,11 @@ async function prepare(ctx, api) {
   );
 
   // 2. The pages a user with curl would follow: @odata.nextLink from the CLI's first page on.
-  let chain = [paths[0]];
+  // A pull asks for one page at least.
+  let chain = [/** @type {string} */ (paths[0])];
   if (api !== 'siem') {
     const chainBefore = process.cpuUsage();
-    for (let at = paths[0]; ;) {
+    for (let at = /** @type {string} */ (paths[0]); ;) {
       const page = cache.page(at) ?? (await get(cache.url + at, token, cache.caCertPem));
       if (page.status !== 200) throw new Error(`${api}: the next-link page ${at} answered ${page.status}`);
       const next = JSON.parse(page.body.toString('utf8'))['@odata.nextLink'];
@@ -283,8 +320,15 @@ async function prepare(ctx, api) {
 /** @typedef {Awaited<ReturnType<typeof shell>>} Shelled */
 /** @typedef {{ pull: Pulled[], jq: Shelled[], raw: Shelled[] }} LiveRounds */
 /** @typedef {LiveRounds & { floor: Awaited<ReturnType<typeof floor>>[] }} CachedRounds */
+/** @typedef {Awaited<ReturnType<typeof prepare>>} Prepared */
+/** @typedef {import('./lib/proc.js').Measured} Measured */
 
-/** A fresh curl token for `p`'s API: from the cache (which then serves it its pages) or, `live`, from the simulator. */
+/**
+ * A fresh curl token for `p`'s API: from the cache (which then serves it its pages) or, `live`, from the simulator.
+ * @param {Ctx} ctx
+ * @param {{ api: Api }} p
+ * @param {boolean} live
+ */
 function tokenFor(ctx, p, live) {
   const { resource } = API[p.api];
   return getToken(ctx.sim, {
@@ -293,9 +337,13 @@ function tokenFor(ctx, p, live) {
   });
 }
 
-/** The query of a page path as the simulator's stats record it. */
+/**
+ * The query of a page path as the simulator's stats record it.
+ * @param {string} path
+ */
 function queryOf(path) {
   const url = new URL(path, 'https://simulator');
+  /** @type {Record<string, string[]>} */
   const query = {};
   for (const name of new Set(url.searchParams.keys())) query[name] = url.searchParams.getAll(name);
   return { path: url.pathname, query: JSON.stringify(query) };
@@ -305,6 +353,10 @@ function queryOf(path) {
  * One round of `api`: pull, curl | jq and raw curl over the CLI's pages, in an order that rotates
  * each round; from the cache, or (`live`) from the simulator itself, each step checked to ask for
  * exactly the CLI's pages.
+ * @param {Ctx} ctx
+ * @param {Prepared} p
+ * @param {number} index the round, from 0
+ * @param {boolean} live
  */
 async function round(ctx, p, index, live) {
   const { sim, cache } = ctx;
@@ -313,7 +365,8 @@ async function round(ctx, p, index, live) {
   const pages = {
     urlsPath: live ? p.livePageUrls : p.pageUrls,
     token,
-    caPath: live ? sim.caCertPath : cache.caCertPath,
+    // An HTTPS simulator (main's) has a certificate.
+    caPath: /** @type {string} */ (live ? sim.caCertPath : cache.caCertPath),
     filter: API[p.api].filter,
   };
   const steps = {
@@ -324,9 +377,10 @@ async function round(ctx, p, index, live) {
     floor: async () => /** @type {CachedRounds} */ (into).floor.push(await floor(ctx, p, token)),
   };
   // The floor is a cached-only measure: its reader trusts the cache's certificate.
+  /** @type {(keyof typeof steps)[]} */
   const order = live ? ['pull', 'jq', 'raw'] : ['pull', 'jq', 'raw', 'floor'];
   for (let i = 0; i < order.length; i++) {
-    const step = order[(i + index) % order.length];
+    const step = /** @type {keyof typeof steps} */ (order[(i + index) % order.length]); // an index in range
     cache.take();
     sim.stats.reset();
     await steps[step]();
@@ -341,25 +395,39 @@ async function round(ctx, p, index, live) {
       const expected = p.paths.map(queryOf);
       const same =
         asked.length === expected.length &&
-        asked.every((r, k) => r.status === 200 && r.path === expected[k].path && JSON.stringify(r.query) === expected[k].query);
+        // The lengths are equal: `expected[k]` is there.
+        asked.every(
+          (r, k) =>
+            r.status === 200 &&
+            r.path === /** @type {(typeof expected)[number]} */ (expected[k]).path &&
+            JSON.stringify(r.query) === /** @type {(typeof expected)[number]} */ (expected[k]).query,
+        );
       if (!same) throw new Error(`${p.api} ${step} (live): asked the simulator for other pages than the CLI's (${asked.length} requests)`);
     }
   }
+  // Every step ran once this round (the floor in a cached one). Without GNU time cpuMs is undefined: "NaN ms".
   log(
-    `round ${index + 1} ${p.api} (${live ? 'live simulator' : 'cached'}): pull ${formatMs(into.pull.at(-1).wallMs)} (CPU ${formatMs(into.pull.at(-1).cpuMs)}), ` +
-      `curl | jq ${formatMs(into.jq.at(-1).wallMs)}, curl ${formatMs(into.raw.at(-1).wallMs)}` +
-      (live ? '' : `, floor ${formatMs(into.floor.at(-1).wallMs)}`),
+    `round ${index + 1} ${p.api} (${live ? 'live simulator' : 'cached'}): pull ${formatMs(/** @type {Pulled} */ (into.pull.at(-1)).wallMs)} (CPU ${formatMs(/** @type {number} */ (/** @type {Pulled} */ (into.pull.at(-1)).cpuMs))}), ` +
+      `curl | jq ${formatMs(/** @type {Shelled} */ (into.jq.at(-1)).wallMs)}, curl ${formatMs(/** @type {Shelled} */ (into.raw.at(-1)).wallMs)}` +
+      (live ? '' : `, floor ${formatMs(/** @type {Measured} */ (/** @type {CachedRounds} */ (into).floor.at(-1)).wallMs)}`),
   );
 }
 
-const min = (values) => Math.min(...values);
-const max = (values) => (values.some((v) => v === undefined) ? undefined : Math.max(...values));
-const medMin = (values) => `${formatMs(median(values))} (${formatMs(min(values))})`;
-const cpuMedian = (values) => (values.some((v) => v === undefined) ? 'n/a' : formatMs(median(values)));
-const cell = (text) => String(text).replaceAll('|', '\\|');
-const row = (cells) => `| ${cells.map(cell).join(' | ')} |`;
-const walls = (list) => list.map((r) => r.wallMs);
-/** `1.23× (1.20×)`: the ratio of the medians, and of the minimums. */
+const min = (/** @type {readonly number[]} */ values) => Math.min(...values);
+/** The largest of `values`, or undefined when any is (no GNU time). */
+const max = (/** @type {readonly (number | undefined)[]} */ values) =>
+  values.some((v) => v === undefined) ? undefined : Math.max(.../** @type {number[]} */ (values));
+const medMin = (/** @type {readonly number[]} */ values) => `${formatMs(median(values))} (${formatMs(min(values))})`;
+const cpuMedian = (/** @type {readonly (number | undefined)[]} */ values) =>
+  values.some((v) => v === undefined) ? 'n/a' : formatMs(median(/** @type {number[]} */ (values)));
+const cell = (/** @type {string | number} */ text) => String(text).replaceAll('|', '\\|');
+const row = (/** @type {readonly (string | number)[]} */ cells) => `| ${cells.map(cell).join(' | ')} |`;
+const walls = (/** @type {readonly { wallMs: number }[]} */ list) => list.map((r) => r.wallMs);
+/**
+ * `1.23× (1.20×)`: the ratio of the medians, and of the minimums.
+ * @param {readonly number[]} a
+ * @param {readonly number[]} b
+ */
 const ratio = (a, b) => `${formatRatio(median(a) / median(b))} (${formatRatio(min(a) / min(b))})`;
 
 async function main() {

@@ -49,6 +49,11 @@ const since = new Date(ORIGIN - DAYS * 86_400_000).toISOString();
 const until = new Date(ORIGIN).toISOString();
 const dir = mkdtempSync(join(tmpdir(), 'defender-bench-parallel-'));
 
+/**
+ * One backfill against a simulator of its own: exit code, lines and their sha256, wall time, and the
+ * simulator's count of alert requests (and of those it answered 429).
+ * @param {{ window: string, k: number }} run
+ */
 async function run({ window, k }) {
   const t0 = Date.now();
   const sim = await startSimulator({
@@ -71,6 +76,7 @@ async function run({ window, k }) {
     DEFENDER_LOG_LEVEL: 'warn',
   };
   const args = ['--', CLI, 'pull', '--api', 'graph', '--since', since, '--until', until, '--window', window, '--format', 'ndjson'];
+  /** @type {{ code: number | null, lines: number, digest: string, wallMs: number }} */
   const result = await new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [...args, '--state', join(dir, `${window}-${k}.json`), '--parallel', String(k)], {
@@ -94,6 +100,8 @@ async function run({ window, k }) {
 
 const m = machine();
 process.stderr.write(`bench: ${m.cpus} CPUs, ${m.cpu}, Node ${m.node}, load ${m.load}\n`);
+/** @typedef {Awaited<ReturnType<typeof run>>} Row */
+/** @type {Row[]} */
 const rows = [];
 for (const r of RUNS) {
   const row = await run(r);
@@ -103,7 +111,8 @@ for (const r of RUNS) {
     `bench: --window ${r.window} --parallel ${r.k}: ${(row.wallMs / 1000).toFixed(2)} s, ${row.lines} alerts, ${row.requests} requests (${row.throttled} answered 429)\n`,
   );
 }
-const [base] = rows;
+// A row for each of RUNS, which is not empty.
+const [base] = /** @type {[Row, ...Row[]]} */ (rows);
 const identical = rows.every((r) => r.digest === base.digest && r.lines === base.lines);
 console.log(
   `${DAYS}-day Graph backfill, ${base.lines} alerts, ${LATENCY_MS} ms per answer, quota ${GRAPH_PER_MINUTE} requests a minute (ceiling ${CEILING} alerts/s)`,

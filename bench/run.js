@@ -23,6 +23,7 @@ import { DIST } from './lib/dist.js';
 
 /** @type {typeof import('../simulator/server.js')} */
 const { startSimulator } = await import(`${DIST}simulator/server.js`);
+/** @typedef {import('../simulator/server.js').Simulator} Simulator */
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const args = process.argv.slice(2);
@@ -33,9 +34,13 @@ const SIZES = quick ? { wall: 20_000, small: 1_000, large: 100_000 } : { wall: 1
 const STARTUP_RUNS = quick ? 5 : 11;
 const SINCE = '2000-01-01T00:00:00.000Z';
 
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const log = (/** @type {string} */ line) => process.stderr.write(`bench: ${line}\n`);
 
-/** The environment of a user pointing the CLI at `sim` (or at `baseUrl`, a forwarder in front of it). */
+/**
+ * The environment of a user pointing the CLI at `sim` (or at `baseUrl`, a forwarder in front of it).
+ * @param {Simulator} sim
+ * @param {string} [baseUrl]
+ */
 function cliEnv(sim, baseUrl = sim.url) {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -52,20 +57,29 @@ function cliEnv(sim, baseUrl = sim.url) {
 
 const PULL_ARGS = ['pull', '--format', 'ndjson', '--since', SINCE];
 
+/**
+ * @param {Simulator} sim
+ * @param {import('./lib/proc.js').MeasureOptions} [options]
+ */
 async function pull(sim, options = {}) {
   const result = await measure(process.execPath, [CLI, ...PULL_ARGS], { env: cliEnv(sim), ...options });
   if (result.code !== 0) throw new Error(`pull exited ${result.code}: ${result.stderr}`);
   return result;
 }
 
-/** Spawns the CLI with stdout piped here: when did the first alert appear, and when did the answer's last byte pass? */
+/**
+ * Spawns the CLI with stdout piped here: when did the first alert appear, and when did the answer's last byte pass?
+ * @param {Simulator} sim
+ */
 async function firstAlert(sim) {
   const forwarder = await startForwarder(sim.url);
   try {
     const started = performance.now();
     const child = spawn(process.execPath, [CLI, ...PULL_ARGS], { env: cliEnv(sim, forwarder.url), stdio: ['ignore', 'pipe', 'inherit'] });
+    /** @type {number | undefined} */
     let firstAt;
     child.stdout.on('data', () => (firstAt ??= performance.now()));
+    /** @type {number | null} */
     const code = await new Promise((resolve) => child.on('close', resolve));
     if (code !== 0) throw new Error(`pull (first alert) exited ${code}`);
     // No output at all (it exits 0 only with alerts written) would show as NaN.
@@ -76,7 +90,9 @@ async function firstAlert(sim) {
 }
 
 async function startup() {
+  /** @type {number[]} */
   const cli = [];
+  /** @type {number[]} */
   const bare = [];
   for (let i = 0; i < STARTUP_RUNS; i++) {
     bare.push((await measure(process.execPath, ['-e', '0'], { rss: false })).wallMs);
@@ -85,6 +101,13 @@ async function startup() {
   return { cliMs: median(cli), nodeMs: median(bare) };
 }
 
+/**
+ * Runs `fn` against a fresh HTTPS simulator serving `alerts` alerts, and closes it after.
+ * @template T
+ * @param {number} alerts
+ * @param {(sim: Simulator) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function withSimulator(alerts, fn) {
   const sim = await startSimulator({ alerts, https: true, seed: 1 });
   try {
@@ -101,7 +124,14 @@ async function main() {
   if (curlVersion === undefined || jqVersion === undefined) throw new Error('curl and jq are needed for the comparison');
   log(`${info.cpus} CPUs (${info.cpu}), Node ${info.node}, load ${info.load}; ${quick ? 'quick' : 'full'} run, ${RUNS} rounds`);
   if (!HAVE_GNU_TIME) log('/usr/bin/time not found: peak RSS will not be reported');
+  /** @type {{ measureName: string, value: string, target: string, note: string }[]} */
   const rows = [];
+  /**
+   * @param {string} measureName
+   * @param {string} value
+   * @param {string} target
+   * @param {string} [note]
+   */
   const row = (measureName, value, target, note = '') => {
     rows.push({ measureName, value, target, note });
     log(`${measureName}: ${value}${note ? ` (${note})` : ''}`);
@@ -140,6 +170,7 @@ async function main() {
   );
 
   await withSimulator(20, async (sim) => {
+    /** @type {number[]} */
     const times = [];
     for (let i = 0; i < STARTUP_RUNS; i++) times.push((await pull(sim, { rss: false })).wallMs);
     row('`pull` of 20 alerts, end to end incl. token', formatMs(median(times)), '≤ 300 ms', `median of ${STARTUP_RUNS}`);
@@ -148,7 +179,8 @@ async function main() {
   // --- the comparison ------------------------------------------------------------------
   await withSimulator(SIZES.wall, async (sim) => {
     const token = await getToken(sim);
-    const shell = { url: `${sim.url}/api/alerts?sinceTimeUtc=${SINCE}`, token, caPath: sim.caCertPath };
+    // An HTTPS simulator (withSimulator's) always has a certificate.
+    const shell = { url: `${sim.url}/api/alerts?sinceTimeUtc=${SINCE}`, token, caPath: /** @type {string} */ (sim.caCertPath) };
     const scratch = mkdtempSync(join(tmpdir(), 'defender-alerts-bench-'));
     try {
       const ours = join(scratch, 'cli.ndjson');
@@ -178,8 +210,11 @@ async function main() {
       'before the last byte',
     );
 
+    /** @type {import('./lib/proc.js').Measured[]} */
     const cli = [];
+    /** @type {Awaited<ReturnType<typeof runScript>>[]} */
     const jq = [];
+    /** @type {Awaited<ReturnType<typeof runScript>>[]} */
     const raw = [];
     for (let round = 1; round <= RUNS; round++) {
       cli.push(await pull(sim));
@@ -194,7 +229,14 @@ async function main() {
       jq: median(jq.map((r) => r.wallMs)),
       raw: median(raw.map((r) => r.wallMs)),
     };
-    const maxOf = (list, key) => (list.some((r) => r[key] === undefined) ? undefined : Math.max(...list.map((r) => r[key])));
+    /**
+     * The largest `key` of `list`, or undefined when any run lacks it (no GNU time).
+     * @template {string} K
+     * @param {readonly Record<K, number | undefined>[]} list
+     * @param {K} key
+     */
+    const maxOf = (list, key) =>
+      list.some((r) => r[key] === undefined) ? undefined : Math.max(.../** @type {number[]} */ (list.map((r) => r[key])));
     row(
       `wall, ${SIZES.wall} alerts: \`pull --format ndjson\``,
       `${formatMs(m.cli)} (${Math.round(SIZES.wall / (m.cli / 1000) / 1000)}k alerts/s)`,
@@ -213,6 +255,7 @@ async function main() {
   });
 
   // --- memory --------------------------------------------------------------------------
+  /** @type {Record<number, number | undefined>} */
   const rss = {};
   for (const size of [SIZES.small, SIZES.large]) {
     await withSimulator(size, async (sim) => {
@@ -226,8 +269,13 @@ async function main() {
       );
     });
   }
+  // Checked here, but TypeScript narrows no element access through a property key (SIZES.small).
   if (rss[SIZES.small] !== undefined && rss[SIZES.large] !== undefined) {
-    row(`RSS growth ${SIZES.small} → ${SIZES.large} alerts`, formatRss(rss[SIZES.large] - rss[SIZES.small]), '< 30 MB');
+    row(
+      `RSS growth ${SIZES.small} → ${SIZES.large} alerts`,
+      formatRss(/** @type {number} */ (rss[SIZES.large]) - /** @type {number} */ (rss[SIZES.small])),
+      '< 30 MB',
+    );
   }
 
   const end = machine();

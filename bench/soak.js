@@ -35,6 +35,7 @@ import { DIST } from './lib/dist.js';
 const { fleetTenantId } = await import(`${DIST}simulator/credentials.js`);
 /** @type {typeof import('../simulator/server.js')} */
 const { startSimulator } = await import(`${DIST}simulator/server.js`);
+/** @typedef {import('../simulator/server.js').Simulator} Simulator */
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -80,8 +81,10 @@ const TENANTS = Number(flags.tenants);
 const TOKEN_LIFETIME_S = Number(flags['token-lifetime']);
 const RUN_MS = MINUTES * 60_000;
 
-const log = (line) => process.stderr.write(`bench:soak: ${line}\n`);
+const log = (/** @type {string} */ line) => process.stderr.write(`bench:soak: ${line}\n`);
+/** @type {string[]} */
 const problems = [];
+/** @type {string[]} */
 const notes = [];
 
 function parseFlags() {
@@ -131,7 +134,10 @@ function clockTicksPerSecond() {
   return ticks > 0 ? ticks : 100;
 }
 
-/** User + system CPU of `pid` so far, in ms; undefined once it is gone (or without /proc). */
+/**
+ * User + system CPU of `pid` so far, in ms; undefined once it is gone (or without /proc).
+ * @param {number | undefined} pid undefined (a child that failed to spawn) reads as gone
+ */
 function cpuMsOf(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -143,7 +149,10 @@ function cpuMsOf(pid) {
   }
 }
 
-/** Resident set of `pid` now, in KiB. */
+/**
+ * Resident set of `pid` now, in KiB.
+ * @param {number | undefined} pid
+ */
 function rssKibOf(pid) {
   try {
     const kib = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -178,6 +187,7 @@ async function startFleet() {
   });
 }
 
+/** @param {string} scratch */
 function serviceFiles(scratch) {
   const ids = Array.from({ length: TENANTS }, (_, i) => fleetTenantId(i + 1));
   const files = {
@@ -192,6 +202,12 @@ function serviceFiles(scratch) {
   return files;
 }
 
+/** @typedef {ReturnType<typeof serviceFiles>} ServiceFiles */
+
+/**
+ * @param {Simulator} sim
+ * @param {ServiceFiles} files
+ */
 function serviceEnv(sim, files) {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -206,7 +222,7 @@ function serviceEnv(sim, files) {
   };
 }
 
-const serviceArgs = (files) => [
+const serviceArgs = (/** @type {ServiceFiles} */ files) => [
   CLI,
   'pull',
   '--api',
@@ -224,7 +240,25 @@ const serviceArgs = (files) => [
   files.metrics,
 ];
 
-/** The summary line that ends a cycle: all tenants well ('pull complete') or some not ('pull finished: …'). */
+/**
+ * A line of the CLI's log (pino, JSON), with the fields read here. A cycle's end line also carries
+ * `tenants`, `succeeded`, `failed` and `alerts`, a tenant's summary line `tenant` and `outcome`
+ * (src/delivery/fleet.ts, summarize).
+ * @typedef {object} LogEntry
+ * @property {number} time epoch ms
+ * @property {number} level pino's: 40 warn, 50 error
+ * @property {string} msg
+ * @property {number} [tenants]
+ * @property {string} [tenant]
+ * @property {string} [outcome]
+ */
+/** @typedef {LogEntry & { tenants: number, succeeded: number, failed: number, alerts: number }} CycleEnd */
+
+/**
+ * The summary line that ends a cycle: all tenants well ('pull complete') or some not ('pull finished: …').
+ * @param {LogEntry} entry
+ * @returns {entry is CycleEnd}
+ */
 const isCycleEnd = (entry) =>
   typeof entry.tenants === 'number' && (entry.msg === 'pull complete' || String(entry.msg).startsWith('pull finished:'));
 
@@ -232,11 +266,19 @@ const isCycleEnd = (entry) =>
  * Reads the CLI's log lines as cycles: a cycle runs from its first line (after the one that says the
  * service is following, or after the previous cycle's end) to its end line. Lines of the follow loop
  * itself (an overrun, a failed cycle, the stop: they carry `cycle` or `cycles`) belong to no cycle.
+ * @param {object} handlers
+ * @param {(end: CycleEnd, startMs: number) => void} handlers.onCycle
+ * @param {(entry: LogEntry) => void} handlers.onEntry every JSON line with a `time`
+ * @param {(text: string) => void} handlers.onStray every other line
+ * @returns {(text: string) => void}
  */
 function cycleReader({ onCycle, onEntry, onStray }) {
   let following = false;
+  /** @type {number | undefined} */
   let startMs;
   return (text) => {
+    // Any JSON; a LogEntry once the check below has seen an object with a numeric `time`.
+    /** @type {LogEntry | undefined} */
     let entry;
     try {
       entry = JSON.parse(text);
@@ -256,6 +298,7 @@ function cycleReader({ onCycle, onEntry, onStray }) {
   };
 }
 
+/** @param {string} text */
 function isJson(text) {
   try {
     JSON.parse(text);
@@ -265,13 +308,18 @@ function isJson(text) {
   }
 }
 
-/** A warning or error line, digits blanked, so that alike lines count as one. */
+/**
+ * A warning or error line, digits blanked, so that alike lines count as one.
+ * @param {LogEntry} entry
+ */
 const lineKind = (entry) => `${entry.level >= 50 ? 'error' : 'warn'}: ${String(entry.msg).replace(/\d+/g, 'N').slice(0, 160)}`;
 
 /**
  * What the simulator saw, in running totals: token and alert requests, faults taken. Each update
  * empties the simulator's request log, which would otherwise grow with the run and slow the
  * simulator (not the CLI). Readers keep their own last totals and take differences.
+ * @param {Simulator} sim
+ * @returns {() => Requests}
  */
 function requestTally(sim) {
   const total = { tokens: 0, alerts: 0, faults: 0 };
@@ -284,6 +332,13 @@ function requestTally(sim) {
   };
 }
 
+/** @typedef {{ tokens: number, alerts: number, faults: number }} Requests token and alert requests, faults taken */
+
+/**
+ * @param {Requests} a
+ * @param {Requests} b
+ * @returns {Requests}
+ */
 const minus = (a, b) => ({ tokens: a.tokens - b.tokens, alerts: a.alerts - b.alerts, faults: a.faults - b.faults });
 
 /**
@@ -307,24 +362,47 @@ const minus = (a, b) => ({ tokens: a.tokens - b.tokens, alerts: a.alerts - b.ale
  * @property {ReturnType<typeof minus>} requests
  */
 /** @typedef {{ code: number | null, signal: NodeJS.Signals | null, atMs: number }} Exit */
+/**
+ * @typedef {object} Service the running service, and what it did so far
+ * @property {import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable>} child
+ * @property {number} startedMs
+ * @property {Cycle[]} cycles
+ * @property {Map<string, number>} strays stderr lines that are not JSON, and how often each came
+ * @property {Map<string, number>} kinds warning and error lines by {@link lineKind}, and how often each came
+ * @property {{ atMs: number, outcome: string | undefined }[]} watched the tenant summaries of `watched`
+ * @property {number} stdoutLines
+ * @property {number} stdoutNotJson
+ * @property {Exit | undefined} exit
+ * @property {Promise<Exit>} exited how it ended (rejects if it could not be spawned)
+ * @property {number} [stopAskedMs] when {@link stopService} sent SIGTERM
+ */
 
+/**
+ * @param {Simulator} sim
+ * @param {() => Requests} tally
+ * @param {ServiceFiles} files
+ * @param {string | undefined} watched the tenant id whose consent goes
+ * @returns {Service}
+ */
 function startService(sim, tally, files, watched) {
   const startedMs = Date.now();
   const child = spawn(process.execPath, serviceArgs(files), { env: serviceEnv(sim, files), stdio: ['ignore', 'pipe', 'pipe'] });
-  const service = {
+  // `exited` is set below, once the listeners that use `service` exist.
+  const service = /** @type {Service} */ ({
     child,
     startedMs,
     cycles: /** @type {Cycle[]} */ ([]),
     strays: new Map(),
     kinds: new Map(),
-    watched: /** @type {{ atMs: number, outcome: string }[]} */ ([]),
+    watched: /** @type {Service['watched']} */ ([]),
     stdoutLines: 0,
     stdoutNotJson: 0,
     exit: /** @type {Exit | undefined} */ (undefined),
-  };
-  const uptimeS = (ms) => (ms - startedMs) / 1000;
+  });
+  const uptimeS = (/** @type {number} */ ms) => (ms - startedMs) / 1000;
   let lastCpuMs = 0;
   let lastSeen = tally();
+  /** @type {(end: CycleEnd, startMs: number) => void} */
   const onCycle = (end, startMs) => {
     const cpuMs = cpuMsOf(child.pid);
     const seen = tally();
@@ -345,11 +423,12 @@ function startService(sim, tally, files, watched) {
     lastSeen = seen;
     if (cpuMs !== undefined) lastCpuMs = cpuMs;
   };
+  /** @type {(entry: LogEntry) => void} */
   const onEntry = (entry) => {
     if (entry.level >= 40) service.kinds.set(lineKind(entry), (service.kinds.get(lineKind(entry)) ?? 0) + 1);
     if (entry.msg === 'tenant summary' && entry.tenant === watched) service.watched.push({ atMs: entry.time, outcome: entry.outcome });
   };
-  const onStray = (text) => service.strays.set(text, (service.strays.get(text) ?? 0) + 1);
+  const onStray = (/** @type {string} */ text) => service.strays.set(text, (service.strays.get(text) ?? 0) + 1);
   createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', cycleReader({ onCycle, onEntry, onStray }));
   createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
     service.stdoutLines++;
@@ -362,13 +441,19 @@ function startService(sim, tally, files, watched) {
   return service;
 }
 
-/** Asks the service to stop (SIGTERM), as systemd would; kills it if it does not. Resolves with how it ended. */
+/**
+ * Asks the service to stop (SIGTERM), as systemd would; kills it if it does not. Resolves with how it ended.
+ * @param {Service} service
+ * @returns {Promise<Exit & { requested: boolean, stopMs?: number, killed?: boolean }>}
+ */
 async function stopService(service) {
   if (service.exit !== undefined) return { ...service.exit, requested: false };
   const askedMs = Date.now();
   service.stopAskedMs = askedMs;
   service.child.kill('SIGTERM');
+  /** @type {NodeJS.Timeout | undefined} */
   let timer;
+  /** @type {Promise<void>} */
   const late = new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)));
   const exit = await Promise.race([service.exited, late]);
   clearTimeout(timer);
@@ -380,8 +465,13 @@ async function stopService(service) {
 // ---------------------------------------------------------------------------------------------
 // What the run goes through: faults, the consent withdrawn and restored; samples every second.
 
-/** POSTs to a `/_sim/*` control route, as an operator's script would. */
-/** @returns {Promise<void>} */
+/**
+ * POSTs to a `/_sim/*` control route, as an operator's script would.
+ * @param {Simulator} sim
+ * @param {string} path
+ * @param {unknown} body sent as JSON
+ * @returns {Promise<void>}
+ */
 function control(sim, path, body) {
   return new Promise((resolve, reject) => {
     const req = request(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
@@ -394,8 +484,17 @@ function control(sim, path, body) {
   });
 }
 
+/**
+ * @param {Simulator} sim
+ * @param {Service} service
+ * @param {string | undefined} watched the tenant whose consent goes
+ */
 function startTroubles(sim, service, watched) {
   const events = { faults: 0, consent: /** @type {{ trouble: unknown, atMs: number }[]} */ ([]) };
+  /**
+   * @param {string} what
+   * @param {Promise<void>} promise
+   */
   const attempt = (what, promise) => promise.catch((error) => problems.push(`${what}: ${error.message}`));
   let turn = 0;
   const faults = setInterval(() => {
@@ -403,6 +502,10 @@ function startTroubles(sim, service, watched) {
     events.faults++;
     void attempt('injecting a fault', control(sim, '/_sim/faults', fault));
   }, FAULT_EVERY_MS);
+  /**
+   * @param {string | null} trouble null: none
+   * @param {number} at a fraction of the run
+   */
   const consent = (trouble, at) =>
     setTimeout(() => {
       events.consent.push({ trouble, atMs: Date.now() });
@@ -422,6 +525,10 @@ function startTroubles(sim, service, watched) {
  *   othersCpuMs: number | undefined } & ReturnType<typeof minus>} Sample
  */
 
+/**
+ * @param {() => Requests} tally
+ * @param {Service} service
+ */
 function startSampler(tally, service) {
   /** @type {Sample[]} */
   const samples = [];
@@ -444,14 +551,20 @@ function startSampler(tally, service) {
   return { samples, stop: () => clearInterval(timer) };
 }
 
-const cpuOf = (usage) => (usage.user + usage.system) / 1000;
+const cpuOf = (/** @type {NodeJS.CpuUsage} */ usage) => (usage.user + usage.system) / 1000;
 
-/** Resolves after `ms`, or when the service exits, or on Ctrl-C: with which. */
+/**
+ * Resolves after `ms`, or when the service exits, or on Ctrl-C: with which.
+ * @param {number} ms
+ * @param {Service} service
+ * @param {Promise<void>} interrupt
+ * @returns {Promise<'done' | 'exited' | 'interrupted'>}
+ */
 function runFor(ms, service, interrupt) {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve('done'), ms);
     const progress = setInterval(() => logProgress(service), ms / TENTHS);
-    const end = (why) => {
+    const end = (/** @type {'exited' | 'interrupted'} */ why) => {
       clearTimeout(timer);
       clearInterval(progress);
       resolve(why);
@@ -464,10 +577,11 @@ function runFor(ms, service, interrupt) {
   });
 }
 
+/** @param {Service} service */
 function logProgress(service) {
   const recent = service.cycles.slice(-20);
   if (recent.length === 0) return log(`${Math.round((Date.now() - service.startedMs) / 1000)} s: no cycle finished yet`);
-  const last = recent.at(-1);
+  const last = /** @type {Cycle} */ (recent.at(-1)); // not empty
   log(
     `${Math.round(last.uptimeS)} s: ${service.cycles.length} cycles; last 20: median ${formatMs(median(recent.map((c) => c.cycleMs)))}, ` +
       `RSS ${formatRss(last.rssKib)}`,
@@ -477,19 +591,38 @@ function logProgress(service) {
 // ---------------------------------------------------------------------------------------------
 // Figures by tenth, and the verdict.
 
-/** The q-quantile (0..1) of a non-empty list, nearest rank. */
+/**
+ * The q-quantile (0..1) of a non-empty list, nearest rank.
+ * @param {readonly number[]} values
+ * @param {number} q
+ */
 function quantile(values, q) {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return /** @type {number} */ (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]); // an index in range
 }
 
-const sum = (values) => values.reduce((a, b) => a + b, 0);
+const sum = (/** @type {readonly number[]} */ values) => values.reduce((a, b) => a + b, 0);
+/**
+ * @template T
+ * @param {readonly (T | undefined)[]} values
+ * @returns {T[]}
+ */
 const defined = (values) => values.filter((v) => v !== undefined);
 
+/**
+ * @typedef {Service & { seconds: number, interrupted: boolean, samples: Sample[], consent: { trouble: unknown, atMs: number }[],
+ *   watchedId: string | undefined, recoveredMs?: number | undefined }} Run
+ * the finished run: `seconds` long, its cycles and samples cut there; `recoveredMs` set by {@link checkRun}
+ */
+
+/**
+ * The run's figures in TENTHS slices of its time.
+ * @param {Run} run
+ */
 function tenths(run) {
   const width = run.seconds / TENTHS;
   return Array.from({ length: TENTHS }, (_, i) => {
-    const inside = (t) => t >= i * width && (t < (i + 1) * width || (i === TENTHS - 1 && t <= run.seconds));
+    const inside = (/** @type {number} */ t) => t >= i * width && (t < (i + 1) * width || (i === TENTHS - 1 && t <= run.seconds));
     const cycles = run.cycles.filter((c) => inside(c.uptimeS));
     const samples = run.samples.filter((s) => inside(s.uptimeS));
     const durations = cycles.map((c) => c.cycleMs);
@@ -517,17 +650,24 @@ function tenths(run) {
   });
 }
 
-/** What is compared, and the least absolute growth that counts (below it, a ratio is only noise). */
+/** @typedef {ReturnType<typeof tenths>[number]} Tenth */
+
+/**
+ * What is compared, and the least absolute growth that counts (below it, a ratio is only noise).
+ * @type {{ name: string, of: (t: Tenth) => number | undefined, format: (value: number) => string, floor: number }[]}
+ */
 const MEASURES = [
   { name: 'median cycle duration', of: (t) => t.medianMs, format: formatMs, floor: 5 },
   { name: 'CLI CPU per cycle', of: (t) => t.cpuPerCycleMs, format: formatMs, floor: 2 },
   { name: 'CLI RSS (median)', of: (t) => t.rssKib, format: formatRss, floor: 4096 },
 ];
 
+/** @param {readonly Tenth[]} rows all TENTHS of them */
 function verdict(rows) {
-  const base = rows[1];
-  const last = rows[TENTHS - 1];
+  const base = /** @type {Tenth} */ (rows[1]);
+  const last = /** @type {Tenth} */ (rows[TENTHS - 1]);
   const enough = base.cycles >= MIN_CYCLES_PER_TENTH && last.cycles >= MIN_CYCLES_PER_TENTH;
+  /** @type {((typeof MEASURES)[number] & { b: number | undefined, l: number | undefined, ratio?: number, outcome: string })[]} */
   const checks = MEASURES.map((m) => {
     const [b, l] = [m.of(base), m.of(last)];
     if (b === undefined || l === undefined) return { ...m, b, l, outcome: 'n/a' };
@@ -543,13 +683,22 @@ function verdict(rows) {
 // ---------------------------------------------------------------------------------------------
 // Checks of the run itself: did it do what a soak must (renew tokens, take faults, recover)?
 
+/** @typedef {Awaited<ReturnType<typeof stopService>>} Stop */
+
+/**
+ * @param {Run} run
+ * @param {readonly Tenth[]} rows all TENTHS of them
+ * @param {Stop} stop
+ */
 function checkRun(run, rows, stop) {
   if (run.cycles.length === 0) problems.push('the service finished no cycle');
   if (run.interrupted) notes.push(`interrupted after ${Math.round(run.seconds)} s: the service ended ${describeExit(stop)}`);
   else if (stop.requested === false) problems.push(`the service ended by itself before the run was over: ${describeExit(stop)}`);
   else if (stop.killed) problems.push(`the service did not stop within ${formatMs(STOP_TIMEOUT_MS)} of SIGTERM and was killed`);
   else if (stop.code !== 0) problems.push(`the service exited ${describeExit(stop)} on SIGTERM (0 expected for a requested stop)`);
-  const compared = [rows[1], rows[TENTHS - 1]].filter((t) => t.tokensPerTenantCycle !== undefined);
+  const compared = /** @type {Tenth[]} */ ([rows[1], rows[TENTHS - 1]]).filter(
+    /** @returns {t is Tenth & { tokensPerTenantCycle: number }} */ (t) => t.tokensPerTenantCycle !== undefined,
+  );
   for (const t of compared) {
     if (t.tokensPerTenantCycle < 0.9) {
       problems.push(
@@ -569,6 +718,7 @@ function checkRun(run, rows, stop) {
 /**
  * The tenant without consent must fail while it has none, and deliver again soon after it has.
  * Returns how long after the restore it delivered again (undefined: never).
+ * @param {Run} run
  */
 function checkConsent(run) {
   const [gone, back] = run.consent;
@@ -589,14 +739,19 @@ function checkConsent(run) {
   return recoveredMs;
 }
 
-const describeExit = (exit) => (exit.signal ? `by ${exit.signal}` : `with code ${exit.code}`);
+const describeExit = (/** @type {Exit} */ exit) => (exit.signal ? `by ${exit.signal}` : `with code ${exit.code}`);
 
 // ---------------------------------------------------------------------------------------------
 // Files: CSV and a hand-drawn SVG chart.
 
-const mb = (kib) => (kib === undefined ? '' : ((kib * 1024) / 1e6).toFixed(1));
+const mb = (/** @type {number | undefined} */ kib) => (kib === undefined ? '' : ((kib * 1024) / 1e6).toFixed(1));
+/**
+ * @param {number | undefined} value
+ * @param {number} [digits]
+ */
 const fixed = (value, digits = 0) => (value === undefined ? '' : value.toFixed(digits));
 
+/** @param {Run} run */
 function cyclesCsv(run) {
   const head = 'uptime_s,cycle,cycle_ms,period_ms,cpu_ms,rss_mb,tenants_ok,tenants_failed,alerts,token_requests,alert_requests,faults';
   const rows = run.cycles.map((c) =>
@@ -618,9 +773,10 @@ function cyclesCsv(run) {
   return `${[head, ...rows].join('\n')}\n`;
 }
 
+/** @param {Run} run */
 function samplesCsv(run) {
   const head = 'uptime_s,cli_cpu_pct,cli_rss_mb,sim_cpu_pct,sim_rss_mb,others_cpu_pct,token_requests,alert_requests,faults';
-  const pct = (ms) => (ms === undefined ? undefined : (ms / SAMPLE_MS) * 100);
+  const pct = (/** @type {number | undefined} */ ms) => (ms === undefined ? undefined : (ms / SAMPLE_MS) * 100);
   const rows = run.samples.map((s) =>
     [
       fixed(s.uptimeS, 3),
@@ -638,9 +794,13 @@ function samplesCsv(run) {
 }
 
 const CHART = { width: 960, left: 70, right: 20, top: 50, panel: 160, gap: 50 };
-const escapeXml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (/** @type {string} */ text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** A round step for about `count` ticks up to `max`: 1, 2 or 5 times a power of ten. */
+/**
+ * A round step for about `count` ticks up to `max`: 1, 2 or 5 times a power of ten.
+ * @param {number} max
+ * @param {number} [count]
+ */
 function tickStep(max, count = 4) {
   const raw = max / count;
   const power = 10 ** Math.floor(Math.log10(raw));
@@ -651,12 +811,15 @@ function tickStep(max, count = 4) {
 /**
  * One panel: `points` ({ x: uptime s, y }) as dots or a line, `steps` (per-tenth values) as a thick
  * step line, y from 0 to `yMax` (values above it drawn at the top, in red).
+ * @param {number} index
+ * @param {Panel} chart
+ * @param {Frame} frame
  */
 function panel(index, { title, unit, points, steps, yMax, dots }, frame) {
   const top = CHART.top + index * (CHART.panel + CHART.gap);
   const plotWidth = CHART.width - CHART.left - CHART.right;
-  const x = (s) => CHART.left + (s / frame.seconds) * plotWidth;
-  const y = (v) => top + CHART.panel - (Math.min(v, yMax) / yMax) * CHART.panel;
+  const x = (/** @type {number} */ s) => CHART.left + (s / frame.seconds) * plotWidth;
+  const y = (/** @type {number} */ v) => top + CHART.panel - (Math.min(v, yMax) / yMax) * CHART.panel;
   const parts = [`<text x="${CHART.left}" y="${top - 10}" font-weight="bold">${escapeXml(title)}</text>`];
   for (const band of frame.bands) {
     parts.push(
@@ -681,22 +844,37 @@ function panel(index, { title, unit, points, steps, yMax, dots }, frame) {
     const line = points.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${line}" fill="none" stroke="#3366aa" stroke-width="1.2"/>`);
   }
-  for (const s of steps.filter((t) => t.value !== undefined)) {
+  for (const s of steps.filter(/** @returns {t is Step & { value: number }} */ (t) => t.value !== undefined)) {
     parts.push(`<line x1="${x(s.fromS)}" x2="${x(s.toS)}" y1="${y(s.value)}" y2="${y(s.value)}" stroke="#222" stroke-width="2.5"/>`);
   }
   parts.push(`<rect x="${CHART.left}" y="${top}" width="${plotWidth}" height="${CHART.panel}" fill="none" stroke="#333"/>`);
   return parts.join('\n');
 }
 
-/** A scale that keeps the bulk readable: outliers (a cycle that waited out a 429) go above it. */
+/**
+ * @typedef {{ fromS: number, toS: number, value: number | undefined }} Step a value over a span of uptime
+ * @typedef {{ title: string, unit: string, points: { x: number, y: number }[], steps: Step[], yMax: number, dots: boolean }} Panel
+ * @typedef {{ seconds: number, bands: { fromS: number, toS: number, fill: string }[] }} Frame
+ */
+
+/**
+ * A scale that keeps the bulk readable: outliers (a cycle that waited out a 429) go above it.
+ * @param {readonly (number | undefined)[]} values
+ * @param {readonly (number | undefined)[]} [extra]
+ */
 const scaleFor = (values, extra = []) => {
   const all = defined([...values, ...extra]);
   if (all.length === 0) return 1;
   return Math.max(quantile(all, 0.98) * 1.15, ...defined(extra).map((v) => v * 1.15), 1e-6);
 };
 
+/**
+ * @param {Run} run
+ * @param {readonly Tenth[]} rows
+ */
 function chartSvg(run, rows) {
   const width = run.seconds / TENTHS;
+  /** @type {Frame} */
   const frame = {
     seconds: run.seconds,
     bands: [
@@ -709,12 +887,18 @@ function chartSvg(run, rows) {
       })),
     ],
   };
+  /** @type {(of: (t: Tenth) => number | undefined) => Step[]} */
   const stepsOf = (of) => rows.map((t) => ({ fromS: t.fromS, toS: t.toS, value: of(t) }));
   const cycleSteps = stepsOf((t) => t.medianMs);
   const cpuSteps = stepsOf((t) => t.cpuPerCycleMs);
-  const cpu = run.cycles.filter((c) => c.cpuMs !== undefined).map((c) => ({ x: c.uptimeS, y: c.cpuMs }));
-  const rss = run.samples.filter((s) => s.rssKib !== undefined).map((s) => ({ x: s.uptimeS, y: (s.rssKib * 1024) / 1e6 }));
+  const cpu = run.cycles
+    .filter(/** @returns {c is Cycle & { cpuMs: number }} */ (c) => c.cpuMs !== undefined)
+    .map((c) => ({ x: c.uptimeS, y: c.cpuMs }));
+  const rss = run.samples
+    .filter(/** @returns {s is Sample & { rssKib: number }} */ (s) => s.rssKib !== undefined)
+    .map((s) => ({ x: s.uptimeS, y: (s.rssKib * 1024) / 1e6 }));
   const cycles = run.cycles.map((c) => ({ x: c.uptimeS, y: c.cycleMs }));
+  /** @type {Panel[]} */
   const panels = [
     {
       title: 'Cycle duration (ms): each cycle, and the median of each tenth',
@@ -764,10 +948,16 @@ function chartSvg(run, rows) {
 // ---------------------------------------------------------------------------------------------
 // The summary.
 
-const clock = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
+const clock = (/** @type {number} */ s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
+/**
+ * @template T
+ * @param {T | undefined} value
+ * @param {(value: T) => string} format
+ */
 const cell = (value, format) => (value === undefined ? 'n/a' : format(value));
-const signed = (ratio) => `${ratio >= 1 ? '+' : '−'}${Math.abs(Math.round((ratio - 1) * 100))} %`;
+const signed = (/** @type {number} */ ratio) => `${ratio >= 1 ? '+' : '−'}${Math.abs(Math.round((ratio - 1) * 100))} %`;
 
+/** @param {readonly Tenth[]} rows */
 function tenthTable(rows) {
   return [
     '| tenth | uptime | cycles | cycles/min | median cycle | p90 cycle | CLI CPU / cycle | CLI RSS (median, peak) | simulator CPU / cycle | other processes | token requests / tenant-cycle | faults | failed tenant-cycles |',
@@ -792,6 +982,7 @@ function tenthTable(rows) {
   ];
 }
 
+/** @param {ReturnType<typeof verdict>} judged */
 function verdictLines(judged) {
   const lines = [
     `| measure | 2nd tenth | last tenth | change | verdict (limit +${Math.round((LIMIT - 1) * 100)} %) |`,
@@ -809,22 +1000,36 @@ function verdictLines(judged) {
   if (judged.contended) {
     lines.push(
       '',
-      `Other processes took ${Math.round(judged.base.othersPct)} % of a CPU in the 2nd tenth and ${Math.round(judged.last.othersPct)} % in the ` +
+      // `contended` means both are defined.
+      `Other processes took ${Math.round(/** @type {number} */ (judged.base.othersPct))} % of a CPU in the 2nd tenth and ${Math.round(/** @type {number} */ (judged.last.othersPct))} % in the ` +
         'last: the cycle durations were measured on a differently loaded machine (CPU per cycle hardly depends on it).',
     );
   }
   return lines;
 }
 
-const renewals = (run) =>
+const renewals = (/** @type {Run} */ run) =>
   run.cycles.length === 0 ? 'n/a' : (sum(run.cycles.map((c) => c.requests.tokens)) / (run.cycles.length * TENANTS)).toFixed(2);
 
+/**
+ * The summary, Markdown.
+ * @param {object} of
+ * @param {ReturnType<typeof machine>} of.info the machine at the start
+ * @param {ReturnType<typeof machine>} of.end the machine at the end
+ * @param {Run} of.run
+ * @param {readonly Tenth[]} of.rows
+ * @param {ReturnType<typeof verdict>} of.judged
+ * @param {Stop} of.stop
+ * @param {ReturnType<typeof startTroubles>['events']} of.events
+ * @param {Awaited<ReturnType<typeof scrubCost>>} of.scrub
+ */
 function summary({ info, end, run, rows, judged, stop, events, scrub }) {
   const w = run.watched;
+  const [gone, back] = run.consent;
   const consent =
-    run.consent.length < 2
+    gone === undefined || back === undefined
       ? 'the run ended before consent was withdrawn and restored'
-      : `from ${clock((run.consent[0].atMs - run.startedMs) / 1000)} to ${clock((run.consent[1].atMs - run.startedMs) / 1000)}: ` +
+      : `from ${clock((gone.atMs - run.startedMs) / 1000)} to ${clock((back.atMs - run.startedMs) / 1000)}: ` +
         `${w.filter((x) => x.outcome === 'failed').length} of its cycles failed, ` +
         `${run.recoveredMs === undefined ? 'not delivering again' : `delivering again ${formatMs(run.recoveredMs)} after the restore`}`;
   const lines = [
@@ -864,6 +1069,12 @@ function summary({ info, end, run, rows, judged, stop, events, scrub }) {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * @param {string} out the directory
+ * @param {Run} run
+ * @param {readonly Tenth[]} rows
+ * @param {string} text the summary
+ */
 function writeResults(out, run, rows, text) {
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'cycles.csv'), cyclesCsv(run));
@@ -894,6 +1105,11 @@ function onInterrupt() {
   });
 }
 
+/**
+ * @param {Simulator} sim
+ * @param {string} scratch a directory for the service's files
+ * @param {Promise<void>} interrupt
+ */
 async function soak(sim, scratch, interrupt) {
   const files = serviceFiles(scratch);
   const watched = files.ids.at(-1);
@@ -903,6 +1119,7 @@ async function soak(sim, scratch, interrupt) {
   process.once('exit', () => service.exit === undefined && service.child.kill('SIGKILL'));
   const troubles = startTroubles(sim, service, watched);
   const sampler = startSampler(tally, service);
+  /** @type {Awaited<ReturnType<typeof runFor>> | undefined} */
   let why;
   try {
     why = await runFor(RUN_MS, service, interrupt);
@@ -913,6 +1130,7 @@ async function soak(sim, scratch, interrupt) {
   const stop = await stopService(service);
   const seconds =
     why === 'done' ? RUN_MS / 1000 : ((service.stopAskedMs ?? /** @type {Exit} */ (service.exit).atMs) - service.startedMs) / 1000;
+  /** @type {Run} */
   const run = {
     ...service,
     seconds,

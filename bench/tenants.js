@@ -25,6 +25,8 @@ import { DIST } from './lib/dist.js';
 const { fleetTenantId } = await import(`${DIST}simulator/credentials.js`);
 /** @type {typeof import('../simulator/server.js')} */
 const { startSimulator } = await import(`${DIST}simulator/server.js`);
+/** @typedef {import('../simulator/server.js').Simulator} Simulator */
+/** @typedef {import('./lib/proc.js').Measured} Measured */
 
 const CLI = fileURLToPath(new URL('../bin/defender-alerts.js', import.meta.url));
 const args = process.argv.slice(2);
@@ -42,11 +44,22 @@ const STATE_RUNS = quick ? 1 : RUNS + 1;
 const KNEE_FACTOR = 1.1;
 const EVERYTHING = '2000-01-01T00:00:00Z';
 
-const log = (line) => process.stderr.write(`bench:tenants: ${line}\n`);
+const log = (/** @type {string} */ line) => process.stderr.write(`bench:tenants: ${line}\n`);
+/** @type {string[]} */
 const problems = [];
-/** What successful runs wrote on stderr, each distinct text (process ids blanked) once, with a count. */
+/**
+ * What successful runs wrote on stderr, each distinct text (process ids blanked) once, with a count.
+ * @type {Map<string, { first: string, count: number }>}
+ */
 const stderrSeen = new Map();
 
+/**
+ * Runs `fn` against a fresh fleet of `tenants` tenants, and closes it after.
+ * @template T
+ * @param {{ tenants: number, alerts: number, latencyMs: number }} size
+ * @param {(fleet: Fleet) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function withFleet({ tenants, alerts, latencyMs }, fn) {
   const sim = await startSimulator({
     https: false,
@@ -66,8 +79,10 @@ async function withFleet({ tenants, alerts, latencyMs }, fn) {
     const tenantsFile = join(scratch, 'tenants.txt');
     writeFileSync(tenantsFile, `${ids.join('\n')}\n`);
     // Graph answers one alert per AlertId (the SIEM API one record per alert part).
+    /** @type {Fleet['expected']} */
     const expected = new Map();
     for (const id of ids) {
+      /** @type {Set<import('../simulator/alert-types.js').SiemAlertValue | undefined>} */
       const distinct = new Set();
       const store = sim.storeOf(id);
       if (store === undefined) throw new Error(`the simulator serves no tenant ${id}`);
@@ -83,6 +98,18 @@ async function withFleet({ tenants, alerts, latencyMs }, fn) {
   }
 }
 
+/**
+ * @typedef {object} Fleet a simulator serving `ids`, listed in `tenantsFile`
+ * @property {Simulator} sim
+ * @property {string[]} ids
+ * @property {string} tenantsFile
+ * @property {Map<string, Set<import('../simulator/alert-types.js').SiemAlertValue | undefined>>} expected per tenant id, the
+ *   AlertIds of its store
+ * @property {number} total the alerts a pull of every tenant writes
+ * @property {string} scratch a directory removed afterwards
+ */
+
+/** @param {Simulator} sim */
 function cliEnv(sim) {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -95,6 +122,11 @@ function cliEnv(sim) {
   };
 }
 
+/**
+ * @param {string} tenantsFile
+ * @param {number} concurrency
+ * @param {readonly string[]} [extra]
+ */
 const pullArgs = (tenantsFile, concurrency, extra = []) => [
   CLI,
   'pull',
@@ -111,9 +143,15 @@ const pullArgs = (tenantsFile, concurrency, extra = []) => [
   ...extra,
 ];
 
-const tail = (text) => text.trim().split('\n').slice(-5).join(' ⏎ ');
+const tail = (/** @type {string} */ text) => text.trim().split('\n').slice(-5).join(' ⏎ ');
 
-/** Notes a failed or wrong run (reported at the end; the bench goes on). */
+/**
+ * Notes a failed or wrong run (reported at the end; the bench goes on).
+ * @param {string} what
+ * @param {Measured} result
+ * @param {number} lines on stdout
+ * @param {number} expected
+ */
 function check(what, result, lines, expected) {
   if (result.code !== 0) problems.push(`${what}: exit code ${result.code}; stderr tail: ${tail(result.stderr) || '(empty)'}`);
   else if (lines !== expected)
@@ -125,7 +163,10 @@ function check(what, result, lines, expected) {
   }
 }
 
-/** Reads (and removes) a GNU time `%U %S` report: user + system CPU in ms, or undefined. */
+/**
+ * Reads (and removes) a GNU time `%U %S` report: user + system CPU in ms, or undefined.
+ * @param {string} path
+ */
 function readCpu(path) {
   try {
     const [user = NaN, system = NaN] = (readFileSync(path, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
@@ -152,11 +193,15 @@ function machineCpu() {
 /**
  * Pulls the fleet at `concurrency`, its stdout counted by `wc -l` (another process, so that counting
  * takes nothing from the simulator's event loop here). Resolves `{ wallMs, rssKib, code, stderr, lines }`.
+ * @param {Fleet} fleet
+ * @param {number} concurrency
+ * @param {readonly string[]} [extra]
  */
 async function timedPull(fleet, concurrency, extra = []) {
   const wc = spawn('wc', ['-l'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let counted = '';
   wc.stdout.setEncoding('utf8').on('data', (d) => (counted += d));
+  /** @type {Promise<number>} */
   const wcDone = new Promise((resolve, reject) => {
     wc.once('error', reject);
     wc.once('close', (code) => (code === 0 ? resolve(Number(counted.trim())) : reject(new Error(`wc -l exited ${code}`))));
@@ -205,6 +250,8 @@ function entry(list, key) {
 /**
  * One untimed pull with its output kept: every line parsed, and per tenant (its `tenantLabel`) the
  * set of alert ids compared with the AlertIds of that tenant's store.
+ * @param {Fleet} fleet
+ * @param {number} concurrency
  */
 async function verify(fleet, concurrency) {
   const out = join(fleet.scratch, 'verify.ndjson');
@@ -213,11 +260,13 @@ async function verify(fleet, concurrency) {
     stdoutPath: out,
     rss: false,
   });
+  /** @type {Map<string, Set<unknown>>} per `tenantLabel`, the `id`s of the output's alerts */
   const seen = new Map();
   let lines = 0;
   let duplicates = 0;
   for await (const line of createInterface({ input: createReadStream(out), crlfDelay: Infinity })) {
     lines++;
+    /** @type {{ tenantLabel: string, id: unknown }} an output line, as far as read here */
     const alert = JSON.parse(line);
     const ids = seen.get(alert.tenantLabel) ?? new Set();
     if (ids.has(alert.id)) duplicates++;
@@ -248,14 +297,22 @@ async function verify(fleet, concurrency) {
   };
 }
 
-const best = (runs) => Math.min(...runs.map((r) => r.wallMs));
-const peak = (runs) => (runs.some((r) => r.rssKib === undefined) ? undefined : Math.max(...runs.map((r) => r.rssKib)));
-const walls = (runs) => runs.map((r) => formatMs(r.wallMs)).join(', ');
+const best = (/** @type {readonly Timed[]} */ runs) => Math.min(...runs.map((r) => r.wallMs));
+/** The highest peak RSS of `runs`, or undefined when any lacks one (no GNU time). */
+const peak = (/** @type {readonly Timed[]} */ runs) =>
+  runs.some((r) => r.rssKib === undefined) ? undefined : Math.max(.../** @type {number[]} */ (runs.map((r) => r.rssKib)));
+const walls = (/** @type {readonly Timed[]} */ runs) => runs.map((r) => formatMs(r.wallMs)).join(', ');
+/** @param {readonly Timed[]} runs not empty */
 const fastest = (runs) => runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
-const pct = (value) => `${Math.round(value)} %`;
-/** CPU time and its share of one CPU over the run's wall time. */
+const pct = (/** @type {number} */ value) => `${Math.round(value)} %`;
+/**
+ * CPU time and its share of one CPU over the run's wall time.
+ * @param {number | undefined} ms
+ * @param {Timed} r
+ */
 const cpuOf = (ms, r) => (ms === undefined ? 'n/a' : `${formatMs(ms)} (${pct((ms / r.wallMs) * 100)})`);
 
+/** @param {Fleet} fleet */
 async function concurrencySweep(fleet) {
   /** @type {Map<number, Timed[]>} */
   const runs = new Map(CONCURRENCIES.map((k) => [k, []]));
@@ -274,18 +331,27 @@ async function concurrencySweep(fleet) {
   return runs;
 }
 
-/** Where state directories go: the temp dir's file system (fsync reaches the disk), and tmpfs if there is one (fsync is free). */
+/**
+ * Where state directories go: the temp dir's file system (fsync reaches the disk), and tmpfs if there is one (fsync is free).
+ * @param {Fleet} fleet
+ */
 function stateHomes(fleet) {
   const homes = [{ name: 'temp dir (disk)', dir: fleet.scratch }];
   if (existsSync('/dev/shm')) homes.push({ name: 'tmpfs', dir: mkdtempSync(join('/dev/shm', 'defender-alerts-bench-tenants-')) });
   return homes;
 }
 
-/** The same pull without and with a fresh `--state-dir` (one per file system), alternately. */
+/**
+ * The same pull without and with a fresh `--state-dir` (one per file system), alternately.
+ * @param {Fleet} fleet
+ * @param {number} k the concurrency
+ */
 async function stateDirCost(fleet, k) {
   const homes = stateHomes(fleet);
+  /** @type {Timed[]} */
   const plain = [];
   const withState = homes.map(() => /** @type {Timed[]} */ ([]));
+  /** @type {{ json: number, other: number, bytes: number } | undefined} the last state directory's files */
   let files;
   try {
     for (let round = 1; round <= STATE_RUNS; round++) {
@@ -315,13 +381,16 @@ async function stateDirCost(fleet, k) {
   } finally {
     for (const home of homes.slice(1)) rmSync(home.dir, { recursive: true, force: true });
   }
-  return { plain, homes: homes.map((home, h) => ({ name: home.name, runs: withState[h] })), files };
+  // withState has an entry for each home.
+  return { plain, homes: homes.map((home, h) => ({ name: home.name, runs: /** @type {Timed[]} */ (withState[h]) })), files };
 }
 
 async function memoryAtScale() {
+  /** @type {{ tenants: number, total: number, runs: Timed[] }[]} */
   const rows = [];
   for (const tenants of MEMORY.tenants) {
     await withFleet({ tenants, alerts: MEMORY.alerts, latencyMs: MEMORY.latencyMs }, async (fleet) => {
+      /** @type {Timed[]} */
       const runs = [];
       for (let round = 1; round <= RUNS; round++) {
         const r = await timedPull(fleet, MEMORY.concurrency);
@@ -345,16 +414,17 @@ async function main() {
   const run = await withFleet(FLEET, async (fleet) => {
     const verified = await verify(fleet, 16);
     const sweep = await concurrencySweep(fleet);
-    const bestWall = Math.min(...CONCURRENCIES.map((k) => best(sweep.get(k))));
-    const knee = CONCURRENCIES.find((k) => best(sweep.get(k)) <= bestWall * KNEE_FACTOR);
+    const bestWall = Math.min(...CONCURRENCIES.map((k) => best(entry(sweep, k))));
+    // Found: the concurrency with the best wall is within the factor.
+    const knee = /** @type {number} */ (CONCURRENCIES.find((k) => best(entry(sweep, k)) <= bestWall * KNEE_FACTOR));
     const state = await stateDirCost(fleet, knee);
     return { total: fleet.total, verified, sweep, knee, state };
   });
   const memory = await memoryAtScale();
   const end = machine();
 
-  const one = best(run.sweep.get(1));
-  const sixteen = run.sweep.has(16) ? best(run.sweep.get(16)) : undefined;
+  const one = best(entry(run.sweep, 1));
+  const sixteen = run.sweep.has(16) ? best(entry(run.sweep, 16)) : undefined;
   const big = memory[0];
   const small = memory.at(-1);
   if (big === undefined || small === undefined) throw new Error('no fleet size measured for memory');
@@ -362,9 +432,10 @@ async function main() {
   const smallPeak = peak(small.runs);
   const growth = bigPeak !== undefined && smallPeak !== undefined ? bigPeak - smallPeak : undefined;
   const plainBest = best(run.state.plain);
-  const f = run.state.files;
-  const cpuCells = (r) => `${cpuOf(r.cliCpuMs, r)} | ${cpuOf(r.simCpuMs, r)} | ${pct(r.machineCpuPct)}`;
-  const mem = (m) =>
+  // Set by every round (STATE_RUNS ≥ 1) on every home (at least one).
+  const f = /** @type {NonNullable<typeof run.state.files>} */ (run.state.files);
+  const cpuCells = (/** @type {Timed} */ r) => `${cpuOf(r.cliCpuMs, r)} | ${cpuOf(r.simCpuMs, r)} | ${pct(r.machineCpuPct)}`;
+  const mem = (/** @type {(typeof memory)[number]} */ m) =>
     `| ${m.tenants} tenants × ${MEMORY.alerts} alert records | ${m.total} | ${formatMs(best(m.runs))} | ${formatRss(peak(m.runs))} | ${cpuCells(fastest(m.runs))} |`;
 
   const lines = [
@@ -379,7 +450,7 @@ async function main() {
     '| `--concurrency` | wall (lowest) | all rounds | speed-up vs 1 | tenants/s | peak RSS | CLI CPU | simulator CPU | machine busy |',
     '|---|---|---|---|---|---|---|---|---|',
     ...CONCURRENCIES.map((k) => {
-      const runs = run.sweep.get(k);
+      const runs = entry(run.sweep, k);
       const w = best(runs);
       const speed = `${formatRatio(one / w)} | ${(FLEET.tenants / (w / 1000)).toFixed(1)}`;
       return `| ${k} | ${formatMs(w)} | ${walls(runs)} | ${speed} | ${formatRss(peak(runs))} | ${cpuCells(fastest(runs))} |`;
@@ -394,7 +465,7 @@ async function main() {
     '|---|---|---|---|---|---|---|',
     `| no \`--state-dir\` | ${formatMs(plainBest)} | ${walls(run.state.plain)} | ${formatRss(peak(run.state.plain))} | ${cpuCells(fastest(run.state.plain))} |`,
     ...run.state.homes.map(
-      (h) =>
+      (/** @type {(typeof run.state.homes)[number]} */ h) =>
         `| \`--state-dir\` on ${h.name}, fresh | ${formatMs(best(h.runs))} | ${walls(h.runs)} | ${formatRss(peak(h.runs))} | ${cpuCells(fastest(h.runs))} |`,
     ),
     '',
