@@ -168,14 +168,20 @@ describe('pull --follow', () => {
     // A cron run against the same state meets the service's lock.
     expect((await runCli(['pull', '--api', 'mde', '--state', state], { env: simEnv(s) })).code).toBe(75);
 
+    // Two cycles after each arrival, counted from then: the runs above may take a few cycles' time.
+    const cycles = (): number =>
+      svc
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"cycle complete')).length;
     const second = addAlerts(s, 5);
-    await svc.waitFor('cycle complete', 3);
+    await svc.waitFor('cycle complete', cycles() + 2);
     // logrotate: move the file away, then SIGHUP; the next cycle starts a new file.
     await rename(out, `${out}.1`);
     svc.child.kill('SIGHUP');
     await svc.waitFor('SIGHUP: the output file is opened afresh at the next cycle');
     const third = addAlerts(s, 4);
-    await svc.waitFor('cycle complete', 5);
+    await svc.waitFor('cycle complete', cycles() + 2);
     const text = await expectValidMetrics(metrics);
     expect(metric(text, 'defender_alerts_runs_total')).toBeGreaterThanOrEqual(5);
     expect(metric(text, 'defender_alerts_last_attempt_success')).toBe(1);
@@ -253,8 +259,9 @@ describe('pull --follow', () => {
         {},
         phase === 'fetching',
       );
-      if (phase === 'fetching') await svc.waitFor('reading alerts since the checkpoint');
-      else await new Promise((r) => setTimeout(r, 1500));
+      await svc.waitFor('reading alerts since the checkpoint');
+      // While writing: time to fill the pipe nobody reads, and to wait on it.
+      if (phase === 'writing') await new Promise((r) => setTimeout(r, 1500));
       svc.child.kill('SIGTERM');
       let late = '';
       if (phase === 'writing') svc.child.stdout?.setEncoding('utf8').on('data', (d: string) => (late += d));
