@@ -24,7 +24,7 @@ export const HELP_LAYOUT: HelpConfiguration = {
   },
 };
 
-/** Examples under each command's help; Graph is the API Microsoft recommends (README "Choosing an API"). */
+/** Examples under each command's help; Graph is the API Microsoft recommends (docs/choosing-an-api.md). */
 export const EXAMPLES = {
   program: `
 Examples:

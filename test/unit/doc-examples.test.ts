@@ -5,7 +5,7 @@
  * its shell line — up to a pipe, redirection or `)` —, split as a shell would, and handed to the
  * real commander program with every action replaced by a no-op.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError, type Command } from 'commander';
@@ -147,5 +147,59 @@ describe('the command examples of README.md and docs/', () => {
   it('a renamed option is caught', async () => {
     expect(await parseProblem(['pull', '--sinse', '2h'])).toMatch(/unknown option '--sinse'/);
     expect(await parseProblem(['pull', '--since', '2h'])).toBeUndefined();
+  });
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation but `-` and `_` dropped, spaces as `-`. */
+function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
+}
+
+/** The anchors of a Markdown file's headings (outside code blocks), with GitHub's `-1`, `-2` for repeats. */
+function anchors(markdown: string): Set<string> {
+  const found = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    const heading = fenced ? undefined : /^#{1,6}\s+(.*)$/.exec(line)?.[1];
+    if (heading === undefined) continue;
+    const base = slug(heading);
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    found.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return found;
+}
+
+/** Every relative link `[text](target)` of a Markdown file, outside code blocks and code spans. */
+function relativeLinks(markdown: string): string[] {
+  const prose = markdown.replace(/^\s*```[\s\S]*?^\s*```/gm, '').replace(/`[^`\n]*`/g, '');
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] ?? '').filter((target) => !/^[a-z]+:/i.test(target));
+}
+
+describe('the links of README.md and docs/', () => {
+  it('each relative link names a file that exists, and a heading of it after #', () => {
+    const problems: string[] = [];
+    for (const path of documents()) {
+      for (const target of relativeLinks(readFileSync(join(root, path), 'utf8'))) {
+        const [file = '', anchor] = target.split('#');
+        const resolved = file === '' ? path : join(path, '..', file);
+        if (!existsSync(join(root, resolved))) problems.push(`${path}: ${target} → no file ${resolved}`);
+        else if (anchor !== undefined && resolved.endsWith('.md') && !anchors(readFileSync(join(root, resolved), 'utf8')).has(anchor))
+          problems.push(`${path}: ${target} → no heading #${anchor} in ${resolved}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('anchors are made as GitHub makes them', () => {
+    expect(slug('The SIEM layout (`--schema siem`)')).toBe('the-siem-layout---schema-siem');
+    expect(slug("6. Starting the tool: Node's `--env-file`")).toBe('6-starting-the-tool-nodes---env-file');
+    expect([...anchors('# A\n## A\n```\n# not a heading\n```\n')]).toEqual(['a', 'a-1']);
   });
 });

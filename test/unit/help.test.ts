@@ -59,9 +59,10 @@ describe('pull --help', () => {
     for (const spec of specs) expect(OPTION_GROUPS, spec.flag).toHaveProperty([spec.flag]);
   });
 
-  it('stays within a bound a person can scan (it was 193 lines before the groups)', () => {
-    // The option descriptions in config/spec.ts are most of it: 120 lines needs them shorter.
-    expect(text.trimEnd().split('\n').length).toBeLessThanOrEqual(190);
+  it('stays within a bound a person can scan: 120 lines at 80 columns (it was 193 before the groups)', () => {
+    // Each setting's description in config/spec.ts is one short line; the rest of what there is
+    // to say is its `details`, which docs/reference.md shows and the help does not.
+    expect(text.trimEnd().split('\n').length).toBeLessThanOrEqual(120);
   });
 });
 
