@@ -27,6 +27,71 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * The codes of the failures the tool names itself: the `code` of a JSON stderr line, of a tenant's
+ * summary and of a state file's last error. Stable: scripts and alerts may match on them
+ * (docs/reference.md lists what each means).
+ */
+export const ERROR_CODES = [
+  // configuration and files
+  'USAGE',
+  'STATE_CORRUPT',
+  'STATE_UNUSABLE',
+  'STATE_LOCKED',
+  'TOKEN_CACHE_CORRUPT',
+  // signing in
+  'TOKEN_HTTP_ERROR',
+  'TOKEN_MALFORMED',
+  'NOT_SIGNED_IN',
+  'STATE_MISMATCH',
+  'SIGN_IN_DECLINED',
+  'SIGN_IN_EXPIRED',
+  'SIGN_IN_NO_CODE',
+  'SIGN_IN_TIMEOUT',
+  'DEVICE_CODE_EXPIRED',
+  'DEVICE_CODE_MALFORMED',
+  // the API's answers
+  'API_401',
+  'API_403',
+  'HTTP_STATUS',
+  'THROTTLED',
+  'PARTIAL_ANSWER',
+  'BAD_NEXT_LINK',
+  'FILTER_IGNORED',
+  'PAGING_STUCK',
+  'PAGING_UNPROVEN',
+  // the network
+  'TRANSPORT',
+  'ENOTFOUND',
+  // the data
+  'NOT_AN_ARRAY',
+  'MALFORMED',
+  'TRUNCATED',
+  'TRAILING_DATA',
+  'TOO_LARGE',
+  'INVALID_ALERTS',
+  // the run
+  'TENANTS_FAILED',
+  'STALE',
+  'OUTPUT_CLOSED',
+  'INTERNAL',
+] as const;
+
+/**
+ * Every code a failure may carry: one the tool names ({@link ERROR_CODES}), or one made from what
+ * the other side said, in a family of its own: the HTTP status of an API that has no meaning of its
+ * own for it (`API_404`), Entra ID's AADSTS number (`AADSTS7000215`), or, when Entra ID sent no
+ * number, its OAuth error name (`OAUTH_INVALID_CLIENT`) — from the browser's redirect during
+ * `login`, `SIGN_IN_<name>` (`SIGN_IN_ACCESS_DENIED`).
+ */
+export type ErrorCode =
+  (typeof ERROR_CODES)[number] | `API_${number}` | `AADSTS${number}` | `OAUTH_${Uppercase<string>}` | `SIGN_IN_${Uppercase<string>}`;
+
+/** An outside name (an OAuth error such as `invalid_client`) as the tail of a code: `INVALID_CLIENT`. */
+export function codeName(name: string): Uppercase<string> {
+  return name.toUpperCase().replace(/[^A-Z0-9]+/g, '_') as Uppercase<string>;
+}
+
 export interface AppErrorOptions {
   cause?: unknown;
   /** A second line of advice, printed after the message (e.g. how to fix an AADSTS error). */
@@ -42,12 +107,12 @@ export interface AppErrorOptions {
 
 export abstract class AppError extends Error {
   abstract readonly exitCode: ExitCode;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly retryable: boolean;
   readonly problems: readonly string[] | undefined;
 
-  constructor(code: string, message: string, options: AppErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -133,7 +198,7 @@ export class OutputClosedError extends AppError {
  */
 export interface Outcome {
   exitCode: ExitCode;
-  code: string;
+  code: ErrorCode;
   message: string;
   hint?: string | undefined;
   /** Every problem of a configuration, one line each (the message lists them too). */

@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AuthError, UsageError } from '../errors.js';
+import { AuthError, codeName, UsageError } from '../errors.js';
 import { entraError, firstSentence } from './entra-errors.js';
 import { createPkcePair, createState, type PkcePair } from './pkce.js';
 import { postTokenForm, signInScope, v2Url, type EntraDeps, type UserTokens } from './user-credential.js';
@@ -61,7 +61,7 @@ export function parseRedirect(query: URLSearchParams, expectedState: string): Re
     return {
       ok: false,
       error: new AuthError(
-        declined ? 'SIGN_IN_DECLINED' : `SIGN_IN_${error.toUpperCase()}`,
+        declined ? 'SIGN_IN_DECLINED' : `SIGN_IN_${codeName(error)}`,
         `${declined ? 'the sign-in was declined' : 'the sign-in failed'}: ${why}`,
         {
           hint: declined

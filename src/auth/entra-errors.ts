@@ -4,7 +4,7 @@
  * (docs/microsoft-apis.md §4).
  */
 import { z } from 'zod';
-import { AuthError } from '../errors.js';
+import { AuthError, codeName } from '../errors.js';
 
 const EntraErrorBody = z.looseObject({
   error: z.string(),
@@ -105,7 +105,7 @@ export function entraError(status: number, bodyText: string, tokenUrl: string, w
     (Number.isFinite(code) ? AADSTS_HINTS[code] : undefined) ??
     (body.error === 'invalid_client' ? 'check --client-id and the client secret' : undefined);
   return new AuthError(
-    Number.isFinite(code) ? `AADSTS${code}` : body.error.toUpperCase(),
+    Number.isFinite(code) ? `AADSTS${code}` : `OAUTH_${codeName(body.error)}`,
     `Entra ID refused the sign-in: ${sentence}${trace}`,
     { hint },
   );

@@ -14,7 +14,7 @@ import type { FleetConfig, TenantPlan } from '../config/fleet.js';
 import type { Env } from '../config/resolve.js';
 import type { CommandIo } from '../context/command-context.js';
 import { signIn } from '../context/sign-in.js';
-import { ExitCode, INTERNAL_MESSAGE, outcomeLine, outcomeOf, TenantsFailedError, type Outcome } from '../errors.js';
+import { ExitCode, INTERNAL_MESSAGE, outcomeLine, outcomeOf, TenantsFailedError, type ErrorCode, type Outcome } from '../errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { Logger } from '../log.js';
 import { shareOutput, type SharedOutput } from '../output/shared-output.js';
@@ -40,8 +40,8 @@ export interface TenantOutcome {
   invalid: number;
   durationMs: number;
   exitCode?: ExitCode;
-  /** The failure's stable code (AADSTS7000229, HTTP_403, …) and its one line for a person. */
-  error?: { code: string; message: string };
+  /** The failure's stable code (AADSTS7000229, API_403, …) and its one line for a person. */
+  error?: { code: ErrorCode; message: string };
 }
 
 /** What every tenant's run shares, and what each keeps across the cycles of a service. */

@@ -529,7 +529,7 @@ export class JsonArraySplitter<F = unknown> {
    * A broken document (not an array, cut off, malformed, trailing data) is retryable: a gateway
    * hiccup as often as not. An element too large is the data itself, and would come again.
    */
-  private fail(code: string, message: string): DataError {
+  private fail(code: 'NOT_AN_ARRAY' | 'MALFORMED' | 'TRUNCATED' | 'TRAILING_DATA' | 'TOO_LARGE', message: string): DataError {
     return new DataError(code, message, { retryable: code !== 'TOO_LARGE' });
   }
 }

@@ -76,7 +76,13 @@ describe('follow', () => {
   it('keeps going through failures that heal, backing off, and is back on the interval after one success', async () => {
     const time = fakeTime();
     const stop = new AbortController();
-    const results = [new ServiceError('HTTP_503', 'down'), new NetworkError('NET', 'reset'), new ServiceError('HTTP_500', 'x'), 'ok', 'ok'];
+    const results = [
+      new ServiceError('API_503', 'down'),
+      new NetworkError('TRANSPORT', 'reset'),
+      new ServiceError('API_500', 'x'),
+      'ok',
+      'ok',
+    ];
     let i = 0;
     await follow(
       async () => {
@@ -99,7 +105,7 @@ describe('follow', () => {
         async () => {
           cycles++;
           // A transient failure between them starts the count over.
-          if (cycles === 2) throw new ServiceError('HTTP_503', 'down');
+          if (cycles === 2) throw new ServiceError('API_503', 'down');
           throw refused;
         },
         settings,

@@ -42,12 +42,12 @@ function capture(terminal = false): {
 describe('reportError on a terminal: the line a person reads', () => {
   it.each([
     [new UsageError('bad flag'), 2],
-    [new AuthError('A', 'refused'), 3],
-    [new ForbiddenError('F', 'forbidden'), 4],
-    [new ServiceError('S', 'failed'), 5],
-    [new NetworkError('N', 'unreachable'), 6],
-    [new DataError('D', 'not an array'), 65],
-    [new LockedError('L', 'held'), 75],
+    [new AuthError('API_401', 'refused'), 3],
+    [new ForbiddenError('API_403', 'forbidden'), 4],
+    [new ServiceError('API_500', 'failed'), 5],
+    [new NetworkError('TRANSPORT', 'unreachable'), 6],
+    [new DataError('NOT_AN_ARRAY', 'not an array'), 65],
+    [new LockedError('STATE_LOCKED', 'held'), 75],
   ])('%s → exit %i with one line, message and hint', (err, code) => {
     const out = capture(true);
     const withHint = Object.assign(err, { hint: 'do this' });
