@@ -28,7 +28,7 @@ export default defineConfig({
     // Two workers on two cores (vitest's default is one fewer than the cores).
     maxWorkers: 2,
     // Under Stryker the code runs instrumented, several times slower: the tests that split a page
-    // at every byte (test/unit/odata-page.test.ts) pass 30 s there.
+    // at every byte (test/json/odata-page.test.ts) pass 30 s there.
     testTimeout: process.env['STRYKER_MUTATOR_WORKER'] === undefined ? 30_000 : 180_000,
     hookTimeout: 30_000,
   },

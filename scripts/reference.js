@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run docs:reference`: writes the options section of docs/reference.md from the option table
 // (src/config/spec.ts) and the help's layout (src/cli/options.ts), between the two marker comments
-// below, so the reference lists exactly what the CLI accepts. test/unit/reference.test.ts fails when
+// below, so the reference lists exactly what the CLI accepts. test/docs/reference.test.ts fails when
 // the committed section differs from what this writes now. The rest of reference.md is prose,
 // written by hand.
 //

@@ -65,7 +65,7 @@ export const NO_TOTALS: Totals = {
 /**
  * A normalised timestamp that is also a real instant: `2024-13-45T99:99:99.0000000Z` has the right
  * form, but its Date is invalid, and date arithmetic on it would throw (exit 1, a crash) rather
- * than report a corrupt state file (test/property/state.property.test.ts).
+ * than report a corrupt state file (test/state/state.property.test.ts).
  */
 const Timestamp = z
   .string()

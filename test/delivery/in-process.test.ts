@@ -1,7 +1,8 @@
 /**
  * The many-tenant run, the service loop and `status` run in this process (through `run`, as the
- * entry point calls it) against the simulator over loopback HTTP: the same behaviour the
- * end-to-end tests check on the built CLI, here where coverage can see it.
+ * entry point calls it) against the simulator over loopback HTTP: the engine's behaviour that the
+ * end-to-end tests check on the built CLI, here in the inner loop (`npm run test:unit`), which
+ * neither builds nor spawns.
  */
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

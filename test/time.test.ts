@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatUtc, isoDuration, parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../../src/time.js';
+import { formatUtc, isoDuration, parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../src/time.js';
 
 const now = new Date('2024-05-01T12:00:00.000Z');
 

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { codeName, ERROR_CODES } from '../../src/errors.js';
+import { codeName, ERROR_CODES } from '../src/errors.js';
 
-const reference = readFileSync(fileURLToPath(new URL('../../docs/reference.md', import.meta.url)), 'utf8');
+const reference = readFileSync(fileURLToPath(new URL('../docs/reference.md', import.meta.url)), 'utf8');
 
 describe('error codes', () => {
   it('docs/reference.md has one row for each declared code, and none for another', () => {

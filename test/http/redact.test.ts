@@ -1,7 +1,7 @@
 /**
  * Which values of a request count as its secrets (the error copy of an echoed request is scrubbed
  * of them), and the matcher's bookkeeping when secrets share forms or come and go.
- * test/unit/secrets.test.ts covers the matching itself.
+ * test/secrets.test.ts covers the matching itself.
  */
 import { describe, expect, it } from 'vitest';
 import { REDACTED, requestSecrets, scrubSecrets, SecretMatcher, secretForms } from '../../src/http/redact.js';

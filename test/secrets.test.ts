@@ -9,16 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AppCredential } from '../../src/auth/app-credential.js';
-import { readCertificateFile } from '../../src/auth/certificate-file.js';
-import { createClientAssertion } from '../../src/auth/client-assertion.js';
-import { parseUserTokens, userTokenSlots } from '../../src/auth/user-credential.js';
-import { createDispatcher } from '../../src/http/dispatcher.js';
-import { REDACTED, scrubSecrets, SecretMatcher, secretForms } from '../../src/http/redact.js';
-import { createLogger } from '../../src/log.js';
-import { redactSecrets, SECRETS, SecretRegistry, SecretSlot } from '../../src/secrets.js';
-import { startSimulator, type Simulator } from '../../simulator/server.js';
-import { fastFailRetry } from '../helpers/retry.js';
+import { AppCredential } from '../src/auth/app-credential.js';
+import { readCertificateFile } from '../src/auth/certificate-file.js';
+import { createClientAssertion } from '../src/auth/client-assertion.js';
+import { parseUserTokens, userTokenSlots } from '../src/auth/user-credential.js';
+import { createDispatcher } from '../src/http/dispatcher.js';
+import { REDACTED, scrubSecrets, SecretMatcher, secretForms } from '../src/http/redact.js';
+import { createLogger } from '../src/log.js';
+import { redactSecrets, SECRETS, SecretRegistry, SecretSlot } from '../src/secrets.js';
+import { startSimulator, type Simulator } from '../simulator/server.js';
+import { fastFailRetry } from './helpers/retry.js';
 
 describe('SecretRegistry', () => {
   it('a token renewed 5 minutes before its expiry, 10 000 times: two hidden at most, the current one among them', () => {

@@ -8,7 +8,7 @@
  * each test.
  *
  * The byte check's and precheck's verdicts themselves are tested against the full path in
- * test/property/; here only whether they are used.
+ * test/alert/byte-check.property.test.ts; here only whether they are used.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 

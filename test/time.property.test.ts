@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoDuration, parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../../src/time.js';
+import { isoDuration, parseDuration, parseIsoDuration, parseTimeOption, TimeParseError } from '../src/time.js';
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const NOW = new Date('2024-05-01T12:00:00.000Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, prettyLine } from '../../src/log.js';
-import { noticeJson, writeNotice } from '../../src/notice.js';
+import { createLogger, prettyLine } from '../src/log.js';
+import { noticeJson, writeNotice } from '../src/notice.js';
 
 function capture() {
   const lines: string[] = [];
