@@ -4,7 +4,6 @@
  * and `--quiet`.
  */
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, run } from '../../src/cli.js';
@@ -12,27 +11,14 @@ import { HELP_GROUPS, OPTION_GROUPS, settingFlags } from '../../src/cli/options.
 import { AUTH_SETTINGS, FLEET_SETTINGS, LOGIN_SETTINGS, LOGOUT_SETTINGS, PULL_SETTINGS } from '../../src/config/spec.js';
 import type { CommandIo } from '../../src/context/command-context.js';
 import { ExitCode } from '../../src/errors.js';
-
-function sink(): { stream: Writable & { isTTY: boolean }; text: () => string } {
-  let text = '';
-  const stream = Object.assign(
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        text += chunk.toString();
-        done();
-      },
-    }),
-    { isTTY: false },
-  );
-  return { stream, text: () => text };
-}
+import { capture } from '../helpers/capture.js';
 
 function io(): CommandIo & { out: () => string } {
-  const out = sink();
+  const out = capture();
   return { stdout: out.stream, stdin: process.stdin, env: {}, signal: new AbortController().signal, now: () => new Date(), out: out.text };
 }
 
-const program = buildProgram(io(), sink().stream);
+const program = buildProgram(io(), capture().stream);
 
 /** A command's help as it prints off a terminal (80 columns), with its examples. */
 function helpOf(command: Command): string {
@@ -90,7 +76,7 @@ describe('exit codes', () => {
     const stdoutWrite = process.stdout.write.bind(process.stdout);
     process.stdout.write = (chunk: string) => writes.push(chunk) > 0;
     try {
-      expect(await run(['node', 'defender-alerts', 'help', 'exit-codes'], x, sink().stream)).toBe(0);
+      expect(await run(['node', 'defender-alerts', 'help', 'exit-codes'], x, capture().stream)).toBe(0);
     } finally {
       process.stdout.write = stdoutWrite;
     }
@@ -142,7 +128,7 @@ describe('short flags and --quiet', () => {
   });
 
   it('--quiet with --log-level is a usage error: one line, exit 2', async () => {
-    const err = sink();
+    const err = capture();
     expect(await run(['node', 'defender-alerts', 'pull', '-q', '--log-level', 'debug'], io(), err.stream)).toBe(2);
     const lines = err.text().trimEnd().split('\n');
     expect(lines).toHaveLength(1);
@@ -154,7 +140,7 @@ describe('short flags and --quiet', () => {
 
   it("commander's own errors stay one line with exit 2: an unknown short flag, a missing argument", async () => {
     for (const args of [['pull', '-x'], ['completion'], ['completion', 'tcsh']]) {
-      const err = sink();
+      const err = capture();
       expect(await run(['node', 'defender-alerts', ...args], io(), err.stream), args.join(' ')).toBe(2);
       expect(err.text().trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
     }

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { reportError } from '../../src/cli.js';
@@ -14,30 +13,7 @@ import {
   ServiceError,
   UsageError,
 } from '../../src/errors.js';
-
-/** A stand-in for stderr: a terminal (human lines) or, by default, a pipe or file (JSON lines). */
-function capture(terminal = false): {
-  stream: Writable & { isTTY: boolean };
-  text: () => string;
-  records: () => Record<string, unknown>[];
-} {
-  let text = '';
-  const stream = Object.assign(
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        text += chunk.toString();
-        done();
-      },
-    }),
-    { isTTY: terminal },
-  );
-  const records = (): Record<string, unknown>[] =>
-    text
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { stream, text: () => text, records };
-}
+import { capture } from '../helpers/capture.js';
 
 describe('reportError on a terminal: the line a person reads', () => {
   it.each([

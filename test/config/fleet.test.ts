@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fleetSettings, resolveFleetConfig, withPathsFrom, type FleetInput } from '../../src/config/fleet.js';
 import { problemLine, type Problem } from '../../src/config/problems.js';
 import { parseTenantsFile } from '../../src/config/tenants.js';
-import { UsageError } from '../../src/errors.js';
+import { usageMessage } from '../helpers/rejection.js';
 
 const now = new Date('2024-05-01T12:00:00.000Z');
 const CLIENT = '00000000-0000-4000-8000-0000000000c1';
@@ -24,16 +24,6 @@ function fleet(json: unknown[], flags: Record<string, unknown> = {}, more: Parti
     tenantSecrets: new Map(),
     ...more,
   });
-}
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as UsageError).message;
-  }
-  throw new Error('expected a UsageError');
 }
 
 /** The message that lists `problems`, as config/problems.ts `fail` words it: a summary, then one a line. */
@@ -80,7 +70,7 @@ describe('resolveFleetConfig', () => {
   });
 
   it("reports a tenant's problem at the key it set, a shared one once", () => {
-    const found = messageOf(() =>
+    const found = usageMessage(() =>
       fleet(
         [
           { tenant: T(1), api: 'siem', region: 'mars' },
@@ -101,7 +91,7 @@ describe('resolveFleetConfig', () => {
   });
 
   it("reports an entry's bad region together with its other problems", () => {
-    const found = messageOf(() => fleet([{ tenant: T(1), api: 'siem', region: 'mars', clientId: 'not-a-guid' }, { tenant: T(2) }]));
+    const found = usageMessage(() => fleet([{ tenant: T(1), api: 'siem', region: 'mars', clientId: 'not-a-guid' }, { tenant: T(2) }]));
     expect(found).toBe(
       listing([
         'tenants.json[0].clientId: expected the application (client) id, a GUID',
@@ -119,14 +109,14 @@ describe('resolveFleetConfig', () => {
   });
 
   it('refuses what a many-tenant pull cannot do', () => {
-    expect(messageOf(() => fleet([{ tenant: T(1) }], { state: 's.json', tenant: T(1), auth: 'user' }))).toBe(
+    expect(usageMessage(() => fleet([{ tenant: T(1) }], { state: 's.json', tenant: T(1), auth: 'user' }))).toBe(
       listing([
         '--state (or DEFENDER_STATE_FILE): not with --tenants; give --state-dir <dir>, which holds one state file per tenant',
         '--tenant: not with --tenants (the file names the tenants)',
         '--auth user: not with --tenants; many tenants sign in as the app (a secret or certificate consented in each)',
       ]),
     );
-    expect(messageOf(() => fleet([{ tenant: T(1) }], { stateDir: 'd', output: 'all.json' }))).toMatch(
+    expect(usageMessage(() => fleet([{ tenant: T(1) }], { stateDir: 'd', output: 'all.json' }))).toMatch(
       /^invalid configuration: --output: with --state-dir, one file for all tenants must be --append/,
     );
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveAuthConfig, resolvePullConfig, type ResolveInput } from '../../src/config/resolve.js';
-import { UsageError } from '../../src/errors.js';
+import { usageMessage } from '../helpers/rejection.js';
 
 const now = new Date('2024-05-01T12:00:00.000Z');
 const TENANT = '00000000-0000-4000-8000-000000000001';
@@ -11,16 +11,6 @@ function input(flags: Record<string, unknown>, env: Record<string, string> = {},
 }
 
 const goodEnv = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_CLIENT_SECRET: 's3cret', DEFENDER_REGION: 'eu' };
-
-function problemsOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as UsageError).message;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('resolvePullConfig', () => {
   it('takes everything from the Azure SDK environment names and applies the documented defaults', () => {
@@ -58,7 +48,7 @@ describe('resolvePullConfig', () => {
   });
 
   it('reports every missing value at once, naming flag and variable', () => {
-    const message = problemsOf(() => resolvePullConfig(input({})));
+    const message = usageMessage(() => resolvePullConfig(input({})));
     expect(message).toContain('--tenant (or AZURE_TENANT_ID): required');
     expect(message).toContain('--client-id (or AZURE_CLIENT_ID): required');
     expect(message).toContain(
@@ -86,7 +76,7 @@ describe('resolvePullConfig', () => {
     ['maxThrottleWait', '10', '--max-throttle-wait'],
     ['logLevel', 'loud', '--log-level'],
   ])('rejects %s=%j before any request', (key, value, fragment) => {
-    expect(problemsOf(() => resolvePullConfig(input({ [key]: value }, goodEnv)))).toContain(fragment);
+    expect(usageMessage(() => resolvePullConfig(input({ [key]: value }, goodEnv)))).toContain(fragment);
   });
 
   it('takes --max-throttle-wait from the flag or DEFENDER_MAX_THROTTLE_WAIT; 0s never waits', () => {
@@ -102,8 +92,8 @@ describe('resolvePullConfig', () => {
   });
 
   it('refuses --ago with --since, and an --until before --since', () => {
-    expect(problemsOf(() => resolvePullConfig(input({ ago: 'PT10M', since: '2h' }, goodEnv)))).toContain('--ago and --since');
-    expect(problemsOf(() => resolvePullConfig(input({ since: '1h', until: '2h' }, goodEnv)))).toContain('--until: must be later');
+    expect(usageMessage(() => resolvePullConfig(input({ ago: 'PT10M', since: '2h' }, goodEnv)))).toContain('--ago and --since');
+    expect(usageMessage(() => resolvePullConfig(input({ since: '1h', until: '2h' }, goodEnv)))).toContain('--until: must be later');
   });
 
   it('signs in with a certificate from the flag or AZURE_CLIENT_CERTIFICATE_PATH; an environment secret wins over an environment certificate', () => {
@@ -117,13 +107,13 @@ describe('resolvePullConfig', () => {
       path: '/c.pem',
     });
     expect(resolvePullConfig(input({}, { ...goodEnv, AZURE_CLIENT_CERTIFICATE_PATH: '/c.pem' })).credential.kind).toBe('secret');
-    expect(problemsOf(() => resolvePullConfig(input({ certificate: '/c.pem', clientSecretFile: '/s' }, goodEnv, 'x')))).toContain(
+    expect(usageMessage(() => resolvePullConfig(input({ certificate: '/c.pem', clientSecretFile: '/s' }, goodEnv, 'x')))).toContain(
       '--certificate and a client secret',
     );
   });
 
   it('refuses both --client-secret and --client-secret-file', () => {
-    expect(problemsOf(() => resolvePullConfig(input({ clientSecret: 'a', clientSecretFile: '-' }, goodEnv, 'b')))).toContain(
+    expect(usageMessage(() => resolvePullConfig(input({ clientSecret: 'a', clientSecretFile: '-' }, goodEnv, 'b')))).toContain(
       'give only one',
     );
   });
@@ -146,7 +136,7 @@ describe('resolvePullConfig', () => {
   });
 
   it('treats an empty environment variable as unset', () => {
-    expect(problemsOf(() => resolvePullConfig(input({}, { ...goodEnv, AZURE_TENANT_ID: '' })))).toContain('--tenant');
+    expect(usageMessage(() => resolvePullConfig(input({}, { ...goodEnv, AZURE_TENANT_ID: '' })))).toContain('--tenant');
   });
 });
 
@@ -178,7 +168,7 @@ describe('--api, --cloud and the options of one API', () => {
     expect(gov.warnings).toEqual(['--region (or DEFENDER_REGION): --api mde has one host in --cloud gcc; "eu" is ignored']);
     expect(resolvePullConfig(input({ api: 'mde', region: 'au' }, noRegion)).warnings).toEqual([]);
     // A region no API of that kind has is still a mistake.
-    expect(problemsOf(() => resolvePullConfig(input({ api: 'mde', region: 'mars' }, noRegion)))).toContain(
+    expect(usageMessage(() => resolvePullConfig(input({ api: 'mde', region: 'mars' }, noRegion)))).toContain(
       '--region (or DEFENDER_REGION): expected us, eu, uk, au, swa, ina, aea for --api mde, got "mars"',
     );
   });
@@ -214,7 +204,7 @@ describe('--api, --cloud and the options of one API', () => {
     [{ api: 'soap' }, '--api'],
     [{ cloud: 'mars' }, '--cloud'],
   ])('refuses %j', (flags, fragment) => {
-    expect(problemsOf(() => resolvePullConfig(input(flags, { ...noRegion, DEFENDER_REGION: 'eu' })))).toContain(fragment);
+    expect(usageMessage(() => resolvePullConfig(input(flags, { ...noRegion, DEFENDER_REGION: 'eu' })))).toContain(fragment);
   });
 });
 
@@ -239,6 +229,6 @@ describe('--window', () => {
   });
 
   it.each(['10s', '8d', 'often'])('refuses %s, naming what it takes', (window) => {
-    expect(problemsOf(() => state({ window }))).toContain('--window');
+    expect(usageMessage(() => state({ window }))).toContain('--window');
   });
 });

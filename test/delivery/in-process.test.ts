@@ -7,7 +7,6 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli.js';
 import { QuotaPacers } from '../../src/delivery/create-source.js';
@@ -16,6 +15,7 @@ import type { CommandIo } from '../../src/context/command-context.js';
 import { fleetTenantId } from '../../simulator/credentials.js';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
 import { writeFile } from 'node:fs/promises';
+import { capture } from '../helpers/capture.js';
 
 let sim: Simulator;
 let dir: string;
@@ -36,20 +36,9 @@ afterAll(async () => {
   await sim.close();
 });
 
-function collector(): { stream: Writable; text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
-}
-
 function io(signal = new AbortController().signal): { io: CommandIo; out: () => string; err: () => string } {
-  const out = collector();
-  const err = collector();
+  const out = capture();
+  const err = capture();
   return {
     io: {
       stdout: out.stream,
@@ -72,7 +61,7 @@ function io(signal = new AbortController().signal): { io: CommandIo; out: () => 
 
 async function cli(args: string[], signal?: AbortSignal): Promise<{ code: number; out: string; err: string }> {
   const x = io(signal);
-  const errors = collector();
+  const errors = capture();
   const code = await run(['node', 'defender-alerts', ...args], x.io, errors.stream);
   return { code, out: x.out(), err: errors.text() };
 }
