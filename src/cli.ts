@@ -1,8 +1,8 @@
 /**
  * The command-line shell: declares commands and flags (from the option table in config/spec.ts),
  * calls the command functions, and is the one place that turns errors into an exit code and a
- * stderr line (`reportError`; on a terminal commander prints its own usage errors, which only get
- * their exit code here). Off a terminal that line is a JSON line like the log's (notice.ts).
+ * stderr line (`reportError`, commander's usage errors included, in the same words). Off a
+ * terminal that line is a JSON line like the log's (notice.ts).
  * Command modules are imported lazily so `--help`/`--version` load neither undici, pino nor zod.
  */
 import { readFileSync } from 'node:fs';
@@ -69,11 +69,14 @@ const USAGE_HINT = 'run with --help for usage';
 export function reportError(err: unknown, stderr: NoticeStream): number {
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) return ExitCode.ok;
-    // On a terminal commander printed it already (buildProgram's configureOutput).
+    // Commander prints nothing itself (buildProgram's configureOutput): its errors are said here,
+    // in the tool's own voice, as every other problem is. Its own code says which rule failed.
+    const msg = err.message.replace(/^error: /, '');
     writeNotice(stderr, {
       level: 'error',
-      msg: err.message.replace(/^error: /, ''),
-      fields: { code: err.code, exitCode: ExitCode.usage, hint: USAGE_HINT },
+      msg,
+      fields: { code: 'USAGE', reason: err.code, exitCode: ExitCode.usage, hint: USAGE_HINT },
+      human: `defender-alerts: ${msg} — ${USAGE_HINT}`,
     });
     return ExitCode.usage;
   }
@@ -110,22 +113,19 @@ export function reportError(err: unknown, stderr: NoticeStream): number {
 
 /**
  * Builds the program. Its actions are async: `run` awaits them through `parseAsync` and maps what
- * they throw to an exit code. Commander's own error output goes to `stderr`, and only on a
- * terminal: anywhere else `reportError` says it as one JSON line. Help goes to stdout as text.
+ * they throw to an exit code. Commander prints no error of its own: `reportError` says it, as one
+ * line on a terminal and one JSON line anywhere else. Help goes to stdout as text.
  */
 export function buildProgram(io: CommandIo, stderr: NoticeStream = process.stderr): Command {
-  const terminal = stderr.isTTY === true;
   const program = new Command('defender-alerts')
     .description('Pull security alerts from Microsoft Defender for Endpoint and write validated alert JSON to stdout.')
     .version(readVersion(), '-V, --version')
     // Set before the commands are added: each copies it.
     .configureOutput({
       writeErr: (text) => void stderr.write(text),
-      outputError: (text, write) => {
-        if (terminal) write(text);
-      },
+      // reportError says it, in the same words on a terminal as every other problem.
+      outputError: () => {},
     })
-    .showHelpAfterError(terminal ? `(${USAGE_HINT})` : false)
     .configureHelp(HELP_LAYOUT)
     .exitOverride()
     .addHelpText('after', EXAMPLES.program);

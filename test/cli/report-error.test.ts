@@ -38,11 +38,11 @@ describe('reportError on a terminal: the line a person reads', () => {
     }
   });
 
-  it('commander usage errors are exit 2 (commander printed them), help and version exit 0', () => {
+  it("commander's usage errors are exit 2 in the tool's own words; help and version exit 0", () => {
     const out = capture(true);
-    expect(reportError(new CommanderError(1, 'commander.unknownOption', 'x'), out.stream)).toBe(2);
+    expect(reportError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--bogus'"), out.stream)).toBe(2);
     expect(reportError(new CommanderError(0, 'commander.helpDisplayed', 'x'), out.stream)).toBe(0);
-    expect(out.text()).toBe('');
+    expect(out.text()).toBe("defender-alerts: unknown option '--bogus' — run with --help for usage\n");
   });
 
   it('anything else is a bug: exit 1 with the stack and a request to report it', () => {
@@ -86,13 +86,14 @@ describe("reportError off a terminal: one JSON line like the log's", () => {
     expect(out.records()[0]).toMatchObject({ code: 'STATE_LOCKED', exitCode: 75, msg: 'held' });
   });
 
-  it('a commander usage error (commander printed nothing): one line with exit 2 and the way to help', () => {
+  it('a commander usage error: one line with exit 2, the USAGE code, the rule that failed and the way to help', () => {
     const out = capture();
     expect(reportError(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--bogus'"), out.stream)).toBe(2);
     expect(out.records()).toEqual([
       expect.objectContaining({
         level: 50,
-        code: 'commander.unknownOption',
+        code: 'USAGE',
+        reason: 'commander.unknownOption',
         exitCode: 2,
         msg: "unknown option '--bogus'",
         hint: 'run with --help for usage',
