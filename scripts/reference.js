@@ -59,6 +59,11 @@ function accepted(spec) {
   else if (rule?.kind === 'time') text = 'ISO-8601 time, or a duration before now';
   else if (rule?.kind === 'api-duration') text = 'a duration';
   else if (rule?.kind === 'text') text = 'text';
+  else if (rule?.kind === 'tenant') text = 'a GUID or a verified domain (required)';
+  else if (rule?.kind === 'guid') text = 'a GUID (required)';
+  else if (rule?.kind === 'origin') text = 'an `https://` URL (`http://` on loopback only), no query';
+  else if (rule?.kind === 'uri') text = 'an absolute URI';
+  else if (rule?.kind === 'seconds') text = `more than 0 to ${whole(rule.max)} seconds`;
   else if (choices) text = choices.map((c) => `\`${c}\``).join(', ');
   return spec.repeatable ? `${text ? `${text}; ` : ''}repeatable` : text;
 }

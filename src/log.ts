@@ -9,14 +9,12 @@
  * Every secret value the process holds is registered here, and no line leaves with one in it.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
-import { LEVEL_VALUES } from './notice.js';
+import { LEVEL_VALUES, type LogLevel } from './notice.js';
 import { redactSecrets } from './secrets.js';
 
 export type { Logger };
 
-/** pino's levels, as `--log-level` takes them. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from './notice.js';
 
 /** Every place a secret or token could sit in a logged object (pino/fast-redact path syntax). */
 export const REDACT_PATHS = [

@@ -10,6 +10,10 @@
 export const LEVEL_VALUES = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
 export type NoticeLevel = keyof typeof LEVEL_VALUES;
 
+/** pino's levels, as `--log-level` takes them (here, not in log.ts, so the option table needs no pino). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** One line the process says itself. */
 export interface Notice {
   level: NoticeLevel;

@@ -1,11 +1,10 @@
 /**
  * The building blocks of configuration validation: zod field builders (origins, times, durations,
- * whole numbers, the auth fields), gathering each setting by precedence, and turning zod's issues
- * into problems of their settings (problems.ts words them). Pure.
+ * whole numbers) that the option table's value rules use (setting-values.ts), gathering each
+ * setting by precedence, and turning zod's issues into problems of their settings (problems.ts
+ * words them). Pure.
  */
 import { z } from 'zod';
-import { LOG_LEVELS } from '../log.js';
-import { APIS, CLOUDS } from '../microsoft.js';
 import { parseDuration, parseTimeOption, TimeParseError } from '../time.js';
 import { settingProblem, type Problem } from './problems.js';
 import { optionKey, type SettingKey, type SettingSpec } from './spec.js';
@@ -90,36 +89,6 @@ export function wholeNumber(min: number, max: number) {
     }
     return n;
   });
-}
-
-export const required = (schema: z.ZodString) => z.string({ error: 'required' }).min(1, 'required').pipe(schema);
-
-export function authShape() {
-  return {
-    tenant: required(
-      z.string().refine((t) => GUID.test(t) || DOMAIN.test(t), {
-        message: 'expected the tenant GUID or a verified domain such as contoso.onmicrosoft.com',
-      }),
-    ),
-    clientId: required(z.string().regex(GUID, 'expected the application (client) id, a GUID')),
-    clientSecret: z.string().min(1, 'is empty').optional(),
-    certificate: z.string().min(1, 'is empty').optional(),
-    auth: z.enum(['app', 'user'], { error: 'expected app or user' }),
-    api: z.enum(APIS, { error: 'expected siem, mde or graph' }),
-    cloud: z.enum(CLOUDS, { error: 'expected public, gcc, gcc-high or dod' }),
-    resource: z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com').optional(),
-    authorityHost: origin('the authority host').optional(),
-    region: z.string().optional(),
-    baseUrl: origin('the base URL').optional(),
-    timeout: z
-      .string()
-      .regex(/^\d+(\.\d+)?$/, 'expected seconds, e.g. 30')
-      .transform(Number)
-      .pipe(z.number().positive('must be more than 0').max(3600, 'must be at most 3600')),
-    maxRetries: wholeNumber(0, 20),
-    maxThrottleWait: duration(0, 86_400_000),
-    logLevel: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
-  };
 }
 
 /** Gathers each setting by precedence: flag > environment (which already includes --env-file) > default. */

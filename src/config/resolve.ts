@@ -3,7 +3,6 @@
  * lists every problem at once (`--tenant (or AZURE_TENANT_ID): required`), as changesets' config
  * parser does. Pure: files (secret, --env-file) are read by the caller and passed in.
  */
-import { z } from 'zod';
 import type { AlertQuery } from '../api/source.js';
 import { NO_FILTERS, type AlertFilters } from '../api/odata-filters.js';
 import {
@@ -19,7 +18,7 @@ import {
   type ApiName,
   type Cloud,
 } from '../microsoft.js';
-import { authShape, collect, gather } from './fields.js';
+import { gather } from './fields.js';
 import { fail, flagProblem, problemLine, problemOf, settingProblem, type Problem } from './problems.js';
 import { readValues, type PartialValues } from './setting-values.js';
 import { AUTH_SETTINGS, LOGIN_SETTINGS, PULL_SETTINGS } from './spec.js';
@@ -69,8 +68,8 @@ export function resolveAuthConfig(input: ResolveInput): AuthConfig {
 function authConfig(input: ResolveInput, problems: Problem[]): AuthConfig | undefined {
   const raw = gather(AUTH_SETTINGS, input.flags, input.env);
   raw['clientSecret'] = pickSecret(input, problems);
-  const parsed = z.object(authShape()).safeParse(raw);
-  collect(parsed, problems);
+  const read = readValues(AUTH_SETTINGS, raw, input.now);
+  problems.push(...read.problems);
   const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const asUser = raw['auth'] === 'user';
   if (asUser) {
@@ -95,8 +94,8 @@ function authConfig(input: ResolveInput, problems: Problem[]): AuthConfig | unde
   const cloud = CLOUDS.find((c) => c === raw['cloud']);
   const region = typeof raw['region'] === 'string' && api && cloud ? checkRegion(api, cloud, raw['region']) : undefined;
   if (region?.problem) problems.push(region.problem);
-  if (!parsed.success || credential === undefined || region?.problem) return undefined;
-  const c = parsed.data;
+  const c = read.complete;
+  if (c === undefined || credential === undefined || region?.problem) return undefined;
   const fallback = defaultBaseUrl(c.api, c.cloud, region?.region);
   return {
     api: c.api,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { isoDuration, parseIsoDuration, parseDuration, TimeParseError } from '../time.js';
-import { duration, timeOption, wholeNumber } from './fields.js';
+import { DOMAIN, duration, GUID, origin, timeOption, wholeNumber } from './fields.js';
 import { settingProblem, type Problem } from './problems.js';
 import { optionKey, type OptionKey, type SettingKey, type SettingSpec, type ValueRule } from './spec.js';
 
@@ -26,9 +26,16 @@ type ValueOf<Rule extends ValueRule, Repeatable> = Rule extends { kind: 'text' }
             ? number
             : Rule extends { kind: 'time' }
               ? Date
-              : Rule extends { kind: 'api-duration' }
+              : Rule extends { kind: 'api-duration' | 'tenant' | 'guid' | 'uri' }
                 ? string
-                : never;
+                : Rule extends { kind: 'origin' }
+                  ? URL
+                  : Rule extends { kind: 'seconds' }
+                    ? number
+                    : never;
+
+/** Rules whose setting must be given (no default could stand for it). */
+type Required = { kind: 'tenant' } | { kind: 'guid' };
 
 type Valued = SettingSpec & { readonly value: ValueRule };
 
@@ -36,7 +43,9 @@ type Valued = SettingSpec & { readonly value: ValueRule };
 export type SettingValues<Specs extends readonly SettingSpec[]> = {
   [S in Extract<Specs[number], Valued> as OptionKey<S['flag']>]: S extends { default: string }
     ? ValueOf<S['value'], S['repeatable']>
-    : ValueOf<S['value'], S['repeatable']> | undefined;
+    : S['value'] extends Required
+      ? ValueOf<S['value'], S['repeatable']>
+      : ValueOf<S['value'], S['repeatable']> | undefined;
 };
 
 /** The values as far as they could be read: a bad one is undefined (its problem is reported). */
@@ -90,7 +99,30 @@ function schemaOf(spec: SettingSpec, rule: ValueRule, now: Date): z.ZodType {
       return timeOption(now);
     case 'api-duration':
       return apiDuration;
+    case 'tenant':
+      return required(
+        z.string().refine((t) => GUID.test(t) || DOMAIN.test(t), {
+          message: 'expected the tenant GUID or a verified domain such as contoso.onmicrosoft.com',
+        }),
+      );
+    case 'guid':
+      return required(z.string().regex(GUID, `expected ${rule.what}, a GUID`));
+    case 'origin':
+      return origin(rule.what);
+    case 'uri':
+      return z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com');
+    case 'seconds':
+      return z
+        .string()
+        .regex(/^\d+(\.\d+)?$/, 'expected seconds, e.g. 30')
+        .transform(Number)
+        .pipe(z.number().positive('must be more than 0').max(rule.max, `must be at most ${rule.max}`));
   }
+}
+
+/** A value that must be given: missing or empty is `required`. */
+function required(schema: z.ZodString): z.ZodType {
+  return z.string().min(1, 'required').pipe(schema);
 }
 
 /** `1m`, `7d`: a bound of a duration in a message. */
@@ -116,6 +148,7 @@ export function readValues<const Specs extends readonly SettingSpec[]>(
     const given = raw[key];
     if (given === undefined) {
       values[key] = undefined;
+      if (spec.value.kind === 'tenant' || spec.value.kind === 'guid') problems.push(settingProblem(key as SettingKey, 'required'));
       continue;
     }
     const parsed = schemaOf(spec, spec.value, now).safeParse(given);

@@ -8,6 +8,8 @@
  * Environment names are the Azure SDKs' own where one exists (AZURE_TENANT_ID, …), so a machine
  * already set up for `az`/azure-identity needs nothing new.
  */
+import { APIS, CLOUDS } from '../microsoft.js';
+import { LOG_LEVELS } from '../notice.js';
 export interface SettingSpec {
   /** Long flag without dashes; also the key in commander's parsed options (camel-cased). */
   readonly flag: string;
@@ -44,13 +46,24 @@ export type ValueRule =
   /** An instant: ISO-8601, or a duration before now. */
   | { readonly kind: 'time' }
   /** A duration sent to the API as an ISO-8601 duration (`--ago`): its ISO form. */
-  | { readonly kind: 'api-duration' };
+  | { readonly kind: 'api-duration' }
+  /** A tenant: its GUID or a verified domain; required. */
+  | { readonly kind: 'tenant' }
+  /** A GUID (`what` names it in the message); required. */
+  | { readonly kind: 'guid'; readonly what: string }
+  /** An origin credentials may go to: https, plain http on loopback only (`what` names it). */
+  | { readonly kind: 'origin'; readonly what: string }
+  /** An absolute URI (a token audience). */
+  | { readonly kind: 'uri' }
+  /** Seconds, a fraction allowed: more than 0, at most `max`. */
+  | { readonly kind: 'seconds'; readonly max: number };
 
 /** Settings shared by every command that signs in (`pull`, `token`; `login`/`logout` take a subset). */
 export const AUTH_SETTINGS = [
   {
     flag: 'api',
     arg: '<siem|mde|graph>',
+    value: { kind: 'choice', choices: APIS },
     env: 'DEFENDER_API',
     description: 'which API: graph (recommended), mde, siem (deprecated)',
     details:
@@ -60,6 +73,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'cloud',
     arg: '<public|gcc|gcc-high|dod>',
+    value: { kind: 'choice', choices: CLOUDS },
     env: 'DEFENDER_CLOUD',
     description: 'Microsoft cloud: sign-in host, API hosts, audiences',
     details:
@@ -69,6 +83,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'auth',
     arg: '<app|user>',
+    value: { kind: 'choice', choices: ['app', 'user'] },
     env: 'DEFENDER_AUTH',
     description: 'app: a secret or certificate; user: the "login" sign-in',
     details:
@@ -78,6 +93,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'tenant',
     arg: '<id>',
+    value: { kind: 'tenant' },
     env: 'AZURE_TENANT_ID',
     description: 'tenant GUID or domain',
     details: 'A GUID or a verified domain (`contoso.onmicrosoft.com`); anything else is refused before any request.',
@@ -85,6 +101,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'client-id',
     arg: '<id>',
+    value: { kind: 'guid', what: 'the application (client) id' },
     env: 'AZURE_CLIENT_ID',
     description: 'application (client) id',
     details: "The app registration's application (client) id, a GUID.",
@@ -99,6 +116,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'certificate',
     arg: '<pem>',
+    value: { kind: 'text' },
     env: 'AZURE_CLIENT_CERTIFICATE_PATH',
     description: 'sign in with a certificate (PEM: key and certificate)',
     details:
@@ -107,6 +125,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'client-secret',
     arg: '<secret>',
+    value: { kind: 'text' },
     description: 'the secret itself; prefer AZURE_CLIENT_SECRET',
     details: 'Accepted, with a warning: a command line is visible to other local users, a file or the environment is not.',
   },
@@ -121,6 +140,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'resource',
     arg: '<uri>',
+    value: { kind: 'uri' },
     env: 'DEFENDER_RESOURCE',
     description: 'token audience',
     details:
@@ -129,6 +149,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'base-url',
     arg: '<url>',
+    value: { kind: 'origin', what: 'the base URL' },
     env: 'DEFENDER_BASE_URL',
     description: 'API origin instead of the usual (a proxy, the simulator)',
     details: 'It replaces the origin that `--api`, `--cloud` and `--region` pick; the API path is appended to it.',
@@ -136,6 +157,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'authority-host',
     arg: '<url>',
+    value: { kind: 'origin', what: 'the authority host' },
     env: 'AZURE_AUTHORITY_HOST',
     description: 'Entra ID host',
     details:
@@ -144,6 +166,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'timeout',
     arg: '<seconds>',
+    value: { kind: 'seconds', max: 3600 },
     description: 'per-request budget, in seconds',
     details: 'For the response headers, and between two chunks of the body.',
     default: '30',
@@ -151,6 +174,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'max-retries',
     arg: '<n>',
+    value: { kind: 'whole', min: 0, max: 20 },
     description: 'retries of a failed request',
     details:
       'What is retried: 408, 5xx, a 429 without `Retry-After` (or with one under a second), connection errors; with capped exponential backoff and jitter (see [Retries and timeouts](#retries-and-timeouts)).',
@@ -159,6 +183,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'max-throttle-wait',
     arg: '<duration>',
+    value: { kind: 'duration', minMs: 0, maxMs: 86_400_000 },
     env: 'DEFENDER_MAX_THROTTLE_WAIT',
     description: 'how long in all to wait out rate limits',
     details:
@@ -168,6 +193,7 @@ export const AUTH_SETTINGS = [
   {
     flag: 'log-level',
     arg: '<level>',
+    value: { kind: 'choice', choices: LOG_LEVELS },
     env: 'DEFENDER_LOG_LEVEL',
     description: 'trace, debug, info, warn, error, fatal or silent',
     default: 'info',

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { fail, problemLine, problemOf, settingProblem, flagProblem } from '../../src/config/problems.js';
 import { resolvePullConfig, type Flags, type ResolveInput } from '../../src/config/resolve.js';
-import { PULL_SETTINGS, type SettingSpec } from '../../src/config/spec.js';
+import { AUTH_SETTINGS, PULL_SETTINGS, type SettingSpec } from '../../src/config/spec.js';
 import { outcomeLine, outcomeOf, UsageError } from '../../src/errors.js';
 
 const now = new Date('2024-05-01T12:00:00.000Z');
@@ -89,6 +89,25 @@ describe('the option table declares what each pull setting takes', () => {
   it('gives every pull setting a rule, so that each is checked by it', () => {
     const settings: readonly SettingSpec[] = PULL_SETTINGS;
     expect(settings.filter((s) => s.value === undefined).map((s) => s.flag)).toEqual([]);
+  });
+
+  it('gives every sign-in setting a rule, but those read as files or checked against the API', () => {
+    const settings: readonly SettingSpec[] = AUTH_SETTINGS;
+    // The secret file and the env file are read, not parsed; a region is checked against --api's regions.
+    expect(settings.filter((s) => s.value === undefined).map((s) => s.flag)).toEqual(['client-secret-file', 'region', 'env-file']);
+  });
+
+  it('checks the sign-in settings by those rules, every bad one at once', () => {
+    const err = refusal(() =>
+      resolvePullConfig(
+        input({ tenant: 'not a tenant', clientId: 'not-a-guid', timeout: '0', baseUrl: 'http://example.com', maxRetries: '99' }),
+      ),
+    );
+    expect(err.message).toContain('expected the tenant GUID or a verified domain');
+    expect(err.message).toContain('expected the application (client) id, a GUID');
+    expect(err.message).toContain('--timeout: must be more than 0');
+    expect(err.message).toContain('the base URL must use https://');
+    expect(err.message).toContain('--max-retries: must be at most 20');
   });
 
   it.each(PULL_SETTINGS.filter((s) => s.value.kind === 'choice').map((s) => [s.flag, s] as const))(
