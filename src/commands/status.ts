@@ -7,11 +7,11 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { z } from 'zod';
-import { collect, duration, fail, gather } from '../config/fields.js';
+import { fail, gather } from '../config/fields.js';
 import { readTenantsText } from '../config/files.js';
 import type { Problem } from '../config/problems.js';
 import { tenantStatePath } from '../config/fleet.js';
+import { readValues } from '../config/setting-values.js';
 import type { Flags } from '../config/resolve.js';
 import { STATUS_SETTINGS } from '../config/spec.js';
 import { parseTenantsFile, TenantsFileError, type TenantEntry } from '../config/tenants.js';
@@ -33,19 +33,11 @@ interface StatusOptions {
 function statusOptions(flags: Flags, env: CommandIo['env']): StatusOptions {
   const raw = gather(STATUS_SETTINGS, flags, env);
   const problems: Problem[] = [];
-  const parsed = z
-    .object({
-      state: z.union([z.array(z.string().min(1, 'is empty')), z.string().min(1, 'is empty')]).optional(),
-      stateDir: z.string().min(1, 'is empty').optional(),
-      tenants: z.string().min(1, 'is empty').optional(),
-      json: z.boolean().optional(),
-      maxLag: duration(1000, 365 * 86_400_000).optional(),
-    })
-    .safeParse(raw);
-  collect(parsed, problems);
-  if (!parsed.success) fail(problems);
-  const { state, stateDir, tenants, json, maxLag } = parsed.data;
-  const paths = state === undefined ? [] : Array.isArray(state) ? state : [state];
+  const read = readValues(STATUS_SETTINGS, raw);
+  problems.push(...read.problems);
+  if (read.complete === undefined) fail(problems);
+  const { state, stateDir, tenants, json, maxLag } = read.complete;
+  const paths = state ?? [];
   if (tenants !== undefined && stateDir === undefined) {
     fail(['--tenants (or DEFENDER_TENANTS_FILE): needs --state-dir <dir>, the directory pull --tenants keeps their states in']);
   }

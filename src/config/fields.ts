@@ -1,12 +1,10 @@
 /**
  * The building blocks of configuration validation: zod field builders (origins, times, durations,
- * whole numbers) that the option table's value rules use (setting-values.ts), gathering each
- * setting by precedence, and turning zod's issues into problems of their settings (problems.ts
- * words them). Pure.
+ * whole numbers) that the option table's value rules use (setting-values.ts), and gathering each
+ * setting by precedence. Pure.
  */
 import { z } from 'zod';
 import { parseDuration, parseTimeOption, TimeParseError } from '../time.js';
-import { settingProblem, type Problem } from './problems.js';
 import { optionKey, type SettingKey, type SettingSpec } from './spec.js';
 import type { Env, Flags } from './types.js';
 
@@ -101,15 +99,6 @@ export function gather(specs: readonly SettingSpec[], flags: Flags, env: Env): R
     raw[key] = flag ?? (fromEnv === '' ? undefined : fromEnv) ?? spec.default;
   }
   return raw;
-}
-
-/** Adds a problem for each of zod's issues, at the setting of its path. */
-export function collect(result: z.ZodSafeParseResult<unknown>, problems: Problem[]): void {
-  if (result.success) return;
-  for (const issue of result.error.issues) {
-    const key = issue.path[0];
-    problems.push(typeof key === 'string' ? settingProblem(key as SettingKey, issue.message) : { message: issue.message });
-  }
 }
 
 export { fail } from './problems.js';

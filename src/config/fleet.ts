@@ -6,11 +6,11 @@
  * the tenants file and the secret files it names.
  */
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
-import { z } from 'zod';
-import { collect, gather, wholeNumber } from './fields.js';
+import { gather } from './fields.js';
 import { fail, flagProblem, problemLine, problemOf, settingProblem, type Problem } from './problems.js';
 import { checkPullConfig } from './resolve.js';
-import { inShard, parseShard, type Shard } from './shard.js';
+import { readValues } from './setting-values.js';
+import { inShard, type Shard } from './shard.js';
 import { AUTH_SETTINGS, FLEET_SETTINGS, PULL_SETTINGS } from './spec.js';
 import { fileSafeLabel, tenantFlags, type TenantEntry } from './tenants.js';
 import type { Env, Flags, PullConfig } from './types.js';
@@ -54,27 +54,10 @@ export interface FleetConfig extends FleetSettings {
 /** The fleet settings, or undefined when `--tenants` is not given; problems are added to `problems`. */
 export function fleetSettings(flags: Flags, env: Env, problems: Problem[]): FleetSettings | undefined {
   const raw = gather(FLEET_SETTINGS, flags, env);
-  const parsed = z
-    .object({
-      tenants: z.string().min(1, 'is empty').optional(),
-      stateDir: z.string().min(1, 'is empty').optional(),
-      concurrency: wholeNumber(1, 256),
-      shard: z
-        .string()
-        .transform((text, ctx) => {
-          try {
-            return parseShard(text);
-          } catch (err) {
-            ctx.addIssue({ code: 'custom', message: (err as Error).message });
-            return z.NEVER;
-          }
-        })
-        .optional(),
-    })
-    .safeParse(raw);
-  collect(parsed, problems);
-  if (!parsed.success) return undefined;
-  const s = parsed.data;
+  const read = readValues(FLEET_SETTINGS, raw);
+  problems.push(...read.problems);
+  const s = read.complete;
+  if (s === undefined) return undefined;
   if (s.tenants === undefined) {
     // Only flags: a variable set for the whole machine does not break its single-tenant runs.
     for (const key of ['stateDir', 'concurrency', 'shard'] as const) {

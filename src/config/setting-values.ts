@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { isoDuration, parseIsoDuration, parseDuration, TimeParseError } from '../time.js';
 import { DOMAIN, duration, GUID, origin, timeOption, wholeNumber } from './fields.js';
+import { parseShard, type Shard } from './shard.js';
 import { settingProblem, type Problem } from './problems.js';
 import { optionKey, type OptionKey, type SettingKey, type SettingSpec, type ValueRule } from './spec.js';
 
@@ -32,7 +33,9 @@ type ValueOf<Rule extends ValueRule, Repeatable> = Rule extends { kind: 'text' }
                   ? URL
                   : Rule extends { kind: 'seconds' }
                     ? number
-                    : never;
+                    : Rule extends { kind: 'shard' }
+                      ? Shard
+                      : never;
 
 /** Rules whose setting must be given (no default could stand for it). */
 type Required = { kind: 'tenant' } | { kind: 'guid' };
@@ -82,7 +85,8 @@ const apiDuration = z.string().transform((typed, ctx) => {
 function schemaOf(spec: SettingSpec, rule: ValueRule, now: Date): z.ZodType {
   switch (rule.kind) {
     case 'text':
-      return spec.repeatable ? z.array(text) : text;
+      // A repeatable setting given in the environment is one value.
+      return spec.repeatable ? z.union([z.array(text), text.transform((v) => [v])]) : text;
     case 'switch':
       return z.boolean();
     case 'choice':
@@ -111,6 +115,15 @@ function schemaOf(spec: SettingSpec, rule: ValueRule, now: Date): z.ZodType {
       return origin(rule.what);
     case 'uri':
       return z.string().url('expected a URI such as https://WDATPAlertExport.Seville.onmicrosoft.com');
+    case 'shard':
+      return z.string().transform((given, ctx) => {
+        try {
+          return parseShard(given);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      });
     case 'seconds':
       return z
         .string()
@@ -138,7 +151,8 @@ function spanOf(ms: number): string {
 export function readValues<const Specs extends readonly SettingSpec[]>(
   specs: Specs,
   raw: Readonly<Record<string, unknown>>,
-  now: Date,
+  /** What a relative time is relative to (only `time` rules read it). */
+  now: Date = new Date(),
 ): { values: PartialValues<Specs>; problems: Problem[]; complete: SettingValues<Specs> | undefined } {
   const values: Record<string, unknown> = {};
   const problems: Problem[] = [];

@@ -56,7 +56,9 @@ export type ValueRule =
   /** An absolute URI (a token audience). */
   | { readonly kind: 'uri' }
   /** Seconds, a fraction allowed: more than 0, at most `max`. */
-  | { readonly kind: 'seconds'; readonly max: number };
+  | { readonly kind: 'seconds'; readonly max: number }
+  /** A shard `i/n` of a tenants file (config/shard.ts). */
+  | { readonly kind: 'shard' };
 
 /** Settings shared by every command that signs in (`pull`, `token`; `login`/`logout` take a subset). */
 export const AUTH_SETTINGS = [
@@ -435,6 +437,7 @@ export const FLEET_SETTINGS = [
   {
     flag: 'tenants',
     arg: '<file>',
+    value: { kind: 'text' },
     env: 'DEFENDER_TENANTS_FILE',
     description: 'a file of tenants',
     details:
@@ -443,6 +446,7 @@ export const FLEET_SETTINGS = [
   {
     flag: 'state-dir',
     arg: '<dir>',
+    value: { kind: 'text' },
     env: 'DEFENDER_STATE_DIR',
     description: 'per-tenant state files',
     details: 'With `--tenants`: one state file per tenant in this directory (`<name>.json`), as `--state` is for one.',
@@ -450,6 +454,7 @@ export const FLEET_SETTINGS = [
   {
     flag: 'concurrency',
     arg: '<n>',
+    value: { kind: 'whole', min: 1, max: 256 },
     env: 'DEFENDER_CONCURRENCY',
     description: 'tenants pulled at once',
     default: '16',
@@ -457,6 +462,7 @@ export const FLEET_SETTINGS = [
   {
     flag: 'shard',
     arg: '<i/n>',
+    value: { kind: 'shard' },
     env: 'DEFENDER_SHARD',
     description: 'only shard i of n of the tenants',
     details:
@@ -469,6 +475,7 @@ export const STATUS_SETTINGS = [
   {
     flag: 'state',
     arg: '<file>',
+    value: { kind: 'text' },
     env: 'DEFENDER_STATE_FILE',
     description: 'a state file to report on (repeatable)',
     repeatable: true,
@@ -476,21 +483,24 @@ export const STATUS_SETTINGS = [
   {
     flag: 'state-dir',
     arg: '<dir>',
+    value: { kind: 'text' },
     env: 'DEFENDER_STATE_DIR',
     description: 'every state file (*.json) in this directory (pull --tenants --state-dir)',
   },
   {
     flag: 'tenants',
     arg: '<file>',
+    value: { kind: 'text' },
     env: 'DEFENDER_TENANTS_FILE',
     description: "every tenant of pull's --tenants file",
     details:
       "With `--state-dir`: report every tenant of `pull --tenants`' file, whether it has a state or not, instead of the files in the directory.",
   },
-  { flag: 'json', description: 'print JSON (one array) instead of a table' },
+  { flag: 'json', description: 'print JSON (one array) instead of a table', value: { kind: 'switch' } },
   {
     flag: 'max-lag',
     arg: '<duration>',
+    value: { kind: 'duration', minMs: 1000, maxMs: 365 * 86_400_000 },
     description: 'health probe: exit 8 when a checkpoint is older',
     details:
       'Exit 8 unless every checkpoint is at most this far behind now (`90s`, `30m`, `2h`). A state without a checkpoint fails, and with `--tenants` so does a tenant never tried once the tenants file is older than this.',
@@ -498,6 +508,7 @@ export const STATUS_SETTINGS = [
   {
     flag: 'log-level',
     arg: '<level>',
+    value: { kind: 'choice', choices: LOG_LEVELS },
     env: 'DEFENDER_LOG_LEVEL',
     description: 'trace, debug, info, warn, error, fatal or silent',
     default: 'info',

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { fail, problemLine, problemOf, settingProblem, flagProblem } from '../../src/config/problems.js';
 import { resolvePullConfig, type Flags, type ResolveInput } from '../../src/config/resolve.js';
-import { AUTH_SETTINGS, PULL_SETTINGS, type SettingSpec } from '../../src/config/spec.js';
+import { readValues } from '../../src/config/setting-values.js';
+import { AUTH_SETTINGS, FLEET_SETTINGS, PULL_SETTINGS, STATUS_SETTINGS, type SettingSpec } from '../../src/config/spec.js';
 import { outcomeLine, outcomeOf, UsageError } from '../../src/errors.js';
 
 const now = new Date('2024-05-01T12:00:00.000Z');
@@ -95,6 +96,17 @@ describe('the option table declares what each pull setting takes', () => {
     const settings: readonly SettingSpec[] = AUTH_SETTINGS;
     // The secret file and the env file are read, not parsed; a region is checked against --api's regions.
     expect(settings.filter((s) => s.value === undefined).map((s) => s.flag)).toEqual(['client-secret-file', 'region', 'env-file']);
+  });
+
+  it('gives every tenants-file and status setting a rule', () => {
+    const settings: readonly SettingSpec[] = [...FLEET_SETTINGS, ...STATUS_SETTINGS];
+    expect(settings.filter((s) => s.value === undefined).map((s) => s.flag)).toEqual([]);
+  });
+
+  it('reads a repeatable setting given in the environment as one value', () => {
+    const read = readValues(STATUS_SETTINGS, { state: '/var/lib/defender/state.json', logLevel: 'info' });
+    expect(read.problems).toEqual([]);
+    expect(read.complete?.state).toEqual(['/var/lib/defender/state.json']);
   });
 
   it('checks the sign-in settings by those rules, every bad one at once', () => {
