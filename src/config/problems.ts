@@ -5,17 +5,7 @@
  * voice and a tenants file can put the blame on the entry that set the setting. Pure.
  */
 import { UsageError } from '../errors.js';
-import {
-  AUTH_SETTINGS,
-  FLEET_SETTINGS,
-  LOGIN_SETTINGS,
-  PULL_SETTINGS,
-  STATUS_SETTINGS,
-  optionKey,
-  settingLabel,
-  type SettingKey,
-  type SettingSpec,
-} from './spec.js';
+import { EVERY_SETTING, optionKey, settingLabel, type SettingKey, type SettingSpec } from './spec.js';
 
 /** One thing wrong with a configuration. */
 export interface Problem {
@@ -44,11 +34,12 @@ export function problemOf(subject: string, message: string): Problem {
   return { subject, message };
 }
 
-const SPEC_BY_KEY = new Map<string, SettingSpec>(
-  [...AUTH_SETTINGS, ...PULL_SETTINGS, ...FLEET_SETTINGS, ...LOGIN_SETTINGS, ...STATUS_SETTINGS].map(
-    (s) => [optionKey(s.flag), s] as const,
-  ),
-);
+/**
+ * Each setting by commander's key. Where two commands' settings share a key (`--tenants`: pull's
+ * file, the simulator's count), the first listed names it: the configuration's.
+ */
+const SPEC_BY_KEY = new Map<string, SettingSpec>();
+for (const spec of EVERY_SETTING) if (!SPEC_BY_KEY.has(optionKey(spec.flag))) SPEC_BY_KEY.set(optionKey(spec.flag), spec);
 
 /** How a setting is named in a problem: both places it can be set, or its flag alone. */
 function settingName(setting: SettingKey, flagOnly: boolean): string {

@@ -183,8 +183,8 @@ async function runTenant(plan: TenantPlan, deps: FleetDeps): Promise<TenantOutco
   const run = await runOnce(config, { ...tools, dispatcher: deps.dispatcher, log, locks: deps.locks }, openOutput, deps.io);
   const base = { label, alerts: run.written, windows: run.windows, invalid: run.invalid };
   if (run.ended === 'stopped') return { ...base, outcome: 'stopped', durationMs: performance.now() - started };
-  if (run.failure === undefined) return { ...base, outcome: 'ok', durationMs: performance.now() - started };
-  return failed(label, log, run, run.failure, started);
+  if (run.error === undefined) return { ...base, outcome: 'ok', durationMs: performance.now() - started };
+  return failed(label, log, run, outcomeOf(run.error), started);
 }
 
 /** A tenant's failure: one error line, and its outcome for the summary and the metrics. */

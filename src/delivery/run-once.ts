@@ -10,7 +10,7 @@ import type { AlertQuery, InvalidAlert } from '../api/source.js';
 import type { CachedCredential } from '../auth/token-cache.js';
 import type { PullConfig } from '../config/resolve.js';
 import type { CommandIo } from '../context/command-context.js';
-import { DataError, ExitCode, outcomeOf, type Outcome } from '../errors.js';
+import { DataError, ExitCode, outcomeOf } from '../errors.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { Logger } from '../log.js';
 import type { Progress } from '../output/progress.js';
@@ -40,10 +40,8 @@ export interface RunOutcome extends PullResult {
   windows: number;
   /** The run's exit code: 0, 65 for invalid alerts, or the failure's. */
   exitCode: ExitCode;
-  /** What makes the run fail (a thrown error, or the invalid alerts'); absent when it did not. */
+  /** What makes the run fail (a thrown error, or the invalid alerts'); absent when it did not. `outcomeOf` reports it. */
   error?: Error | undefined;
-  /** The failure as reported: code, one line, stack only for a bug. */
-  failure?: Outcome | undefined;
 }
 
 /** What a run signs in and sends with: one set per tenant. */
@@ -122,13 +120,12 @@ export async function runOnce(config: PullConfig, tools: PullTools, openOutput: 
     if (!run.complete) return { ...result, ended: 'stopped', exitCode: ExitCode.ok };
     if (invalid === 0) return { ...result, ended: 'complete', exitCode: ExitCode.ok };
     const error = invalidAlerts(invalid, run.written);
-    return { ...result, ended: 'complete', exitCode: ExitCode.data, error, failure: outcomeOf(error) };
+    return { ...result, ended: 'complete', exitCode: ExitCode.data, error };
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
-    const failure = outcomeOf(err);
     // Stopped by a signal: not a failure of its own (the process ends 128 + signal).
     const ended = io.signal.aborted ? 'stopped' : 'failed';
-    return { written: sink?.count ?? 0, invalid, windows: 0, ended, exitCode: failure.exitCode, error, failure };
+    return { written: sink?.count ?? 0, invalid, windows: 0, ended, exitCode: outcomeOf(err).exitCode, error };
   }
 }
 
