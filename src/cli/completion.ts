@@ -6,7 +6,7 @@
  * prints the text.
  */
 import type { Command, Option } from 'commander';
-import { LOG_LEVELS } from '../log.js';
+import { LOG_LEVELS } from '../notice.js';
 import { MDE_REGIONS, SIEM_REGIONS } from '../microsoft.js';
 import type { Shell } from './shells.js';
 
